@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything colo-provisioner, its lab and its tests need on a fresh Debian 12 machine (run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh installs system packages and builds the lab: run it as root (sudo)." >&2
+  exit 2
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt_packages=(
+  # the lab: namespaces, Open vSwitch, server image, monitoring
+  iproute2 ethtool iputils-ping openssh-client openssl debootstrap openvswitch-switch prometheus
+  # Molecule with podman (no registry, no Docker engine)
+  podman runc fuse-overlayfs slirp4netns uidmap
+  # the register on PostgreSQL
+  postgresql
+  # documents: WeasyPrint's system libraries, fonts, and pdftotext for the tests
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+  git
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+python3 -m pip install -q --upgrade pip
+python3 -m pip install -q -e '.[dev,lab]'
+# fake-switches pins an ancient Twisted that does not build on Python 3.11; its real needs are in the lab extra.
+python3 -m pip install -q --no-deps 'fake-switches==1.5.0'
+
+for f in scripts/setup.d/*.sh; do
+  [ -e "$f" ] || continue
+  echo "setup: $f"
+  bash "$f"
+done
