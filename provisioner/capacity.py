@@ -1,0 +1,335 @@
+"""Step 3, the capacity check: a pure function of the facility, one request's demand and what is in use.
+
+For every resource the SOP names (space, electricity, UPS, genset, bandwidth) and those the network needs
+(a switch port in the server's rack, the agency's VLAN and subnet, an address) the check reports capacity,
+used (allocated), held (promised to requests checked but not yet provisioned), this request, headroom and a
+verdict. Headroom is capacity - used - held - this request; for rack space it is the longest run of free
+contiguous units minus the units requested. A request fits when every headroom is >= 0.
+
+Choices, in a fixed order so the same register gives the same answer: the first rack in the facility file
+whose units, power budget, UPS and switch ports all fit (units from the bottom, lowest free run first; the
+first switch port free in file order); the uplink with the most headroom; an agency's existing VLAN and
+subnet, else the lowest free VLAN id and the lowest free subnet; the lowest free server address.
+
+Power: a rack's watts count on its rack budget and its UPS; every genset backs the whole site (the facility
+file maps no genset to a UPS), so each carries its own base load plus every placed server.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from provisioner.facility import Facility, Rack
+
+ClaimKind = Literal["hold", "allocated"]
+HOLD: ClaimKind = "hold"
+ALLOCATED: ClaimKind = "allocated"
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What one request needs from the facility."""
+
+    request_id: str
+    agency: str
+    rack_units: int
+    power_watts: int
+    bandwidth_mbps: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the register holds or has allocated for one request."""
+
+    request_id: str
+    agency: str
+    kind: ClaimKind
+    rack: str
+    units: tuple[int, ...]
+    ups: str
+    uplink: str
+    switch: str
+    port: str
+    watts: int
+    mbps: int
+    address: ipaddress.IPv4Address
+
+
+@dataclass(frozen=True)
+class AgencyNetwork:
+    """The VLAN and subnet an agency's servers share."""
+
+    agency: str
+    vlan: int
+    subnet: ipaddress.IPv4Network
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A snapshot of the register: every live claim and every agency network."""
+
+    claims: Sequence[Claim] = ()
+    networks: Sequence[AgencyNetwork] = ()
+
+
+@dataclass(frozen=True)
+class Line:
+    """One resource in the capacity report."""
+
+    resource: str
+    subject: str
+    unit: str
+    capacity: int
+    used: int
+    held: int
+    request: int
+    headroom: int
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.headroom >= 0
+
+    def shortage(self) -> str:
+        """What was short, in one line."""
+        free = self.headroom + self.request
+        needs = f"needs {self.request} {self.unit}, {free} available"
+        return f"{self.resource} {self.subject}: {needs} ({self.note})"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the request fits: what a passing check holds and step 6 allocates."""
+
+    rack: str
+    units: tuple[int, ...]
+    ups: str
+    uplink: str
+    switch: str
+    port: str
+    vlan: int
+    subnet: ipaddress.IPv4Network
+    address: ipaddress.IPv4Address
+    new_network: bool
+
+
+@dataclass(frozen=True)
+class CapacityReport:
+    site: str
+    demand: Demand
+    lines: tuple[Line, ...]
+    placement: Placement | None
+
+    @property
+    def ok(self) -> bool:
+        return self.placement is not None
+
+    @property
+    def shortages(self) -> list[str]:
+        return [line.shortage() for line in self.lines if not line.ok]
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for JSON and documents."""
+        placement = None if self.placement is None else {
+            **asdict(self.placement),
+            "units": list(self.placement.units),
+            "subnet": str(self.placement.subnet),
+            "address": str(self.placement.address),
+        }
+        return {
+            "site": self.site,
+            "request": asdict(self.demand),
+            "sufficient": self.ok,
+            "resources": [{**asdict(line), "ok": line.ok} for line in self.lines],
+            "shortages": self.shortages,
+            "placement": placement,
+        }
+
+
+@dataclass
+class _Tally:
+    """Allocated and held amounts of one resource."""
+
+    used: int = 0
+    held: int = 0
+
+    def add(self, kind: ClaimKind, amount: int) -> None:
+        if kind == ALLOCATED:
+            self.used += amount
+        else:
+            self.held += amount
+
+    def line(self, resource: str, subject: str, unit: str, capacity: int, request: int, note: str) -> Line:
+        headroom = capacity - self.used - self.held - request
+        return Line(resource, subject, unit, capacity, self.used, self.held, request, headroom, note)
+
+
+@dataclass
+class _Index:
+    """The usage snapshot indexed by resource, built in one pass."""
+
+    units: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    occupied: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    rack_watts: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    ups_watts: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    site_watts: _Tally = field(default_factory=_Tally)
+    mbps: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    ports: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    taken_ports: set[tuple[str, str]] = field(default_factory=set)
+    addresses: dict[int, ClaimKind] = field(default_factory=dict)
+    agency_kind: dict[str, ClaimKind] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, claims: Iterable[Claim]) -> _Index:
+        index = cls()
+        for c in claims:
+            index.units[c.rack].add(c.kind, len(c.units))
+            index.occupied[c.rack].update(c.units)
+            index.rack_watts[c.rack].add(c.kind, c.watts)
+            index.ups_watts[c.ups].add(c.kind, c.watts)
+            index.site_watts.add(c.kind, c.watts)
+            index.mbps[c.uplink].add(c.kind, c.mbps)
+            index.ports[c.switch].add(c.kind, 1)
+            index.taken_ports.add((c.switch, c.port))
+            index.addresses[int(c.address)] = c.kind
+            if index.agency_kind.get(c.agency) != ALLOCATED:
+                index.agency_kind[c.agency] = c.kind
+        return index
+
+
+def _lowest_run(free: set[int], height: int, size: int) -> tuple[tuple[int, ...], int]:
+    """The lowest run of `size` contiguous free units, if any, and the longest free run."""
+    found: tuple[int, ...] = ()
+    longest = run = 0
+    for unit in range(1, height + 1):
+        run = run + 1 if unit in free else 0
+        longest = max(longest, run)
+        if run == size and not found:
+            found = tuple(range(unit - size + 1, unit + 1))
+    return found, longest
+
+
+def _rack_lines(
+    facility: Facility, rack: Rack, demand: Demand, index: _Index
+) -> tuple[list[Line], tuple[int, ...], tuple[str, str] | None]:
+    """Units, power budget, UPS and switch port of one rack; the units and port it would give."""
+    free = set(rack.free_units) - index.occupied[rack.name]
+    units, longest = _lowest_run(free, rack.height_u, demand.rack_units)
+    used_units = index.units[rack.name]
+    space = Line(
+        "rack space", rack.name, "U", len(rack.free_units), used_units.used, used_units.held,
+        demand.rack_units, longest - demand.rack_units,
+        f"units {units[0]}-{units[-1]}" if units else f"longest free contiguous run {longest} U",
+    )
+    power = index.rack_watts[rack.name].line(
+        "rack power", rack.name, "W", rack.power_budget_w, demand.power_watts, "rack power budget"
+    )
+    ups = facility.ups(rack.ups)
+    limit = facility.power.ups_limit_w(ups)
+    ups_tally = index.ups_watts[ups.name]
+    ups_line = _Tally(ups.base_load_w + ups_tally.used, ups_tally.held).line(
+        "UPS", ups.name, "W", limit, demand.power_watts,
+        f"{ups.capacity_va} VA x {ups.power_factor} x {facility.power.max_load_ratio}; "
+        f"used includes base load {ups.base_load_w} W",
+    )
+    switches = facility.switches_in(rack.name)
+    free_ports = ((s.name, p) for s in switches for p in s.ports if (s.name, p) not in index.taken_ports)
+    port = next(free_ports, None)
+    tallies = [index.ports[s.name] for s in switches]
+    ports = _Tally(sum(t.used for t in tallies), sum(t.held for t in tallies))
+    port_line = ports.line(
+        "switch port", rack.name, "port", sum(len(s.ports) for s in switches), 1,
+        f"{port[0]} {port[1]}" if port else ", ".join(s.name for s in switches) or "no switch in this rack",
+    )
+    return [space, power, ups_line, port_line], units, port
+
+
+def _network_lines(
+    facility: Facility, demand: Demand, usage: Usage, index: _Index
+) -> tuple[list[Line], AgencyNetwork | None, ipaddress.IPv4Address | None, bool]:
+    """The agency's VLAN and subnet (reused or new) and a free server address in it."""
+    kinds = Counter(index.agency_kind.get(n.agency, ALLOCATED) for n in usage.networks)
+    vlans, subnets = _Tally(kinds[ALLOCATED], kinds[HOLD]), _Tally(kinds[ALLOCATED], kinds[HOLD])
+    existing = next((n for n in usage.networks if n.agency == demand.agency), None)
+    name = facility.vlans.name_for(demand.agency)
+    vlan_count, subnet_count = len(facility.vlans.ids), facility.agency_subnet_count
+    if existing is not None:
+        network: AgencyNetwork | None = existing
+        lines = [
+            vlans.line("VLAN", name, "VLAN", vlan_count, 0, f"reuses VLAN {existing.vlan}"),
+            subnets.line("subnet", demand.agency, "subnet", subnet_count, 0, f"reuses {existing.subnet}"),
+        ]
+    else:
+        taken_vlans = {n.vlan for n in usage.networks}
+        taken_subnets = {n.subnet for n in usage.networks}
+        vlan = next((v for v in facility.vlans.ids if v not in taken_vlans), None)
+        subnet = next((s for s in facility.agency_subnets() if s not in taken_subnets), None)
+        network = None if vlan is None or subnet is None else AgencyNetwork(demand.agency, vlan, subnet)
+        lines = [
+            vlans.line("VLAN", name, "VLAN", vlan_count, 1, f"new VLAN {vlan}" if vlan else "all taken"),
+            subnets.line(
+                "subnet", demand.agency, "subnet", subnet_count, 1,
+                f"new {subnet}" if subnet else f"{facility.addressing.supernet} exhausted",
+            ),
+        ]
+    address = None
+    hosts: Sequence[int] = facility.addressing.server_hosts(network.subnet) if network else ()
+    in_subnet = _Tally()
+    for host in hosts:
+        kind = index.addresses.get(host)
+        if kind is None:
+            if address is None:
+                address = ipaddress.IPv4Address(host)
+        else:
+            in_subnet.add(kind, 1)
+    where = str(network.subnet) if network else "no subnet"
+    note = str(address) if address else f"{where} is full"
+    lines.append(in_subnet.line("address", where, "address", len(hosts), 1, note))
+    return lines, network, address, existing is None
+
+
+def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> CapacityReport:
+    """Check every resource for one request against what is allocated and held; choose where it fits."""
+    index = _Index.of(usage.claims)
+    rack_lines: list[Line] = []
+    chosen: tuple[Rack, tuple[int, ...], tuple[str, str]] | None = None
+    for rack in facility.racks:
+        candidate, units, port = _rack_lines(facility, rack, demand, index)
+        if all(line.ok for line in candidate) and port is not None:
+            rack_lines, chosen = candidate, (rack, units, port)
+            break
+        rack_lines += candidate
+    genset_lines = [
+        _Tally(g.base_load_w + index.site_watts.used, index.site_watts.held).line(
+            "genset", g.name, "W", facility.power.genset_limit_w(g), demand.power_watts,
+            f"{g.capacity_kva} kVA x 1000 x {g.power_factor} x {facility.power.max_load_ratio}; "
+            f"used includes base load {g.base_load_w} W",
+        )
+        for g in facility.power.gensets
+    ]
+    uplink_lines = sorted(
+        (
+            _Tally(u.committed_mbps + index.mbps[u.name].used, index.mbps[u.name].held).line(
+                "uplink", u.name, "Mbps", u.capacity_mbps, demand.bandwidth_mbps,
+                f"used includes {u.committed_mbps} Mbps committed before",
+            )
+            for u in facility.uplinks
+        ),
+        key=lambda line: -line.headroom,
+    )
+    if uplink_lines[0].ok:
+        uplink_lines = uplink_lines[:1]
+    network_lines, network, address, new_network = _network_lines(facility, demand, usage, index)
+    lines = (*rack_lines, *genset_lines, *uplink_lines, *network_lines)
+    placement = None
+    if chosen and network and address and all(line.ok for line in lines):
+        rack, units, (switch, port_name) = chosen
+        placement = Placement(
+            rack.name, units, rack.ups, uplink_lines[0].subject, switch, port_name,
+            network.vlan, network.subnet, address, new_network,
+        )
+    return CapacityReport(facility.site.code, demand, lines, placement)
