@@ -1,0 +1,1 @@
+"""Alembic revisions: each file is named after its revision id."""

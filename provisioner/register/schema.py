@@ -1,0 +1,6 @@
+"""Every table of the register, imported so that one metadata (and Alembic) knows them all.
+
+Each area adds one import line for its own module of tables.
+"""
+
+from provisioner.register import models as models

@@ -1,0 +1,120 @@
+"""Reading YAML from outside: a safe loader with limits on size, nesting, alias expansion and tags.
+
+Only plain data comes out (mappings, sequences, strings, numbers, booleans, null, dates). A file that is
+too large, not UTF-8 text, expands aliases beyond the limit, repeats a key or carries a tag that would build
+an object is refused with :class:`~provisioner.errors.BadInput` before anything else reads it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from provisioner.errors import BadInput
+
+MAX_BYTES = 256 * 1024
+MAX_NODES = 20_000
+"""Nodes after alias expansion: a billion-laughs file reaches this after a few thousand steps."""
+MAX_DEPTH = 64
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "str", "seq", "map", "timestamp")
+)
+
+
+class _LimitError(Exception):
+    """The document breaks one of the limits; the message says which."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that builds plain data only and refuses repeated keys."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> object:
+        if node.tag not in _PLAIN_TAGS:
+            mark = node.start_mark
+            raise _LimitError(f"line {mark.line + 1}: the tag {node.tag!r} is not allowed (plain data only)")
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                if key_node.value in seen:
+                    line = key_node.start_mark.line + 1
+                    raise _LimitError(f"line {line}: the key {key_node.value!r} appears twice")
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_expansion(root: Node) -> None:
+    """Count the nodes the document would have with every alias expanded, without expanding them."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _LimitError("an alias refers to the node that contains it (a recursive document)")
+        if depth > MAX_DEPTH:
+            raise _LimitError(f"nesting deeper than {MAX_DEPTH} levels")
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, SequenceNode):
+            children: list[Node] = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_NODES:
+                raise _LimitError(f"more than {MAX_NODES} values once aliases are expanded")
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
+
+
+def load_yaml_text(text: str, source: str = "<text>") -> object:
+    """Parse one YAML document of plain data within the limits; BadInput names the source and the problem."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise BadInput(f"{source}: the file is empty")
+        _check_expansion(node)
+        return loader.construct_document(node)
+    except _LimitError as exc:
+        raise BadInput(f"{source}: {exc}") from None
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        raise BadInput(f"{source}: not valid YAML: {detail}") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: Path, max_bytes: int = MAX_BYTES) -> object:
+    """Read a YAML file of at most ``max_bytes`` bytes of UTF-8 text and return its plain data."""
+    return load_yaml_text(read_text_file(path, max_bytes), str(path))
+
+
+def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a file of at most ``max_bytes`` bytes; larger files are refused unread."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise BadInput(f"{path}: larger than {max_bytes // 1024} KiB; refused unread")
+    if b"\x00" in raw:
+        raise BadInput(f"{path}: binary data, not a text file")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None

@@ -1,0 +1,308 @@
+"""The SOP as a state machine: steps 1 to 7, their order, standard times and the audit log.
+
+A step's completion is one event (``stage`` NULL); a step cannot complete twice (a unique index says so), so
+a repeated step reports the earlier result. Step 3 may close the request as rejected; any open request may be
+cancelled. The state of a request is derived from its events, never stored beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from provisioner.errors import NotFound, OutOfOrder, Refused
+from provisioner.register.db import Register, utcnow
+from provisioner.register.models import EventRecord, RequestRecord
+
+
+class Step(IntEnum):
+    """The SOP's seven activities."""
+
+    SUBMIT = 1
+    DISPOSE = 2
+    CAPACITY = 3
+    APPLY = 4
+    APPROVE = 5
+    PROVISION = 6
+    REPORT = 7
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+    @property
+    def command(self) -> str:
+        return _COMMANDS[self]
+
+    @property
+    def standard_time(self) -> timedelta | None:
+        """The SOP's standard time ("mutu baku"); step 1 has none."""
+        return STANDARD_TIMES.get(self)
+
+
+_TITLES = {
+    Step.SUBMIT: "surat permohonan (request letter)",
+    Step.DISPOSE: "disposisi (disposition)",
+    Step.CAPACITY: "cek kapasitas (capacity check)",
+    Step.APPLY: "form pengajuan (application form)",
+    Step.APPROVE: "form persetujuan (approval form)",
+    Step.PROVISION: "pemasangan server (installation)",
+    Step.REPORT: "laporan ke pengguna (final report)",
+}
+_COMMANDS = {
+    Step.SUBMIT: "colo request submit FILE",
+    Step.DISPOSE: "colo dispose {id} --by NAME --to NAME",
+    Step.CAPACITY: "colo capacity {id}",
+    Step.APPLY: "colo apply {id} --serial SERIAL",
+    Step.APPROVE: "colo approve {id} --by NAME",
+    Step.PROVISION: "colo provision {id}",
+    Step.REPORT: "colo report {id}",
+}
+STANDARD_TIMES: Mapping[Step, timedelta] = {
+    Step.DISPOSE: timedelta(minutes=15),
+    Step.CAPACITY: timedelta(hours=1),
+    Step.APPLY: timedelta(days=1),
+    Step.APPROVE: timedelta(minutes=15),
+    Step.PROVISION: timedelta(hours=1),
+    Step.REPORT: timedelta(minutes=15),
+}
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    STARTED = "started"
+    FAILED = "failed"
+
+
+class RequestState(StrEnum):
+    """Where a request stands: the last step completed, or how it was closed."""
+
+    SUBMITTED = "submitted"
+    DISPOSED = "disposed"
+    CAPACITY_CONFIRMED = "capacity_confirmed"
+    APPLIED = "applied"
+    APPROVED = "approved"
+    PROVISIONED = "provisioned"
+    COMPLETED = "completed"
+    CLOSED_REJECTED = "closed_rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (RequestState.COMPLETED, RequestState.CLOSED_REJECTED, RequestState.CANCELLED)
+
+
+_STATE_AFTER = {
+    Step.SUBMIT: RequestState.SUBMITTED,
+    Step.DISPOSE: RequestState.DISPOSED,
+    Step.CAPACITY: RequestState.CAPACITY_CONFIRMED,
+    Step.APPLY: RequestState.APPLIED,
+    Step.APPROVE: RequestState.APPROVED,
+    Step.PROVISION: RequestState.PROVISIONED,
+    Step.REPORT: RequestState.COMPLETED,
+}
+
+
+def completions(record: RequestRecord) -> dict[Step, EventRecord]:
+    """Each completed step's event."""
+    return {Step(e.step): e for e in record.events if e.step is not None and e.stage is None}
+
+
+def state_of(record: RequestRecord) -> RequestState:
+    """The request's state, derived from its events."""
+    done = completions(record)
+    if any(e.step is None and e.outcome == Outcome.CANCELLED for e in record.events):
+        return RequestState.CANCELLED
+    capacity = done.get(Step.CAPACITY)
+    if capacity is not None and capacity.outcome == Outcome.REJECTED:
+        return RequestState.CLOSED_REJECTED
+    return _STATE_AFTER[max(done)] if done else RequestState.SUBMITTED
+
+
+def next_step(record: RequestRecord) -> Step | None:
+    """The step that comes next, or None when the request is closed."""
+    if not state_of(record).is_open:
+        return None
+    done = completions(record)
+    return next(step for step in Step if step not in done)
+
+
+def require_step(record: RequestRecord, step: Step) -> None:
+    """Refuse ``step`` unless the request is open and every step before it is complete.
+
+    OutOfOrder names the step that comes first and the command that does it.
+    """
+    state = state_of(record)
+    if not state.is_open:
+        raise Refused(f"{record.id} is closed ({state}); step {int(step)} cannot run")
+    missing = [s for s in Step if s < step and s not in completions(record)]
+    if missing:
+        first = missing[0]
+        raise OutOfOrder(
+            f"{record.id}: step {int(step)} ({step.title}) needs step {int(first)} ({first.title}) first: "
+            + first.command.format(id=record.id)
+        )
+
+
+def step_result(record: RequestRecord, step: Step) -> EventRecord | None:
+    """The completion event of ``step`` if it already completed (a repeat reports it and changes nothing)."""
+    return completions(record).get(step)
+
+
+def record_event(
+    session: Session,
+    record: RequestRecord,
+    *,
+    actor: str,
+    outcome: str,
+    step: Step | None,
+    stage: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> EventRecord:
+    """Append one event to the audit log (flushed, so a second completion of a step fails here)."""
+    ev = EventRecord(
+        request=record,
+        step=int(step) if step is not None else None,
+        stage=stage,
+        actor=actor,
+        outcome=str(outcome),
+        details=dict(details or {}),
+        at=at or utcnow(),
+    )
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def complete_step(
+    session: Session,
+    record: RequestRecord,
+    step: Step,
+    actor: str,
+    details: Mapping[str, Any] | None = None,
+    outcome: str = Outcome.OK,
+) -> EventRecord:
+    """Record ``step`` as done (after :func:`require_step`); returns its event."""
+    require_step(record, step)
+    if step_result(record, step) is not None:
+        raise Refused(f"{record.id}: step {int(step)} is already complete")
+    return record_event(session, record, actor=actor, outcome=outcome, step=step, details=details)
+
+
+def close_rejected(
+    session: Session, record: RequestRecord, actor: str, details: Mapping[str, Any] | None = None
+) -> EventRecord:
+    """Complete step 3 with outcome ``rejected``: no capacity, the process ends (SOP step 3b)."""
+    return complete_step(session, record, Step.CAPACITY, actor, details, outcome=Outcome.REJECTED)
+
+
+def cancel(session: Session, record: RequestRecord, actor: str, reason: str) -> EventRecord:
+    """Close an open request as cancelled."""
+    state = state_of(record)
+    if not state.is_open:
+        raise Refused(f"{record.id} is already closed ({state})")
+    return record_event(
+        session, record, actor=actor, outcome=Outcome.CANCELLED, step=None, details={"reason": reason}
+    )
+
+
+def get_request(session: Session, request_id: str) -> RequestRecord:
+    """The request with this id, or NotFound."""
+    record = session.get(RequestRecord, request_id.strip().upper())
+    if record is None:
+        raise NotFound(f"no request {request_id!r} in the register")
+    return record
+
+
+def submit_request(
+    register: Register,
+    document: Mapping[str, Any],
+    source_text: str,
+    *,
+    actor: str,
+    now: datetime | None = None,
+) -> str:
+    """Record a validated request (step 1) under the next id of its year, REQ-YYYY-NNNN; returns the id.
+
+    Ids come from a per-year sequence kept unique by the register: a concurrent submit that took the same
+    number makes this one retry with the next.
+    """
+    now = now or utcnow()
+    for _attempt in range(20):
+        try:
+            with register.session() as session:
+                in_year = select(func.max(RequestRecord.seq)).where(RequestRecord.year == now.year)
+                last = session.scalar(in_year)
+                seq = (last or 0) + 1
+                record = RequestRecord(
+                    id=f"REQ-{now.year}-{seq:04d}",
+                    year=now.year,
+                    seq=seq,
+                    agency_code=document["agency"]["code"],
+                    hostname=document["server"]["hostname"],
+                    letter_number=document["letter"]["number"],
+                    submitted_at=now,
+                    document=dict(document),
+                    source_text=source_text,
+                )
+                session.add(record)
+                session.flush()
+                record_event(
+                    session, record, actor=actor, outcome=Outcome.OK, step=Step.SUBMIT, at=now,
+                    details={"letter_number": record.letter_number},
+                )
+                return record.id
+        except IntegrityError:
+            continue
+    raise Refused("could not allocate a request id: too many concurrent submissions, try again")
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    """One line of a request's timeline."""
+
+    step: Step
+    done_at: datetime | None
+    actor: str | None
+    outcome: str | None
+    elapsed: timedelta | None
+    """From the previous step's completion to this one's, or to now while this step is pending."""
+
+    @property
+    def overdue(self) -> bool:
+        standard = self.step.standard_time
+        return standard is not None and self.elapsed is not None and self.elapsed > standard
+
+
+def timeline(record: RequestRecord, now: datetime | None = None) -> list[StepStatus]:
+    """Every step with its completion, actor and elapsed time; the pending step counts up to ``now``."""
+    now = now or utcnow()
+    done = completions(record)
+    pending = next_step(record)
+    lines = []
+    previous: datetime | None = None
+    for step in Step:
+        event = done.get(step)
+        end = event.at if event else (now if step == pending else None)
+        elapsed = end - previous if end is not None and previous is not None else None
+        lines.append(
+            StepStatus(step, event.at if event else None, event.actor if event else None,
+                       event.outcome if event else None, elapsed)
+        )
+        previous = event.at if event else None
+    return lines
+
+
+def overdue_steps(record: RequestRecord, now: datetime | None = None) -> list[StepStatus]:
+    """The steps that took, or are taking, longer than their standard time."""
+    return [line for line in timeline(record, now) if line.overdue]
