@@ -1,0 +1,163 @@
+"""Switch credentials and the servers' SSH identity, resolved by name from the environment or a vault.
+
+Resolution order for a credentials name N (e.g. ``sw-lab``), the first source that has it wins:
+
+1. environment variables ``COLO_CRED_<N>_USERNAME`` / ``_PASSWORD`` / ``_ENABLE``
+   (N upper-cased, ``-`` -> ``_``);
+2. the ansible-vault YAML file ``$COLO_VAULT_FILE`` (password in ``$COLO_VAULT_PASSWORD_FILE``), keys
+   ``credentials.<N>.{username,password,enable}``;
+3. the dotenv file ``$COLO_CREDENTIALS_FILE`` (mode 0600) holding the same variable names as the environment.
+
+The server SSH identity (``COLO_SSH_USER``, default ``root``, and ``COLO_SSH_KEY``, a private key file) goes
+through the same sources (vault keys ``ssh.user`` / ``ssh.key_file``). Secret values never appear in reprs or
+error messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provisioner.errors import BadInput
+from provisioner.safe_yaml import load_yaml_text, read_text_file
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+_DOTENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+@dataclass(frozen=True)
+class SwitchCredentials:
+    """Login and enable secrets for one switch credentials name."""
+
+    name: str
+    username: str
+    password: str = field(repr=False)
+    enable: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True)
+class SshIdentity:
+    """The user and private key file the tool logs in to servers with."""
+
+    user: str
+    key_file: Path
+
+
+def env_prefix(name: str) -> str:
+    """``sw-lab`` -> ``COLO_CRED_SW_LAB``; BadInput for a name that cannot be a variable name."""
+    if not _NAME.match(name):
+        raise BadInput(f"credentials name {name!r}: use letters, digits, '-' and '_' only")
+    return "COLO_CRED_" + name.upper().replace("-", "_")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Variables of a dotenv file that only its owner can read (``KEY=VALUE``, optional quotes/export)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the credentials file: {exc.strerror or exc}") from None
+    if stat.S_IMODE(mode) & 0o077:
+        raise BadInput(f"{path}: the credentials file must be readable by its owner only (chmod 600)")
+    values: dict[str, str] = {}
+    for number, raw in enumerate(read_text_file(path, 64 * 1024).splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _DOTENV_LINE.match(line)
+        if match is None:
+            raise BadInput(f"{path}: line {number} is not KEY=VALUE")
+        key, value = match.group(1), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _vault_data() -> Mapping[str, object] | None:
+    """The decrypted vault document, or None when no vault is configured."""
+    vault_file = os.environ.get("COLO_VAULT_FILE")
+    if not vault_file:
+        return None
+    password_file = os.environ.get("COLO_VAULT_PASSWORD_FILE")
+    if not password_file:
+        raise BadInput("COLO_VAULT_FILE is set but COLO_VAULT_PASSWORD_FILE (the vault password file) is not")
+    from ansible.parsing.vault import (  # type: ignore[import-untyped]
+        AnsibleVaultError,
+        VaultLib,
+        VaultSecret,
+    )
+
+    password = read_text_file(Path(password_file), 4096).strip().encode()
+    try:
+        raw = Path(vault_file).read_bytes()
+        plain = VaultLib([("default", VaultSecret(password))]).decrypt(raw)
+    except OSError as exc:
+        raise BadInput(f"{vault_file}: cannot read the vault: {exc.strerror or exc}") from None
+    except AnsibleVaultError:
+        raise BadInput(f"{vault_file}: cannot decrypt the vault with the given password file") from None
+    data = load_yaml_text(plain.decode("utf-8"), vault_file)
+    if not isinstance(data, Mapping):
+        raise BadInput(f"{vault_file}: the vault must hold a mapping")
+    return data
+
+
+def _vault_section(data: Mapping[str, object] | None, *path: str) -> Mapping[str, object]:
+    node: object = data or {}
+    for key in path:
+        node = node.get(key, {}) if isinstance(node, Mapping) else {}
+    return node if isinstance(node, Mapping) else {}
+
+
+def _dotenv_values(credentials_file: Path | None) -> dict[str, str]:
+    chosen = credentials_file or (
+        Path(os.environ["COLO_CREDENTIALS_FILE"]) if os.environ.get("COLO_CREDENTIALS_FILE") else None
+    )
+    return read_dotenv(chosen) if chosen is not None else {}
+
+
+def switch_credentials(name: str, *, credentials_file: Path | None = None) -> SwitchCredentials:
+    """Credentials for `name`; `credentials_file` overrides $COLO_CREDENTIALS_FILE as the dotenv source."""
+    prefix = env_prefix(name)
+    keys = {f: f"{prefix}_{f.upper()}" for f in ("username", "password", "enable")}
+    env = {f: os.environ[k] for f, k in keys.items() if os.environ.get(k)}
+    if "username" in env and "password" in env:
+        return SwitchCredentials(name, env["username"], env["password"], env.get("enable", ""))
+    vault = _vault_section(_vault_data(), "credentials", name)
+    if vault.get("username") and vault.get("password"):
+        return SwitchCredentials(
+            name, str(vault["username"]), str(vault["password"]), str(vault.get("enable") or "")
+        )
+    dotenv = _dotenv_values(credentials_file)
+    if dotenv.get(keys["username"]) and dotenv.get(keys["password"]):
+        return SwitchCredentials(
+            name, dotenv[keys["username"]], dotenv[keys["password"]], dotenv.get(keys["enable"], "")
+        )
+    raise BadInput(
+        f"no credentials named {name!r}: set {keys['username']} and {keys['password']} (and "
+        f"{keys['enable']}) in the environment, credentials.{name} in $COLO_VAULT_FILE, "
+        "or the same variables in $COLO_CREDENTIALS_FILE"
+    )
+
+
+def ssh_identity(*, credentials_file: Path | None = None) -> SshIdentity:
+    """The server SSH user and private key file from the environment, the vault or the dotenv file."""
+    key_file = os.environ.get("COLO_SSH_KEY")
+    user = os.environ.get("COLO_SSH_USER")
+    if not key_file:
+        vault = _vault_section(_vault_data(), "ssh")
+        key_file = str(vault.get("key_file") or "") or None
+        user = user or (str(vault.get("user") or "") or None)
+    if not key_file:
+        dotenv = _dotenv_values(credentials_file)
+        key_file = dotenv.get("COLO_SSH_KEY") or None
+        user = user or dotenv.get("COLO_SSH_USER") or None
+    if not key_file:
+        raise BadInput(
+            "no SSH key for the servers: set COLO_SSH_KEY (a private key file) in the environment, "
+            "ssh.key_file in $COLO_VAULT_FILE, or COLO_SSH_KEY in $COLO_CREDENTIALS_FILE"
+        )
+    return SshIdentity(user or "root", Path(key_file))
