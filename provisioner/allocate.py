@@ -1,0 +1,301 @@
+"""Holds and allocations in the register: step 3 holds what the capacity check found, step 6 allocates it.
+
+Every change runs in one transaction that first takes the site's lock row (an UPDATE: a row lock on
+PostgreSQL, the write lock on SQLite), so sums such as watts and Mbps are checked against what is really
+committed; behind that, unique keys on rack units, switch ports, addresses, VLAN ids, subnets and agencies
+make a double booking impossible even for a process that skipped the lock. A transaction that loses a race
+anyway (integrity error, lock timeout, serialization failure) is retried a bounded number of times, then
+reported as an InfrastructureError; a request that does not fit is a NoCapacity.
+
+A hold lasts until step 6 allocates it, the request is cancelled (stale holds are dropped on the next change
+at the site) or it is released; an allocation lasts until it is released (decommission). An agency's VLAN
+and subnet live as long as any claim of that agency does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from provisioner.capacity import (
+    ALLOCATED,
+    HOLD,
+    AgencyNetwork,
+    CapacityReport,
+    Claim,
+    ClaimKind,
+    Demand,
+    Usage,
+    check_capacity,
+)
+from provisioner.errors import BadInput, InfrastructureError, NoCapacity
+from provisioner.facility import Facility
+from provisioner.register.capacity_models import (
+    AgencyNetworkRecord,
+    CapacityLock,
+    ClaimRecord,
+    UnitClaimRecord,
+)
+from provisioner.register.db import Register, utcnow
+from provisioner.register.models import EventRecord, RequestRecord
+from provisioner.workflow import (
+    Outcome,
+    Step,
+    close_rejected,
+    complete_step,
+    get_request,
+    require_step,
+    step_result,
+)
+
+MAX_ATTEMPTS = 8
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Where a request's server goes and how it is addressed (held at step 3, allocated at step 6)."""
+
+    request_id: str
+    site: str
+    kind: ClaimKind
+    rack: str
+    units: tuple[int, ...]
+    ups: str
+    uplink: str
+    switch: str
+    switch_port: str
+    vlan_id: int
+    vlan_name: str
+    subnet: ipaddress.IPv4Network
+    gateway: ipaddress.IPv4Address
+    prefix_len: int
+    address: ipaddress.IPv4Address
+    watts: int
+    mbps: int
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for JSON, events and documents."""
+        return {
+            "request_id": self.request_id, "site": self.site, "kind": self.kind, "rack": self.rack,
+            "units": list(self.units), "ups": self.ups, "uplink": self.uplink, "switch": self.switch,
+            "switch_port": self.switch_port, "vlan_id": self.vlan_id, "vlan_name": self.vlan_name,
+            "subnet": str(self.subnet), "gateway": str(self.gateway), "prefix_len": self.prefix_len,
+            "address": str(self.address), "watts": self.watts, "mbps": self.mbps,
+        }
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    """The outcome of step 3: the report (as plain data), whether it sufficed, whether it was a repeat."""
+
+    request_id: str
+    report: dict[str, Any]
+    sufficient: bool
+    repeated: bool
+
+
+def demand_of(record: RequestRecord) -> Demand:
+    """What a recorded request needs from the facility."""
+    spec = record.spec()
+    server, network = spec.server, spec.network
+    return Demand(record.id, spec.agency.code, server.rack_units, server.power_watts, network.bandwidth_mbps)
+
+
+def lock_site(session: Session, site: str) -> None:
+    """Take the site's capacity lock for the rest of the transaction (the transaction's first statement)."""
+    lock = CapacityLock
+    bump = update(lock).where(lock.site == site).values(generation=lock.generation + 1)
+    if session.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        session.add(CapacityLock(site=site, generation=1))
+        session.flush()
+
+
+def in_locked_transaction(register: Register, site: str, work: Callable[[Session], T]) -> T:
+    """Run `work` in one transaction holding the site's lock; retry when the database reports a race."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with register.session() as session:
+                lock_site(session, site)
+                return work(session)
+        except (IntegrityError, OperationalError) as exc:
+            failure = exc
+            time.sleep(0.02 * attempt)
+    raise InfrastructureError(
+        f"the register did not complete a capacity change at {site} after {MAX_ATTEMPTS} attempts",
+        [str(failure.orig)],
+    )
+
+
+def usage_snapshot(session: Session, site: str) -> Usage:
+    """Every live claim and agency network at the site."""
+    units: defaultdict[str, list[int]] = defaultdict(list)
+    for request_id, unit in session.execute(
+        select(UnitClaimRecord.request_id, UnitClaimRecord.unit).where(UnitClaimRecord.site == site)
+    ):
+        units[request_id].append(unit)
+    c = ClaimRecord
+    rows = session.execute(
+        select(c.request_id, c.agency, c.kind, c.rack, c.ups, c.uplink, c.switch, c.port, c.watts, c.mbps,
+               c.address).where(c.site == site)
+    )
+    claims = [
+        Claim(r.request_id, r.agency, ALLOCATED if r.kind == ALLOCATED else HOLD, r.rack,
+              tuple(sorted(units[r.request_id])), r.ups, r.uplink, r.switch, r.port, r.watts, r.mbps,
+              ipaddress.IPv4Address(r.address))
+        for r in rows
+    ]
+    n = AgencyNetworkRecord
+    networks = [
+        AgencyNetwork(agency, vlan, ipaddress.IPv4Network(subnet))
+        for agency, vlan, subnet in session.execute(select(n.agency, n.vlan, n.subnet).where(n.site == site))
+    ]
+    return Usage(claims, networks)
+
+
+def _delete_claim(session: Session, claim: ClaimRecord) -> None:
+    """Free a claim's units, port, address, watts and Mbps; the agency network too if it was the last."""
+    session.execute(delete(UnitClaimRecord).where(UnitClaimRecord.request_id == claim.request_id))
+    session.delete(claim)
+    session.flush()
+    others = select(func.count()).where(ClaimRecord.site == claim.site, ClaimRecord.agency == claim.agency)
+    if session.scalar(others) == 0:
+        session.execute(
+            delete(AgencyNetworkRecord).where(
+                AgencyNetworkRecord.site == claim.site, AgencyNetworkRecord.agency == claim.agency
+            )
+        )
+
+
+def _drop_cancelled_holds(session: Session, site: str) -> None:
+    """A cancelled request no longer holds anything."""
+    cancelled = select(EventRecord.request_id).where(
+        EventRecord.step.is_(None), EventRecord.outcome == str(Outcome.CANCELLED)
+    )
+    stale = select(ClaimRecord).where(
+        ClaimRecord.site == site, ClaimRecord.kind == HOLD, ClaimRecord.request_id.in_(cancelled)
+    )
+    for claim in session.scalars(stale).all():
+        _delete_claim(session, claim)
+
+
+def _check(session: Session, facility: Facility, demand: Demand) -> CapacityReport:
+    _drop_cancelled_holds(session, facility.site.code)
+    return check_capacity(facility, demand, usage_snapshot(session, facility.site.code))
+
+
+def _write_hold(session: Session, report: CapacityReport) -> ClaimRecord:
+    """Hold the placement a passing check found."""
+    p, d = report.placement, report.demand
+    assert p is not None, "only a sufficient report is held"
+    if p.new_network:
+        session.add(AgencyNetworkRecord(site=report.site, agency=d.agency, vlan=p.vlan, subnet=str(p.subnet)))
+        session.flush()
+    claim = ClaimRecord(
+        request_id=d.request_id, site=report.site, agency=d.agency, kind=HOLD, rack=p.rack, ups=p.ups,
+        uplink=p.uplink, switch=p.switch, port=p.port, address=str(p.address), watts=d.power_watts,
+        mbps=d.bandwidth_mbps, held_at=utcnow(),
+    )
+    session.add(claim)
+    session.flush()
+    session.add_all(
+        UnitClaimRecord(site=report.site, rack=p.rack, unit=u, request_id=d.request_id) for u in p.units
+    )
+    session.flush()
+    return claim
+
+
+def _allocation_of(session: Session, facility: Facility, claim: ClaimRecord) -> Allocation:
+    u = UnitClaimRecord
+    units = session.scalars(select(u.unit).where(u.request_id == claim.request_id).order_by(u.unit)).all()
+    network = session.get_one(AgencyNetworkRecord, (claim.site, claim.agency))
+    subnet = ipaddress.IPv4Network(network.subnet)
+    return Allocation(
+        request_id=claim.request_id, site=claim.site, kind=ALLOCATED if claim.kind == ALLOCATED else HOLD,
+        rack=claim.rack, units=tuple(units), ups=claim.ups, uplink=claim.uplink, switch=claim.switch,
+        switch_port=claim.port, vlan_id=network.vlan, vlan_name=facility.vlans.name_for(claim.agency),
+        subnet=subnet, gateway=facility.addressing.gateway(subnet), prefix_len=subnet.prefixlen,
+        address=ipaddress.IPv4Address(claim.address), watts=claim.watts, mbps=claim.mbps,
+    )
+
+
+def _own_claim(session: Session, facility: Facility, request_id: str) -> ClaimRecord | None:
+    claim = session.get(ClaimRecord, request_id)
+    if claim is not None and claim.site != facility.site.code:
+        raise BadInput(f"{request_id} holds capacity at site {claim.site}, not {facility.site.code} (--site)")
+    return claim
+
+
+def find_allocation(session: Session, facility: Facility, request_id: str) -> Allocation | None:
+    """What the request holds or has been allocated, if anything (reads only)."""
+    claim = _own_claim(session, facility, request_id)
+    return None if claim is None else _allocation_of(session, facility, claim)
+
+
+def run_capacity_step(register: Register, facility: Facility, request_id: str, actor: str) -> CapacityResult:
+    """Step 3: check every resource; hold what fits and complete the step, or close the request as rejected.
+
+    A repeat reports the earlier result and changes nothing.
+    """
+
+    def work(session: Session) -> CapacityResult:
+        record = get_request(session, request_id)
+        earlier = step_result(record, Step.CAPACITY)
+        if earlier is not None:
+            return CapacityResult(record.id, earlier.details["report"], earlier.outcome == Outcome.OK, True)
+        require_step(record, Step.CAPACITY)
+        report = _check(session, facility, demand_of(record))
+        details = {"report": report.as_dict()}
+        if report.ok:
+            if _own_claim(session, facility, record.id) is None:
+                _write_hold(session, report)
+            complete_step(session, record, Step.CAPACITY, actor, details)
+        else:
+            close_rejected(session, record, actor, {**details, "reasons": report.shortages})
+        return CapacityResult(record.id, details["report"], report.ok, False)
+
+    return in_locked_transaction(register, facility.site.code, work)
+
+
+def allocate(register: Register, facility: Facility, request_id: str) -> Allocation:
+    """Step 6's plan: turn the request's hold into an allocation (checking and holding first if it has none).
+
+    Asking again returns the same allocation. NoCapacity lists what was short.
+    """
+
+    def work(session: Session) -> Allocation:
+        claim = _own_claim(session, facility, request_id)
+        if claim is None:
+            record = get_request(session, request_id)
+            report = _check(session, facility, demand_of(record))
+            if not report.ok:
+                short = report.shortages
+                raise NoCapacity(f"{record.id}: not enough capacity at {facility.site.code}", short)
+            claim = _write_hold(session, report)
+        if claim.kind == HOLD:
+            claim.kind, claim.allocated_at = ALLOCATED, utcnow()
+            session.flush()
+        return _allocation_of(session, facility, claim)
+
+    return in_locked_transaction(register, facility.site.code, work)
+
+
+def release(register: Register, facility: Facility, request_id: str) -> bool:
+    """Free what the request holds or has been allocated (cancellation, decommission); False if nothing."""
+
+    def work(session: Session) -> bool:
+        claim = _own_claim(session, facility, request_id)
+        if claim is None:
+            return False
+        _delete_claim(session, claim)
+        return True
+
+    return in_locked_transaction(register, facility.site.code, work)
