@@ -22,9 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from provisioner.errors import AccessCheckFailed, BadInput
+
+if TYPE_CHECKING:
+    from provisioner.facility import Facility
+    from provisioner.request import ColoRequest
 
 Evidence = dict[str, object]
 Scheme = Literal["http", "https", "tcp"]
@@ -70,6 +74,19 @@ class AccessTarget:
                 ipaddress.ip_address(addr)
             except ValueError:
                 raise BadInput(f"access check target: {addr!r} is not an IP address") from None
+
+
+def access_target_for(request: ColoRequest, address: str, facility: Facility) -> AccessTarget:
+    """The access check target of a request whose server now has `address` at the facility."""
+    return AccessTarget(
+        address=address,
+        ports=tuple(PortSpec(p.port, p.protocol, p.purpose) for p in request.network.ports),
+        applications=tuple(
+            AppSpec(a.name, a.port, a.scheme, a.path or "/", a.subdomain) for a in request.applications
+        ),
+        domain=facility.site.domain,
+        dns_servers=tuple(str(server) for server in facility.dns.servers),
+    )
 
 
 @dataclass(frozen=True)

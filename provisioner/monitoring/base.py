@@ -1,0 +1,63 @@
+"""What every monitoring system offers the provisioner: register a host, remove it, see whether it is up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Health = Literal["up", "down", "unknown", "absent"]
+
+
+@dataclass(frozen=True)
+class MonitoredHost:
+    """A server to monitor, with the labels it carries in the monitoring system."""
+
+    request_id: str
+    address: str
+    hostname: str
+    agency: str
+    site: str
+
+    def labels(self) -> dict[str, str]:
+        return {
+            "agency": self.agency,
+            "request": self.request_id,
+            "hostname": self.hostname,
+            "site": self.site,
+        }
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """What the monitoring system reports about one target; `absent` when it does not know the target."""
+
+    target: str
+    health: Health
+    last_error: str = ""
+    last_scrape: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def up(self) -> bool:
+        return self.health == "up"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "health": self.health,
+            "last_error": self.last_error,
+            "last_scrape": self.last_scrape,
+            "labels": self.labels,
+        }
+
+
+class MonitoringBackend(Protocol):
+    """One monitoring system. Registering and removing are idempotent and report whether anything changed."""
+
+    def register(self, host: MonitoredHost) -> bool: ...
+
+    def remove(self, request_id: str) -> bool: ...
+
+    def state(self, host: MonitoredHost) -> TargetState: ...
+
+    def wait_up(self, host: MonitoredHost, timeout_s: float) -> TargetState: ...
