@@ -7,7 +7,7 @@ cancelled. The state of a request is derived from its events, never stored besid
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from provisioner.errors import NotFound, OutOfOrder, Refused
 from provisioner.register.db import Register, utcnow
-from provisioner.register.models import EventRecord, RequestRecord
+from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
 
 
 class Step(IntEnum):
@@ -48,13 +48,13 @@ class Step(IntEnum):
 
 
 _TITLES = {
-    Step.SUBMIT: "surat permohonan (request letter)",
-    Step.DISPOSE: "disposisi (disposition)",
-    Step.CAPACITY: "cek kapasitas (capacity check)",
-    Step.APPLY: "form pengajuan (application form)",
-    Step.APPROVE: "form persetujuan (approval form)",
-    Step.PROVISION: "pemasangan server (installation)",
-    Step.REPORT: "laporan ke pengguna (final report)",
+    Step.SUBMIT: "request letter",
+    Step.DISPOSE: "disposition",
+    Step.CAPACITY: "capacity check",
+    Step.APPLY: "application form",
+    Step.APPROVE: "approval form",
+    Step.PROVISION: "installation",
+    Step.REPORT: "final report",
 }
 _COMMANDS = {
     Step.SUBMIT: "colo request submit FILE",
@@ -214,6 +214,49 @@ def cancel(session: Session, record: RequestRecord, actor: str, reason: str) -> 
     return record_event(
         session, record, actor=actor, outcome=Outcome.CANCELLED, step=None, details={"reason": reason}
     )
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """The result of running a step: its completion event, whether it was done before, its documents."""
+
+    event: EventRecord
+    repeated: bool
+    documents: tuple[DocumentRecord, ...]
+
+
+AfterStep = Callable[[Session, RequestRecord, EventRecord], Sequence[DocumentRecord]]
+
+
+def perform_step(
+    register: Register,
+    request_id: str,
+    step: Step,
+    actor: str,
+    details: Mapping[str, Any] | None = None,
+    *,
+    outcome: str = Outcome.OK,
+    after: AfterStep | None = None,
+) -> StepRun:
+    """Run ``step`` in one transaction: refuse it out of order, report it if already done, else record it
+    and call ``after`` (which writes the step's documents) before committing.
+
+    When a concurrent run completes the same step first, this one rolls back and reports that result.
+    """
+    for _attempt in range(2):
+        try:
+            with register.session() as session:
+                record = get_request(session, request_id)
+                earlier = step_result(record, step)
+                if earlier is not None:
+                    documents = tuple(d for d in record.documents if d.event_id == earlier.id)
+                    return StepRun(earlier, True, documents)
+                event = complete_step(session, record, step, actor, details, outcome)
+                written = tuple(after(session, record, event)) if after else ()
+                return StepRun(event, False, written)
+        except IntegrityError:
+            continue
+    raise Refused(f"{request_id}: step {int(step)} is being recorded by another run; try again")
 
 
 def get_request(session: Session, request_id: str) -> RequestRecord:

@@ -91,12 +91,13 @@ def _no_delete(_mapper: object, _connection: object, target: EventRecord) -> Non
 
 
 class DocumentRecord(Base):
-    """A document produced for a step (HTML and PDF), with the PDF's SHA-256."""
+    """A document produced for a step (HTML and PDF), with the PDF's SHA-256 and the step's event."""
 
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     kind: Mapped[str] = mapped_column(String(40))
     html_path: Mapped[str] = mapped_column(Text)
     pdf_path: Mapped[str] = mapped_column(Text)

@@ -52,6 +52,7 @@ def upgrade() -> None:
         "documents",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("request_id", sa.String(16), sa.ForeignKey("requests.id"), nullable=False, index=True),
+        sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=True),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("html_path", sa.Text, nullable=False),
         sa.Column("pdf_path", sa.Text, nullable=False),

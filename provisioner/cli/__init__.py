@@ -1,0 +1,1 @@
+"""The `colo` command line: one module per area, each exposing ``register(app)``."""

@@ -1,0 +1,1 @@
+"""Templates of the SOP documents (package data)."""
