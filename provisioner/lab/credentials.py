@@ -1,0 +1,48 @@
+"""The lab's generated secrets: the switch login and the servers' root SSH key, in <state>/credentials.env."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from provisioner.lab.sh import run
+from provisioner.secrets import read_dotenv
+
+SWITCH_USER = "colo"
+
+
+def credentials_file(lab_dir: Path) -> Path:
+    return lab_dir / "credentials.env"
+
+
+def ssh_key(lab_dir: Path) -> Path:
+    """The private key that logs in to every lab server as root."""
+    return lab_dir / "ssh" / "id_ed25519"
+
+
+def ensure_credentials(lab_dir: Path) -> dict[str, str]:
+    """Generate the key pair and credentials file once (mode 0600); return the file's variables."""
+    key = ssh_key(lab_dir)
+    if not key.exists():
+        key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "colo-lab", "-f", str(key)])
+    path = credentials_file(lab_dir)
+    if not path.exists():
+        values = {
+            "COLO_CRED_SW_LAB_USERNAME": SWITCH_USER,
+            "COLO_CRED_SW_LAB_PASSWORD": secrets.token_urlsafe(18),
+            "COLO_CRED_SW_LAB_ENABLE": secrets.token_urlsafe(18),
+            "COLO_SSH_USER": "root",
+            "COLO_SSH_KEY": str(key),
+        }
+        fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.writelines(f"{name}={value}\n" for name, value in values.items())
+        os.replace(path.with_suffix(".tmp"), path)
+    return read_dotenv(path)
+
+
+def public_key(lab_dir: Path) -> str:
+    """The public half of the servers' root key."""
+    return ssh_key(lab_dir).with_suffix(".pub").read_text()

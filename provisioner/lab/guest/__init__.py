@@ -1,0 +1,1 @@
+"""Programs copied into each lab server's root filesystem (run there by the image's python3)."""

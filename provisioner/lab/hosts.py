@@ -1,0 +1,183 @@
+"""Lab servers: a network namespace, an overlay root filesystem on the cached image, a hardware profile,
+and an init running sshd and the agency's HTTPS application, all inside the server's own namespaces."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from provisioner.errors import InfrastructureError
+from provisioner.lab import procs
+from provisioner.lab.layout import BRIDGE, STAGING_GATEWAY, HostSlot
+from provisioner.lab.profiles import profile_for, write_profile
+from provisioner.lab.sh import netns_list, run, succeeds
+
+GUEST_DIR = Path(__file__).with_name("guest")
+
+# Runs as PID 1 of the server's new mount/UTS/PID namespaces: $1 host dir, $2 image dir, $3 host name.
+BOOT_SCRIPT = r"""
+set -e
+H=$1; R=$1/root
+mount -t overlay overlay -o "lowerdir=$2,upperdir=$H/upper,workdir=$H/work" "$R"
+mount -t proc proc "$R/proc"
+mount --bind "$H/hw/cpuinfo" "$R/proc/cpuinfo"
+mount --bind "$H/hw/meminfo" "$R/proc/meminfo"
+mount -t sysfs sysfs "$R/sys"
+mkdir -p "$H/sysfs"; mount -t sysfs sysfs "$H/sysfs"
+rebuild() {  # $1: directory under /sys to replace by a tmpfs holding the same entries except dmi
+  mount -t tmpfs -o mode=755 tmpfs "$R/sys/$1"
+  for d in "$H/sysfs/$1"/*; do
+    n=${d##*/}; [ "$n" = dmi ] && continue
+    if [ -d "$d" ] && [ ! -L "$d" ]; then mkdir "$R/sys/$1/$n"; mount --bind "$d" "$R/sys/$1/$n"
+    else cp -P "$d" "$R/sys/$1/$n" 2>/dev/null || true; fi
+  done
+}
+rebuild devices/virtual
+mkdir -p "$R/sys/devices/virtual/dmi/id"; mount --bind "$H/hw/dmi" "$R/sys/devices/virtual/dmi/id"
+rebuild class
+mkdir "$R/sys/class/dmi"; ln -s ../../devices/virtual/dmi/id "$R/sys/class/dmi/id"
+mount --bind "$H/hw/block" "$R/sys/block"
+umount "$H/sysfs"
+mount -t tmpfs -o mode=755,size=1m tmpfs "$R/dev"
+for n in null zero full random urandom tty; do touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"; done
+mkdir "$R/dev/pts" "$R/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$R/dev/pts"
+ln -s pts/ptmx "$R/dev/ptmx"; ln -s /proc/self/fd "$R/dev/fd"
+ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"
+ln -s /proc/self/fd/2 "$R/dev/stderr"
+mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
+mount -t tmpfs -o mode=755 tmpfs "$R/run"
+mkdir -m 755 "$R/run/sshd"
+hostname "$3"
+exec chroot "$R" /usr/bin/python3 /usr/local/sbin/colo-lab-init
+"""
+
+SSHD_CONFIG = """\
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+UseDNS no
+"""
+
+
+class LabHost:
+    """One lab server's files, namespace and processes."""
+
+    def __init__(self, slot: HostSlot, lab_dir: Path) -> None:
+        self.slot = slot
+        self.dir = lab_dir / "hosts" / slot.name
+        self.pid_file = lab_dir / "run" / f"{slot.name}.pid"
+        self.log_file = lab_dir / "log" / f"{slot.name}.log"
+
+    @property
+    def upper(self) -> Path:
+        """The host's writable layer over the image (its changes to the root filesystem)."""
+        return self.dir / "upper"
+
+    def prepare(self, authorized_key: str) -> None:
+        """Write the hardware profile, and on first use the host's own files (keys, certificate, config)."""
+        write_profile(self.dir / "hw", profile_for(self.slot.index))
+        for sub in ("work", "root"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        if (self.dir / "prepared").exists():
+            return
+        up, name = self.upper, self.slot.name
+        files = {
+            "etc/hostname": f"{name}\n",
+            "etc/hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{name}\n",
+            "etc/ssh/sshd_config.d/colo-lab.conf": SSHD_CONFIG,
+            "etc/network/interfaces": (
+                "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n"
+                f"    address {self.slot.staging_address}/24\n    gateway {STAGING_GATEWAY}\n"
+            ),
+            "root/.ssh/authorized_keys": authorized_key,
+            "usr/local/sbin/colo-lab-init": (GUEST_DIR / "init.py").read_text(),
+            "usr/local/lib/colo-lab/app.py": (GUEST_DIR / "app.py").read_text(),
+        }
+        for rel, content in files.items():
+            (up / rel).parent.mkdir(parents=True, exist_ok=True)
+            (up / rel).write_text(content)
+        (up / "root/.ssh").chmod(0o700)
+        (up / "root/.ssh/authorized_keys").chmod(0o600)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{name}",
+             "-f", str(up / "etc/ssh/ssh_host_ed25519_key")])
+        (up / "etc/colo-lab").mkdir(parents=True, exist_ok=True)
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-days", "825", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+             "-keyout", str(up / "etc/colo-lab/app.key"), "-out", str(up / "etc/colo-lab/app.crt")])
+        (self.dir / "prepared").write_text("")
+
+    def wire(self) -> None:
+        """Create the namespace and its cable into the bridge (staging address) unless they exist."""
+        ns, port = self.slot.netns, self.slot.ovs_port
+        if ns not in netns_list():
+            run(["ip", "netns", "add", ns])
+        if not succeeds(["ip", "link", "show", port]):
+            run(["ip", "-n", ns, "link", "del", "eth0"], check=False)
+            run(["ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns])
+            run(["ip", "-n", ns, "addr", "add", f"{self.slot.staging_address}/24", "dev", "eth0"])
+            run(["ip", "-n", ns, "link", "set", "lo", "up"])
+            run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+            run(["ip", "-n", ns, "route", "replace", "default", "via", STAGING_GATEWAY])
+            run(["ethtool", "-K", "eth0", "tx", "off"], netns=ns)
+        run(["ovs-vsctl", "--may-exist", "add-port", BRIDGE, port])
+
+    def running(self) -> bool:
+        """Whether the host's init runs."""
+        return self.init_pid() is not None
+
+    def init_pid(self) -> int | None:
+        """The pid (root namespace view) of the host's PID 1."""
+        pid = procs.pid_of(self.pid_file)
+        if pid is None:
+            return None
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return None
+        return int(children[0]) if children else None
+
+    def start(self, image_dir: Path) -> None:
+        """Boot the host unless it runs."""
+        if procs.pid_of(self.pid_file) is not None:
+            return
+        procs.start(
+            ["ip", "netns", "exec", self.slot.netns, "unshare", "--mount", "--uts", "--pid", "--fork",
+             "--kill-child", "sh", "-c", BOOT_SCRIPT, "colo-lab-boot", str(self.dir), str(image_dir),
+             self.slot.name],
+            self.pid_file, self.log_file,
+        )
+
+    def listening(self) -> set[int]:
+        """TCP ports listening inside the host's namespace."""
+        proc = run(["ss", "-Htln"], netns=self.slot.netns, check=False)
+        ports = set()
+        for line in proc.stdout.splitlines():
+            fields = line.split()
+            if len(fields) >= 4 and fields[3].rsplit(":", 1)[-1].isdigit():
+                ports.add(int(fields[3].rsplit(":", 1)[-1]))
+        return ports
+
+    def exec_argv(self, argv: list[str]) -> list[str]:
+        """`argv` as a command line that runs it inside the host (its namespaces and root filesystem)."""
+        pid = self.init_pid()
+        if pid is None:
+            raise InfrastructureError(f"{self.slot.name} is not running")
+        return ["nsenter", "-t", str(pid), "-m", "-u", "-n", "-p", "-r", "-w", *argv]
+
+    def run_in(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run `argv` inside the host and return its result (never raises on a non-zero exit)."""
+        return subprocess.run(self.exec_argv(argv), capture_output=True, text=True, timeout=timeout,
+                              check=False)
+
+    def stop(self) -> None:
+        """Kill the host's processes, delete its namespace and cable, remove its files."""
+        procs.stop(self.pid_file)
+        procs.kill(procs.netns_pids(self.slot.netns))
+        run(["ovs-vsctl", "--if-exists", "del-port", BRIDGE, self.slot.ovs_port], check=False)
+        run(["ip", "link", "del", self.slot.ovs_port], check=False)
+        if self.slot.netns in netns_list():
+            run(["ip", "netns", "del", self.slot.netns], check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,69 @@
+"""The lab's long-running services besides the servers: Prometheus in the NOC and the switch simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from provisioner.lab import procs
+from provisioner.lab.layout import NOC_ADDRESS, NOC_NS, SWITCH_NAME, SWITCH_SSH_PORT
+
+PROMETHEUS_BIN = "/usr/bin/prometheus"
+PROMETHEUS_LISTEN = f"{NOC_ADDRESS.split('/')[0]}:9090"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def prometheus_dir(lab_dir: Path) -> Path:
+    return lab_dir / "prometheus"
+
+
+def file_sd_dir(lab_dir: Path) -> Path:
+    """Where monitoring drops its target files (*.json or *.yml), read every 5 s."""
+    return prometheus_dir(lab_dir) / "file_sd"
+
+
+def prometheus_config(lab_dir: Path) -> str:
+    """Prometheus' configuration: scrape every 5 s, itself and every file_sd target."""
+    sd = file_sd_dir(lab_dir)
+    config = {
+        "global": {"scrape_interval": "5s", "scrape_timeout": "4s", "evaluation_interval": "5s"},
+        "scrape_configs": [
+            {"job_name": "prometheus", "static_configs": [{"targets": [PROMETHEUS_LISTEN]}]},
+            {"job_name": "node", "file_sd_configs": [
+                {"files": [f"{sd}/*.json", f"{sd}/*.yml", f"{sd}/*.yaml"], "refresh_interval": "5s"}]},
+        ],
+    }
+    return json.dumps(config, indent=2) + "\n"  # JSON is YAML
+
+
+def start_prometheus(lab_dir: Path) -> None:
+    """Run Prometheus inside the NOC namespace unless it runs."""
+    base = prometheus_dir(lab_dir)
+    pid_file = lab_dir / "run" / "prometheus.pid"
+    if procs.pid_of(pid_file) is not None:
+        return
+    file_sd_dir(lab_dir).mkdir(parents=True, exist_ok=True)
+    (base / "prometheus.yml").write_text(prometheus_config(lab_dir))
+    procs.start(
+        ["ip", "netns", "exec", NOC_NS, PROMETHEUS_BIN, f"--config.file={base / 'prometheus.yml'}",
+         f"--storage.tsdb.path={base / 'data'}", "--storage.tsdb.retention.time=1d",
+         f"--web.listen-address={PROMETHEUS_LISTEN}", "--web.enable-lifecycle"],
+        pid_file, lab_dir / "log" / "prometheus.log",
+    )
+
+
+def start_switch(lab_dir: Path, credentials: Mapping[str, str]) -> None:
+    """Run the switch simulator (root namespace, 127.0.0.1:2201) driving the OVS fabric, unless it runs."""
+    pid_file = lab_dir / "run" / "switch.pid"
+    if procs.pid_of(pid_file) is not None:
+        return
+    env = {**os.environ, **credentials, "COLO_LAB_DIR": str(lab_dir)}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    procs.start(
+        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", SWITCH_NAME, "--port",
+         str(SWITCH_SSH_PORT), "--state-dir", str(lab_dir / "switch"), "--fabric", "ovs"],
+        pid_file, lab_dir / "log" / "switch.log", env=env,
+    )
