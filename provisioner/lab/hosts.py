@@ -174,8 +174,8 @@ class LabHost:
 
     def stop(self) -> None:
         """Kill the host's processes, delete its namespace and cable, remove its files."""
+        procs.kill(procs.netns_pids(self.slot.netns))  # the init ends the server; unshare follows it
         procs.stop(self.pid_file)
-        procs.kill(procs.netns_pids(self.slot.netns))
         run(["ovs-vsctl", "--if-exists", "del-port", BRIDGE, self.slot.ovs_port], check=False)
         run(["ip", "link", "del", self.slot.ovs_port], check=False)
         if self.slot.netns in netns_list():

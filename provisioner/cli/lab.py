@@ -1,0 +1,65 @@
+"""`colo lab up|down|status|cable`: the local lab the demo and the tests run against (needs root)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from provisioner.cli.common import JsonFlag, console, print_json
+from provisioner.lab.api import Lab, LabStatus
+
+lab_app = typer.Typer(help="The local lab: servers, switch, router, NOC and Prometheus (needs root).",
+                      no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(lab_app, name="lab")
+
+
+def _show(status: LabStatus, json_out: bool) -> None:
+    if json_out:
+        print_json(status.to_dict())
+        return
+    from rich.table import Table
+
+    table = Table("part", "state", "detail")
+    for part in status.parts:
+        table.add_row(part.name, "[green]ok[/green]" if part.healthy else "[red]FAILED[/red]", part.detail)
+    console().print(table)
+
+
+@lab_app.command("up")
+def up(
+    hosts: Annotated[int | None, typer.Option("--hosts", help="Number of servers, 1..8 [as before, else 3].")]
+    = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Create whatever part of the lab is missing and wait until every part answers."""
+    _show(Lab().up(hosts), json_out)
+
+
+@lab_app.command("down")
+def down() -> None:
+    """Remove every namespace, OVS port, process and file of the lab."""
+    Lab().down()
+    typer.echo("lab down")
+
+
+@lab_app.command("status")
+def status(json_out: JsonFlag = False) -> None:
+    """Each part of the lab and whether it works; exit 1 when one does not."""
+    result = Lab().status()
+    _show(result, json_out)
+    if not result.healthy:
+        raise typer.Exit(1)
+
+
+@lab_app.command("cable")
+def cable(
+    host: Annotated[str, typer.Argument(help="A lab server, e.g. lab-srv1.")],
+    port: Annotated[str, typer.Argument(help="A switch port, e.g. GigabitEthernet1/0/5.")],
+) -> None:
+    """Move a server's cable to another switch port (what the technician's hands do in step 6)."""
+    Lab().cable(host, port)
+    typer.echo(f"{host} cabled to {port}")
