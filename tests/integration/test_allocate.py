@@ -53,7 +53,8 @@ def test_step_three_repeat_reports_the_earlier_result(register: Register) -> Non
 
 
 def test_step_three_before_disposition_is_out_of_order(register: Register) -> None:
-    rid = submit_request(register, {**REQUEST, "letter": {**REQUEST["letter"], "date": "2026-11-20"}}, "", actor="t")
+    document = {**REQUEST, "letter": {**REQUEST["letter"], "date": "2026-11-20"}}
+    rid = submit_request(register, document, "", actor="t")
     with pytest.raises(OutOfOrder, match="step 2"):
         run_capacity_step(register, facility("example"), rid, "teknisi")
 

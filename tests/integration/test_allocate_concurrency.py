@@ -39,5 +39,6 @@ def test_concurrent_allocation_never_double_books(register_url: str) -> None:
         for what, query in DUPLICATES.items():
             assert session.execute(text(query)).all() == [], f"{what} booked twice"
         assert set(session.scalars(select(ClaimRecord.request_id))) == granted
-        assert session.scalar(select(func.count()).select_from(ClaimRecord).where(ClaimRecord.kind != "allocated")) == 0
+        holds = select(func.count()).select_from(ClaimRecord).where(ClaimRecord.kind != "allocated")
+        assert session.scalar(holds) == 0
     assert_within_capacity(register, facility("contended"))
