@@ -1,0 +1,67 @@
+"""Stage 1, plan: allocate what step 3 held, write the technician's placement sheet, wait for the cabling."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from provisioner.errors import Refused
+from provisioner.stages.base import Details, StageContext
+
+SHEET_NAME = "placement_sheet.txt"
+
+
+def placement_details(ctx: StageContext) -> Details:
+    """Allocate (or read back) the request's placement as plain data the later stages use."""
+    from provisioner.allocate import allocate
+
+    return allocate(ctx.register, ctx.facility, ctx.request_id).as_dict()
+
+
+def placement_sheet(ctx: StageContext, plan: Details) -> str:
+    """The sheet the technician takes to the rack (Indonesian labels, English in brackets)."""
+    req, units = ctx.request, plan["units"]
+    unit_text = f"U{units[0]}" if len(units) == 1 else f"U{units[0]}-U{units[-1]}"
+    server = " ".join(p for p in (req.server.vendor, req.server.model) if p) or "-"
+    rows = [
+        ("Permohonan (request)", f"{ctx.request_id}  surat {req.letter.number}"),
+        ("Instansi (agency)", f"{req.agency.name} ({req.agency.code})"),
+        ("Server", f"{req.server.hostname}  {server}  S/N {ctx.delivered.serial}"),
+        ("Rak (rack)", f"{plan['rack']}  {unit_text}  ({req.server.rack_units}U)"),
+        ("Catu daya (power feed)", f"{plan['ups']}  {req.server.power_watts} W"),
+        ("Switch / port", f"{plan['switch']} {plan['switch_port']}"),
+        ("VLAN", f"{plan['vlan_id']} ({plan['vlan_name']}); awal: staging {ctx.facility.vlans.staging}"),
+        ("Alamat IP (address)", f"{plan['address']}/{plan['prefix_len']}  gateway {plan['gateway']}"),
+        ("Alamat staging", ctx.delivered.staging_address),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"LEMBAR PENEMPATAN SERVER (placement sheet) - {ctx.facility.site.name}", ""]
+    lines += [f"{label.ljust(width)} : {value}" for label, value in rows]
+    lines += ["", "Pasang server di unit tersebut, sambungkan catu daya dan kabel jaringan ke port di atas."]
+    return "\n".join(lines) + "\n"
+
+
+def write_sheet(output_dir: Path, text: str) -> Path:
+    output_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
+    path = output_dir / SHEET_NAME
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+class PlanStage:
+    name = "plan"
+    title = "rencana penempatan (plan)"
+
+    def run(self, ctx: StageContext) -> Details:
+        plan = placement_details(ctx)
+        sheet = placement_sheet(ctx, plan)
+        plan["placement_sheet"] = str(write_sheet(ctx.output_dir / ctx.request_id, sheet))
+        if not ctx.confirm({**plan, "sheet": sheet}):
+            raise Refused(
+                f"{ctx.request_id}: the server is not confirmed racked and cabled at {plan['rack']} "
+                f"{plan['switch']} {plan['switch_port']}; run `colo provision {ctx.request_id}` again once "
+                "it is (the allocation is kept)"
+            )
+        return plan

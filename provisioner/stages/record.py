@@ -1,0 +1,117 @@
+"""Stage 7, record: the work report and the handover minutes, the asset register row, step 6 complete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from provisioner.documents import write_step_document
+from provisioner.register.db import utcnow
+from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
+from provisioner.stages.base import Details, StageContext
+from provisioner.workflow import Step, get_request, perform_step
+
+DOCUMENTS = ("work_report", "handover_minutes")
+
+
+def site_fields(ctx: StageContext) -> dict[str, str]:
+    site = ctx.facility.site
+    return {"code": site.code, "name": site.name, "domain": site.domain}
+
+
+def handover_number(record: RequestRecord, site_code: str) -> str:
+    """The handover minutes' number: sequence/BAST-COLO/site/year, from the request's own sequence."""
+    return f"{record.seq:03d}/BAST-COLO/{site_code}/{record.year}"
+
+
+def asset_tag(record: RequestRecord, site_code: str) -> str:
+    return f"{site_code.upper()}-{record.year}-{record.seq:04d}"
+
+
+def units_text(units: list[int]) -> str:
+    return f"U{units[0]}" if len(units) == 1 else f"U{units[0]}-U{units[-1]}"
+
+
+def asset_details(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
+    """The register row's columns beyond the fixed ones (export reads these keys)."""
+    plan, site = ctx.results["plan"], ctx.facility.site.code
+    return {
+        "asset_tag": asset_tag(record, site),
+        "site": site,
+        "rack": plan["rack"],
+        "units": plan["units"],
+        "power_feed": plan["ups"],
+        "switch": plan["switch"],
+        "switch_port": plan["switch_port"],
+        "vlan": plan["vlan_id"],
+        "subnet": plan["subnet"],
+        "applications": [
+            {"name": a.name, "port": a.port, "scheme": a.scheme, "subdomain": a.subdomain}
+            for a in ctx.request.applications
+        ],
+        "handover_number": handover_number(record, site),
+        "handover_date": utcnow().date().isoformat(),
+    }
+
+
+def upsert_asset(session: Session, ctx: StageContext, record: RequestRecord) -> AssetRecord:
+    """The request's asset row, written once (a rerun of this stage rewrites the same row)."""
+    asset = session.scalar(select(AssetRecord).where(AssetRecord.request_id == record.id))
+    if asset is None:
+        asset = AssetRecord(request_id=record.id)
+        session.add(asset)
+    req, plan = ctx.request, ctx.results["plan"]
+    details = asset_details(ctx, record)
+    asset.agency_code = req.agency.code
+    asset.hostname = req.server.hostname
+    asset.serial = ctx.delivered.serial
+    asset.vendor = req.server.vendor
+    asset.model = req.server.model
+    asset.os = f"{req.server.os.family} {req.server.os.version}"
+    asset.location = f"{plan['rack']} {units_text(plan['units'])}"
+    asset.address = plan["address"]
+    asset.installed_at = utcnow()
+    asset.decommissioned_at = None
+    asset.details = details
+    session.flush()
+    return asset
+
+
+def work_context(ctx: StageContext, asset: AssetRecord) -> dict[str, Any]:
+    """What the work report and the handover minutes show beyond the request and its steps."""
+    return {
+        "work": {
+            **ctx.results,
+            "actor": ctx.actor,
+            "serial": ctx.delivered.serial,
+            "asset": {**asset.details, "location": asset.location, "address": asset.address, "os": asset.os},
+            "finished_at": utcnow(),
+        }
+    }
+
+
+class RecordStage:
+    name = "record"
+    title = "berita acara dan register aset (record)"
+
+    def run(self, ctx: StageContext) -> Details:
+        site = site_fields(ctx)
+        with ctx.register.session() as session:
+            record = get_request(session, ctx.request_id)
+            numbers = {
+                "asset_tag": asset_tag(record, site["code"]),
+                "handover_number": handover_number(record, site["code"]),
+                "address": ctx.results["plan"]["address"],
+            }
+
+        def write(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
+            extra = work_context(ctx, upsert_asset(session, ctx, record))
+            return [
+                write_step_document(session, record, kind, site, ctx.output_dir, extra, event=event)
+                for kind in DOCUMENTS
+            ]
+
+        run = perform_step(ctx.register, ctx.request_id, Step.PROVISION, ctx.actor, numbers, after=write)
+        return {**run.event.details, "documents": {d.kind: d.pdf_path for d in run.documents}}

@@ -1,0 +1,68 @@
+"""The switch side of step 6 and of decommissioning: the intents, their diff, their application."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+
+from provisioner.facility import Facility, Switch
+from provisioner.network.models import (
+    AccessPortIntent,
+    StagingPortIntent,
+    SviIntent,
+    SwitchIntent,
+    VlanIntent,
+)
+from provisioner.register.db import Register
+
+if TYPE_CHECKING:
+    from provisioner.network import ChangePlan
+from provisioner.stages.base import Details
+
+
+def port_description(agency: str, hostname: str, request_id: str) -> str:
+    """What the port says about its server: <agency>:<hostname>:<request id>."""
+    return f"{agency}:{hostname}:{request_id}"
+
+
+def provision_intents(facility: Facility, plan: Details, description: str) -> list[SwitchIntent]:
+    """The agency VLAN, its SVI on a layer-3 switch, the server's port in the VLAN with its description."""
+    switch = facility.switch(str(plan["switch"]))
+    vlan = int(plan["vlan_id"])
+    intents: list[SwitchIntent] = [VlanIntent(vlan_id=vlan, name=str(plan["vlan_name"]))]
+    if switch.layer3:
+        intents.append(
+            SviIntent(
+                vlan_id=vlan,
+                gateway=ipaddress.IPv4Address(str(plan["gateway"])),
+                prefix_len=int(plan["prefix_len"]),
+            )
+        )
+    intents.append(AccessPortIntent(port=str(plan["switch_port"]), vlan_id=vlan, description=description))
+    return intents
+
+
+def staging_intents(facility: Facility, plan: Details) -> list[SwitchIntent]:
+    """The server's port back on the staging VLAN, without a description (as the facility had it)."""
+    return [StagingPortIntent(port=str(plan["switch_port"]), staging_vlan=facility.vlans.staging)]
+
+
+def switch_of(facility: Facility, plan: Details) -> Switch:
+    return facility.switch(str(plan["switch"]))
+
+
+def switch_plan(register: Register, switch: Switch, intents: list[SwitchIntent]) -> ChangePlan:
+    """What the switch would be sent to hold the intents (nothing is sent); empty when it already does."""
+    from provisioner.network import SessionPool, plan_change
+
+    with SessionPool(register) as pool:
+        return plan_change(switch, intents, pool)
+
+
+def apply_switch(register: Register, switch: Switch, intents: list[SwitchIntent], holder: str) -> Details:
+    """Apply the intents (snapshot, push, save, read back, restore on failure); what was sent, as data."""
+    from provisioner.network import SessionPool, apply_change
+
+    with SessionPool(register, holder) as pool:
+        result = apply_change(switch, intents, pool)
+    return {"switch": switch.name, "lines_sent": list(result.lines_sent), "saved": result.saved}

@@ -1,0 +1,115 @@
+"""The step 6 stage engine on a real SQLite register, with small stand-in stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from provisioner.errors import Refused
+from provisioner.provision import ALREADY_DONE, DONE, FAILED, StageRun, run_stages
+from provisioner.register.db import Register, open_register
+from provisioner.request import load_request
+from provisioner.stages.base import INTERRUPTED, Delivered, Details, Journal, StageContext, StageFailedError
+from provisioner.workflow import Step, get_request, submit_request
+
+
+@dataclass
+class Scripted:
+    """A stage that raises the queued errors first, then succeeds; counts its runs."""
+
+    name: str
+    errors: list[BaseException] = field(default_factory=list)
+    in_place: bool = True
+    runs: int = 0
+    title: str = "scripted"
+
+    def run(self, ctx: StageContext) -> Details:
+        self.runs += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return {"n": self.runs, "seen": sorted(ctx.results)}
+
+
+@dataclass
+class Probed(Scripted):
+    def converged(self, ctx: StageContext) -> bool:
+        return self.in_place
+
+
+@pytest.fixture
+def setup(tmp_path: Path, example_request_path: Path) -> tuple[Register, StageContext]:
+    register = open_register(f"sqlite:///{tmp_path / 'r.db'}")
+    spec, text = load_request(example_request_path)
+    request_id = submit_request(register, spec.model_dump(mode="json"), text, actor="test")
+    from provisioner.facility import parse_facility
+    from provisioner.safe_yaml import load_yaml_file
+
+    facility = parse_facility(load_yaml_file(Path(__file__).parents[1] / "data/facilities/example.yml"))
+    ctx = StageContext(
+        register=register, request_id=request_id, request=spec, facility=facility, site_dir=tmp_path,
+        output_dir=tmp_path, actor="tech", delivered=Delivered("7XK2Q93", "10.231.250.11"),
+        confirm=lambda _plan: True,
+    )
+    return register, ctx
+
+
+def _events(register: Register, request_id: str) -> list[tuple[str | None, str]]:
+    with register.session() as session:
+        record = get_request(session, request_id)
+        return [(e.stage, e.outcome) for e in record.events if e.step == Step.PROVISION]
+
+
+def test_failure_is_recorded_with_evidence_and_rerun_resumes_there(
+    setup: tuple[Register, StageContext],
+) -> None:
+    register, ctx = setup
+    a, b, c = Scripted("a"), Scripted("b", [StageFailedError(Refused("no"), {"evidence": 1})]), Scripted("c")
+    journal = Journal(register, ctx.request_id, "tech")
+    with pytest.raises(Refused):
+        run_stages([a, b, c], ctx, journal)
+    assert _events(register, ctx.request_id) == [
+        ("a", "started"), ("a", "ok"), ("b", "started"), ("b", "failed"),
+    ]
+    latest = journal.latest("b")
+    assert latest is not None and latest[0] == FAILED
+    assert latest[1]["evidence"] == 1 and latest[1]["error"] == ["no"]
+    seen: list[StageRun] = []
+    runs = run_stages([a, b, c], ctx, journal, seen.append)
+    assert [r.status for r in runs] == [ALREADY_DONE, DONE, DONE]
+    assert (a.runs, b.runs, c.runs) == (1, 2, 1)
+    assert runs[2].details == {"n": 1, "seen": ["a", "b"]}
+    assert [r.status for r in seen] == [ALREADY_DONE, "running", DONE, "running", DONE]
+
+
+def test_finished_stage_whose_result_is_gone_runs_again_with_all_after_it(
+    setup: tuple[Register, StageContext],
+) -> None:
+    register, ctx = setup
+    a, b, c = Scripted("a"), Probed("b"), Scripted("c", [StageFailedError(Refused("check failed"), {})])
+    journal = Journal(register, ctx.request_id, "tech")
+    with pytest.raises(Refused):
+        run_stages([a, b, c], ctx, journal)
+    b.in_place = False
+    runs = run_stages([a, b, c], ctx, journal)
+    assert [r.status for r in runs] == [ALREADY_DONE, DONE, DONE]
+    assert (a.runs, b.runs, c.runs) == (1, 2, 2)
+
+
+def test_interrupt_is_recorded_and_propagates(setup: tuple[Register, StageContext]) -> None:
+    register, ctx = setup
+    a = Scripted("a", [KeyboardInterrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        run_stages([a], ctx, Journal(register, ctx.request_id, "tech"))
+    assert _events(register, ctx.request_id) == [("a", "started"), ("a", INTERRUPTED)]
+
+
+def test_unexpected_error_is_recorded_as_failed(setup: tuple[Register, StageContext]) -> None:
+    register, ctx = setup
+    a = Scripted("a", [RuntimeError("boom")])
+    with pytest.raises(RuntimeError):
+        run_stages([a], ctx, Journal(register, ctx.request_id, "tech"))
+    journal = Journal(register, ctx.request_id, "tech")
+    latest = journal.latest("a")
+    assert latest is not None and latest[0] == FAILED and latest[1]["error"] == ["RuntimeError: boom"]
