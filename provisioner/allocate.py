@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -47,8 +47,10 @@ from provisioner.register.capacity_models import (
 from provisioner.register.db import Register, utcnow
 from provisioner.register.models import EventRecord, RequestRecord
 from provisioner.workflow import (
+    AfterStep,
     Outcome,
     Step,
+    StepRun,
     close_rejected,
     complete_step,
     get_request,
@@ -91,16 +93,6 @@ class Allocation:
             "subnet": str(self.subnet), "gateway": str(self.gateway), "prefix_len": self.prefix_len,
             "address": str(self.address), "watts": self.watts, "mbps": self.mbps,
         }
-
-
-@dataclass(frozen=True)
-class CapacityResult:
-    """The outcome of step 3: the report (as plain data), whether it sufficed, whether it was a repeat."""
-
-    request_id: str
-    report: dict[str, Any]
-    sufficient: bool
-    repeated: bool
 
 
 def demand_of(record: RequestRecord) -> Demand:
@@ -240,27 +232,30 @@ def find_allocation(session: Session, facility: Facility, request_id: str) -> Al
     return None if claim is None else _allocation_of(session, facility, claim)
 
 
-def run_capacity_step(register: Register, facility: Facility, request_id: str, actor: str) -> CapacityResult:
+def run_capacity_step(
+    register: Register, facility: Facility, request_id: str, actor: str, after: AfterStep | None = None
+) -> StepRun:
     """Step 3: check every resource; hold what fits and complete the step, or close the request as rejected.
 
-    A repeat reports the earlier result and changes nothing.
+    The report is the completion event's `details["report"]` (the reasons too when rejected); `after` writes
+    the capacity report document in the same transaction. A repeat reports the earlier result, unchanged.
     """
 
-    def work(session: Session) -> CapacityResult:
+    def work(session: Session) -> StepRun:
         record = get_request(session, request_id)
         earlier = step_result(record, Step.CAPACITY)
         if earlier is not None:
-            return CapacityResult(record.id, earlier.details["report"], earlier.outcome == Outcome.OK, True)
+            return StepRun(earlier, True, tuple(d for d in record.documents if d.event_id == earlier.id))
         require_step(record, Step.CAPACITY)
         report = _check(session, facility, demand_of(record))
         details = {"report": report.as_dict()}
         if report.ok:
             if _own_claim(session, facility, record.id) is None:
                 _write_hold(session, report)
-            complete_step(session, record, Step.CAPACITY, actor, details)
+            event = complete_step(session, record, Step.CAPACITY, actor, details)
         else:
-            close_rejected(session, record, actor, {**details, "reasons": report.shortages})
-        return CapacityResult(record.id, details["report"], report.ok, False)
+            event = close_rejected(session, record, actor, {**details, "reasons": report.shortages})
+        return StepRun(event, False, tuple(after(session, record, event)) if after else ())
 
     return in_locked_transaction(register, facility.site.code, work)
 

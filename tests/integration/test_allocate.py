@@ -25,7 +25,7 @@ def test_step_three_holds_and_step_six_allocates_the_same(register: Register) ->
     site = facility("example")
     rid = submit(register, "disdik", units=2)
     result = run_capacity_step(register, site, rid, "teknisi")
-    assert result.sufficient and not result.repeated
+    assert result.event.outcome == "ok" and not result.repeated
     with register.session() as session:
         held = find_allocation(session, site, rid)
     assert held is not None and held.kind == "hold"
@@ -47,7 +47,7 @@ def test_step_three_repeat_reports_the_earlier_result(register: Register) -> Non
     rid = submit(register, "disdik")
     first = run_capacity_step(register, site, rid, "teknisi")
     again = run_capacity_step(register, site, rid, "teknisi")
-    assert again.repeated and again.report == first.report
+    assert again.repeated and again.event.id == first.event.id
     with register.session() as session:
         assert session.scalar(select(func.count()).select_from(ClaimRecord)) == 1
 
@@ -63,12 +63,13 @@ def test_insufficient_capacity_closes_the_request_as_rejected(register: Register
     site = facility("example")
     rid = submit(register, "disdik", watts=3000, mbps=600)  # no uplink carries 600 Mbps
     result = run_capacity_step(register, site, rid, "teknisi")
-    assert not result.sufficient
-    assert any(line.startswith("uplink ISP-A: needs 600 Mbps") for line in result.report["shortages"])
+    assert result.event.outcome == "rejected"
+    shortages = result.event.details["report"]["shortages"]
+    assert any(line.startswith("uplink ISP-A: needs 600 Mbps") for line in shortages)
     with register.session() as session:
         record = get_request(session, rid)
         assert state_of(record) == RequestState.CLOSED_REJECTED
-        assert record.events[-1].details["reasons"] == result.report["shortages"]
+        assert record.events[-1].details["reasons"] == shortages
         assert find_allocation(session, site, rid) is None
 
 
@@ -77,11 +78,13 @@ def test_a_hold_keeps_the_last_watts_from_a_second_request(register: Register) -
     first = submit(register, "opd-a", watts=3000)
     second = submit(register, "opd-b", watts=3000)
     third = submit(register, "opd-c", watts=3000)
-    assert run_capacity_step(register, site, first, "t").report["placement"]["rack"] == "R01"
-    assert run_capacity_step(register, site, second, "t").report["placement"]["rack"] == "R02"
+    for rid, rack in ((first, "R01"), (second, "R02")):
+        report = run_capacity_step(register, site, rid, "t").event.details["report"]
+        assert report["placement"]["rack"] == rack
     result = run_capacity_step(register, site, third, "t")
-    assert not result.sufficient
-    held = [line for line in result.report["resources"] if line["resource"] == "rack power"]
+    assert result.event.outcome == "rejected"
+    resources = result.event.details["report"]["resources"]
+    held = [line for line in resources if line["resource"] == "rack power"]
     assert [(x["subject"], x["held"], x["used"]) for x in held] == [("R01", 3000, 0), ("R02", 3000, 0)]
 
 
@@ -115,7 +118,7 @@ def test_release_frees_everything_and_the_last_server_frees_the_network(register
 def test_cancelled_request_gives_its_hold_back(register: Register) -> None:
     site = facility("contended")
     rid = submit(register, "opd-a", watts=3000)
-    assert run_capacity_step(register, site, rid, "t").sufficient
+    assert run_capacity_step(register, site, rid, "t").event.outcome == "ok"
     with register.session() as session:
         cancel(session, get_request(session, rid), "kepala bidang", "agency withdrew the request")
     other = allocate(register, site, submit(register, "opd-b", watts=3000))  # else R02
