@@ -40,11 +40,12 @@ def _global_options(
 
 
 # ---- Area modules: each adds its commands here, one import and one register() line. ----
-from provisioner.cli import lab, requests, steps  # noqa: E402
+from provisioner.cli import lab, register_cmd, requests, steps  # noqa: E402
 
 requests.register(app)
 steps.register(app)
 lab.register(app)
+register_cmd.register(app)
 # ---- end of area modules ----
 
 
