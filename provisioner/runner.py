@@ -1,0 +1,308 @@
+"""Typed adapter over ansible-runner: runs the project's playbooks against servers from the register.
+
+Each run gets a private data dir under the request's run folder (inventory, extravars, its own ansible.cfg,
+artifacts). Secrets never go into it: SSH keys and the vault password come as file paths, the process
+environment is cut down to an allowlist before ansible-runner records it, and extravars must not hold
+secrets (they are recorded as artifacts, as ansible-runner always does).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provisioner.errors import InfrastructureError
+from provisioner.spec import ServerFacts
+
+ANSIBLE_DIR = Path(__file__).resolve().parent.parent
+PLAYBOOK_DIR = ANSIBLE_DIR / "playbooks"
+ROLES_DIR = ANSIBLE_DIR / "roles"
+
+_KEPT_ENV = frozenset({"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME",
+                       "PYTHONPATH", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION"})
+_KEPT_ENV_PREFIXES = ("ANSIBLE_", "RUNNER_", "AWX_", "AD_HOC_COMMAND_ID", "ORIGINAL_STDOUT_CALLBACK")
+_SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|CRED|PRIVATE|KEY_DATA", re.IGNORECASE)
+_HOST_EVENTS = {
+    "runner_on_ok": "ok", "runner_on_failed": "failed", "runner_on_unreachable": "unreachable",
+    "runner_on_skipped": "skipped", "runner_item_on_failed": "failed",
+}
+
+
+@dataclass(frozen=True)
+class HostTarget:
+    """One server to run against; `hostvars` become that host's inventory variables."""
+
+    name: str
+    address: str
+    user: str
+    key_file: Path
+    port: int = 22
+    hostvars: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SpeedSettings:
+    """The settings that decide how fast a run is. `STOCK` equals ansible-playbook's own defaults."""
+
+    forks: int = 20
+    pipelining: bool = True
+    control_persist_s: int = 120
+    fact_caching: bool = True
+
+
+FAST = SpeedSettings()
+STOCK = SpeedSettings(forks=5, pipelining=False, control_persist_s=60, fact_caching=False)
+
+
+@dataclass(frozen=True)
+class ProgressLine:
+    """One line of progress from a run's events."""
+
+    kind: str
+    text: str
+    host: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.host}: {self.kind}: {self.text}" if self.host else f"{self.kind}: {self.text}"
+
+
+@dataclass(frozen=True)
+class FailedTask:
+    """A task that failed or found its host unreachable."""
+
+    host: str
+    task: str
+    message: str
+
+
+@dataclass(frozen=True)
+class HostStats:
+    """The play recap of one host."""
+
+    ok: int = 0
+    changed: int = 0
+    failures: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class PlaybookResult:
+    """How a run ended: ansible-runner's status and rc, the recap, failures and set_stats data."""
+
+    status: str
+    rc: int
+    stats: Mapping[str, HostStats]
+    failed_tasks: tuple[FailedTask, ...]
+    artifact_data: Mapping[str, Any]
+    data_dir: Path
+
+    @property
+    def ok(self) -> bool:
+        """The run finished and no host failed or was unreachable."""
+        return self.status == "successful" and self.rc == 0 and not self.failed_tasks
+
+    def raise_for_failure(self, what: str) -> None:
+        """Raise InfrastructureError naming each failed task when the run did not succeed."""
+        if not self.ok:
+            problems = [f"{t.host}: {t.task}: {t.message}" for t in self.failed_tasks]
+            raise InfrastructureError(f"{what} failed (ansible-runner {self.status}, rc {self.rc})",
+                                      problems or [f"see {self.data_dir}/artifacts"])
+
+
+class _Collector:
+    """Turns ansible-runner events into progress lines, failures and the stats event's data."""
+
+    def __init__(self, on_event: Callable[[ProgressLine], None] | None) -> None:
+        self._on_event = on_event
+        self.failed: list[FailedTask] = []
+        self.stats: dict[str, HostStats] = {}
+        self.artifact_data: dict[str, Any] = {}
+
+    def __call__(self, event: Mapping[str, Any]) -> bool:
+        kind = str(event.get("event", ""))
+        data: Mapping[str, Any] = event.get("event_data") or {}
+        line = self._line(kind, data)
+        if line is not None and self._on_event is not None:
+            self._on_event(line)
+        return True  # keep writing the event to the artifacts
+
+    def _line(self, kind: str, data: Mapping[str, Any]) -> ProgressLine | None:
+        if kind == "playbook_on_play_start":
+            return ProgressLine("play", str(data.get("play", "")))
+        if kind == "playbook_on_stats":
+            self._take_stats(data)
+            return ProgressLine("recap", ", ".join(f"{h} {s}" for h, s in self.stats.items()))
+        if kind not in _HOST_EVENTS:
+            return None
+        host = str(data.get("host", ""))
+        task = str(data.get("task", ""))
+        res: Mapping[str, Any] = data.get("res") or {}
+        status = _HOST_EVENTS[kind]
+        if status == "ok" and res.get("changed"):
+            status = "changed"
+        if status in ("failed", "unreachable") and not data.get("ignore_errors"):
+            self.failed.append(FailedTask(host, task, str(res.get("msg", status))[:500]))
+        return ProgressLine(status, task, host)
+
+    def _take_stats(self, data: Mapping[str, Any]) -> None:
+        hosts = set().union(*(data.get(k) or {} for k in ("ok", "changed", "failures", "dark", "skipped")))
+        for host in sorted(hosts):
+            self.stats[host] = HostStats(
+                ok=int((data.get("ok") or {}).get(host, 0)),
+                changed=int((data.get("changed") or {}).get(host, 0)),
+                failures=int((data.get("failures") or {}).get(host, 0)),
+                unreachable=int((data.get("dark") or {}).get(host, 0)),
+                skipped=int((data.get("skipped") or {}).get(host, 0)),
+            )
+        self.artifact_data = dict(data.get("artifact_data") or {})
+
+
+def playbook_path(playbook: str) -> Path:
+    """A playbook of the project by name (`provision.yml`), or any path to one."""
+    path = Path(playbook)
+    if not path.is_absolute() and path.parent == Path("."):
+        path = PLAYBOOK_DIR / path
+    if not path.is_file():
+        raise InfrastructureError(f"playbook not found: {path}")
+    return path.resolve()
+
+
+def inventory(targets: Sequence[HostTarget]) -> dict[str, Any]:
+    """The inventory for `targets`: addresses, users and key files, plus each host's own variables."""
+    hosts = {
+        t.name: {
+            **t.hostvars,
+            "ansible_host": t.address,
+            "ansible_port": t.port,
+            "ansible_user": t.user,
+            "ansible_ssh_private_key_file": str(t.key_file),
+        }
+        for t in targets
+    }
+    return {"all": {"hosts": hosts}}
+
+
+def ansible_cfg(speed: SpeedSettings, known_hosts: Path, fact_cache: Path) -> str:
+    """The ansible.cfg of one run."""
+    ssh_args = (f"-C -o ControlMaster=auto -o ControlPersist={speed.control_persist_s}s"
+                f" -o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=accept-new"
+                " -o IdentitiesOnly=yes -o BatchMode=yes")
+    lines = [
+        "[defaults]",
+        f"roles_path = {ROLES_DIR}",
+        f"forks = {speed.forks}",
+        "interpreter_python = auto_silent",
+        "host_key_checking = True",
+        "retry_files_enabled = False",
+    ]
+    if speed.fact_caching:
+        lines += ["gathering = smart", "fact_caching = jsonfile",
+                  f"fact_caching_connection = {fact_cache}", "fact_caching_timeout = 3600"]
+    lines += ["", "[ssh_connection]", f"pipelining = {speed.pipelining}", f"ssh_args = {ssh_args}"]
+    return "\n".join(lines) + "\n"
+
+
+def run_environment(runner_env: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """Cut ansible-runner's environment (a copy of ours plus its own) down to what Ansible needs.
+
+    ansible-runner records this environment in the run's artifacts, so nothing named like a secret stays.
+    """
+    kept = {k: v for k, v in runner_env.items()
+            if (k in _KEPT_ENV or k.startswith(_KEPT_ENV_PREFIXES)) and not _SECRET_NAME.search(k)}
+    return {**kept, **extra}
+
+
+def _check_env(env: Mapping[str, str]) -> None:
+    secret_names = sorted(k for k in env if _SECRET_NAME.search(k) and not k.endswith("_FILE"))
+    if secret_names:
+        raise ValueError(f"secrets reach Ansible through files, not the environment: {secret_names}")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+
+
+def run_playbook(
+    playbook: str,
+    targets: Sequence[HostTarget],
+    extravars: Mapping[str, object],
+    run_dir: Path,
+    on_event: Callable[[ProgressLine], None] | None = None,
+    *,
+    tags: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    known_hosts: Path | None = None,
+    vault_password_file: Path | None = None,
+    speed: SpeedSettings = FAST,
+    timeout_s: int = 1800,
+) -> PlaybookResult:
+    """Run `playbook` against `targets` in a new private data dir under `run_dir`; never raises on failure.
+
+    `known_hosts` defaults to run_dir/known_hosts (new hosts are accepted, changed keys refused); the fact
+    cache is shared by the runs under `run_dir`. `env` must not hold secrets (names ending in _FILE, which
+    point at files, are allowed).
+    """
+    import ansible_runner
+
+    extra_env = dict(env or {})
+    _check_env(extra_env)
+    path = playbook_path(playbook)
+    run_dir = run_dir.resolve()
+    data_dir = run_dir / f"{time.strftime('%Y%m%dT%H%M%S')}-{path.stem}-{uuid.uuid4().hex[:6]}"
+    known_hosts = (known_hosts or run_dir / "known_hosts").resolve()
+    known_hosts.parent.mkdir(parents=True, exist_ok=True)
+    known_hosts.touch(mode=0o600, exist_ok=True)
+    cfg = data_dir / "env" / "ansible.cfg"
+    _write(cfg, ansible_cfg(speed, known_hosts, run_dir / "fact_cache"))
+    _write(data_dir / "inventory" / "hosts.json", json.dumps(inventory(targets), indent=2))
+    _write(data_dir / "env" / "extravars", json.dumps(dict(extravars)))
+    (data_dir / "project").mkdir(mode=0o700)
+    extra_env |= {"ANSIBLE_CONFIG": str(cfg), "ANSIBLE_HOST_KEY_CHECKING": "True",
+                  "ANSIBLE_ROLES_PATH": str(ROLES_DIR), "ANSIBLE_NOCOLOR": "1"}
+    if vault_password_file is not None:
+        extra_env["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.resolve())
+
+    config = ansible_runner.RunnerConfig(
+        private_data_dir=str(data_dir), playbook=str(path),
+        inventory=str(data_dir / "inventory" / "hosts.json"),
+        tags=",".join(tags) or None, envvars=extra_env, quiet=True, timeout=timeout_s,
+        fact_cache_type="none",
+    )
+    config.prepare()
+    config.env = run_environment(config.env, extra_env)
+    collector = _Collector(on_event)
+    runner = ansible_runner.Runner(config=config, event_handler=collector)
+    runner.run()
+    return PlaybookResult(
+        status=str(runner.status), rc=int(runner.rc if runner.rc is not None else -1),
+        stats=collector.stats, failed_tasks=tuple(collector.failed),
+        artifact_data=collector.artifact_data, data_dir=data_dir,
+    )
+
+
+def gather_server_facts(
+    target: HostTarget,
+    run_dir: Path,
+    on_event: Callable[[ProgressLine], None] | None = None,
+    *,
+    known_hosts: Path | None = None,
+    speed: SpeedSettings = FAST,
+) -> ServerFacts:
+    """Run verify_spec.yml on `target` and return what the server_facts role reported."""
+    result = run_playbook("verify_spec.yml", [target], {}, run_dir, on_event,
+                          known_hosts=known_hosts, speed=speed)
+    result.raise_for_failure(f"gathering the facts of {target.name}")
+    report = (result.artifact_data.get("server_facts") or {}).get(target.name)
+    if report is None:
+        raise InfrastructureError(f"verify_spec.yml reported no facts for {target.name}")
+    return ServerFacts.model_validate(report)
+
