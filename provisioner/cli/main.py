@@ -40,12 +40,14 @@ def _global_options(
 
 
 # ---- Area modules: each adds its commands here, one import and one register() line. ----
-from provisioner.cli import lab, register_cmd, requests, steps  # noqa: E402
+from provisioner.cli import capacity, lab, provision, register_cmd, requests, steps  # noqa: E402
 
 requests.register(app)
+capacity.register(app)
 steps.register(app)
 lab.register(app)
 register_cmd.register(app)
+provision.register(app)
 # ---- end of area modules ----
 
 
