@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -116,6 +117,11 @@ class Lab:
     def credentials_path(self) -> Path:
         return credentials_file(self.dir)
 
+    @property
+    def file_sd_dir(self) -> Path:
+        """Where Prometheus in the NOC reads its targets (*.json, *.yml) every 5 s."""
+        return services.file_sd_dir(self.dir)
+
     def credentials_env(self) -> dict[str, str]:
         """The credentials file's variables (switch login, SSH identity) for a child's environment."""
         return ensure_credentials(self.dir) if self.credentials_path.exists() else {}
@@ -144,6 +150,11 @@ class Lab:
             if info.name == name:
                 return info
         raise BadInput(f"the lab has no host {name!r} (it has {self.host_count()})")
+
+    def host_key(self, name: str) -> str:
+        """Server `name`'s own SSH host public key (`ssh-ed25519 AAAA... root@name`)."""
+        self.host(name)
+        return LabHost(slot_named(name), self.dir).host_key()
 
     # ---- life cycle --------------------------------------------------------------------------------
     def up(self, hosts: int | None = None) -> LabStatus:
@@ -241,6 +252,12 @@ class Lab:
         require_root()
         self.host(host)
         return LabHost(slot_named(host), self.dir).run_in(argv, timeout)
+
+    def reachable_from_noc(self, address: str, port: int, timeout: float = 2.0) -> bool:
+        """Whether a TCP connection from the NOC (the outside vantage) to `address:port` opens."""
+        require_root()
+        probe = f"exec 3<>/dev/tcp/{ipaddress.ip_address(address)}/{int(port)}"
+        return run(["timeout", str(timeout), "bash", "-c", probe], netns=NOC_NS, check=False).returncode == 0
 
     # ---- health ------------------------------------------------------------------------------------
     def status(self) -> LabStatus:

@@ -109,6 +109,10 @@ class LabHost:
              "-keyout", str(up / "etc/colo-lab/app.key"), "-out", str(up / "etc/colo-lab/app.crt")])
         (self.dir / "prepared").write_text("")
 
+    def host_key(self) -> str:
+        """The host's own SSH host public key."""
+        return (self.upper / "etc/ssh/ssh_host_ed25519_key.pub").read_text().strip()
+
     def wire(self) -> None:
         """Create the namespace and its cable into the bridge (staging address) unless they exist."""
         ns, port = self.slot.netns, self.slot.ovs_port
