@@ -262,7 +262,9 @@ def certificate_facts(der: bytes, now: datetime | None = None) -> Evidence:
     except (ValueError, TypeError, InvalidSignature):
         self_signed = False
     try:
-        sans = [str(n) for n in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value]
+        alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        sans = [f"DNS:{name}" for name in alt.get_values_for_type(x509.DNSName)]
+        sans += [f"IP:{ip}" for ip in alt.get_values_for_type(x509.IPAddress)]
     except x509.ExtensionNotFound:
         sans = []
     return {

@@ -185,7 +185,7 @@ def test_self_signed_https_passes_by_default_with_trust_recorded(
     assert cert["self_signed"] is True
     assert cert["subject"] == cert["issuer"] == f"CN=simpeg.{DOMAIN}"
     assert cert["days_left"] in (29, 30)
-    assert f"<DNSName(value='simpeg.{DOMAIN}')>" in str(cert["san"])
+    assert cert["san"] == [f"DNS:simpeg.{DOMAIN}", "IP:127.0.0.1"]
     assert "not trusted" in https.detail
     http_item = _by_kind(report.items, "http")[0]
     assert http_item.ok and http_item.evidence["status"] == 200 and "certificate" not in http_item.evidence
