@@ -200,9 +200,10 @@ class SimInterfaceProcessor(GrammarMixin, ConfigInterfaceCommandProcessor):  # t
     """``(config-if)#``."""
 
     GRAMMAR = rules(
-        "description <rest>", "no description",
+        "description <rest>", "no description", "no description <rest>",
         "switchport mode access", "switchport mode trunk", "no switchport mode",
-        "switchport access vlan <vlan>", "no switchport access vlan",
+        "no switchport mode access", "no switchport mode trunk",
+        "switchport access vlan <vlan>", "no switchport access vlan", "no switchport access vlan <vlan>",
         "switchport trunk native vlan <vlan>", "no switchport trunk native vlan",
         "switchport trunk allowed vlan add <vlans>", "switchport trunk allowed vlan remove <vlans>",
         "switchport trunk allowed vlan all", "switchport trunk allowed vlan none",
@@ -243,9 +244,9 @@ class SimInterfaceProcessor(GrammarMixin, ConfigInterfaceCommandProcessor):  # t
 class SimVlanProcessor(GrammarMixin, ConfigVlanCommandProcessor):  # type: ignore[misc]
     """``(config-vlan)#``."""
 
-    GRAMMAR = rules("name <vlan-name>", "no name", "exit")
+    GRAMMAR = rules("name <vlan-name>", "no name", "no name <rest>", "exit")
 
-    def do_no_name(self) -> None:
+    def do_no_name(self, *_: str) -> None:
         self.vlan.name = None
 
 

@@ -1,0 +1,137 @@
+"""One small class per switch platform: how to talk to it, declared as data, and its command templates.
+
+Templates live in ``templates/<platform>/<operation>.j2`` (operations: vlan, svi, access, staging, reset,
+save, and confirm where the platform commits in two steps) and are rendered with ``StrictUndefined`` from
+validated intents only. A rendered line that still holds a control character, ``?`` or ``|`` is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import ClassVar
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from provisioner.errors import BadInput
+from provisioner.network.models import SwitchIntent
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f?|]")
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("provisioner.network", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,  # noqa: S701 - switch commands, not HTML
+        keep_trailing_newline=False,
+    )
+
+
+class Platform:
+    """A switch platform: the Netmiko device type, how its configuration reads, and its templates."""
+
+    name: ClassVar[str]
+    device_type: ClassVar[str]
+    show_config: ClassVar[str]
+    """The command whose output is the configuration the diff compares against."""
+    hierarchical: ClassVar[bool] = True
+    """Configuration in blocks (a header line, indented lines under it) rather than one line per setting."""
+    negation: ClassVar[tuple[str, str] | None] = ("no ", "")
+    """(prefix that removes a setting, prefix the setting has in the configuration); None: no such form."""
+    implied_by_absence: ClassVar[dict[str, str]] = {}
+    """Lines the configuration never shows, mapped to the line whose absence means they hold."""
+    indent: ClassVar[str] = " "
+    """How lines under a block header are indented when sent."""
+    save_in_config: ClassVar[bool] = False
+    """The save (commit) is sent inside configuration mode, and confirmed after the read-back."""
+    error_pattern: ClassVar[str] = r"% ?(?:Invalid|Incomplete|Ambiguous)|overlaps with|[Ee]rror:"
+    confirm_minutes: ClassVar[int] = 5
+
+    @classmethod
+    def render(cls, operation: str, **values: object) -> list[str]:
+        """The non-empty lines of one operation's template, refusing any unsafe character."""
+        template = _environment().get_template(f"{cls.name}/{operation}.j2")
+        lines = [line.rstrip() for line in template.render(**values).split("\n") if line.strip()]
+        for line in lines:
+            if _UNSAFE.search(line):
+                raise BadInput(f"{cls.name}/{operation}: refusing to send a line with a control character, "
+                               f"'?' or '|': {line!r}")
+        return lines
+
+    @classmethod
+    def render_intent(cls, intent: SwitchIntent) -> list[str]:
+        values: dict[str, object] = {k: v for k, v in intent.model_dump(mode="json").items() if k != "kind"}
+        if intent.kind == "svi":
+            values["netmask"] = intent.netmask
+        return cls.render(intent.kind, **values)
+
+    @classmethod
+    def save_lines(cls) -> list[str]:
+        return cls.render("save", confirm_minutes=cls.confirm_minutes)
+
+    @classmethod
+    def confirm_lines(cls) -> list[str]:
+        return cls.render("confirm") if cls.save_in_config else []
+
+
+class CiscoIos(Platform):
+    name = "cisco_ios"
+    device_type = "cisco_ios"
+    show_config = "show running-config"
+
+
+class AristaEos(Platform):
+    name = "arista_eos"
+    device_type = "arista_eos"
+    show_config = "show running-config"
+    indent = "   "
+
+
+class JuniperJunos(Platform):
+    name = "juniper_junos"
+    device_type = "juniper_junos"
+    show_config = "show configuration | display set"
+    hierarchical = False
+    negation = ("delete ", "set ")
+    save_in_config = True
+    error_pattern = r"(?:syntax error|unknown command|error:|missing argument)"
+
+
+class HpProcurve(Platform):
+    name = "hp_procurve"
+    device_type = "hp_procurve"
+    show_config = "show running-config"
+    indent = "   "
+    implied_by_absence: ClassVar[dict[str, str]] = {"enable": "disable"}
+    error_pattern = r"Invalid input|Ambiguous input|Incomplete input|[Ee]rror"
+
+
+class MikrotikRouteros(Platform):
+    name = "mikrotik_routeros"
+    device_type = "mikrotik_routeros"
+    show_config = "/export terse"
+    hierarchical = False
+    negation = None
+    error_pattern = r"(?:bad command name|expected end of command|syntax error|failure:|no such item)"
+
+
+PLATFORMS: dict[str, type[Platform]] = {
+    "cisco_ios": CiscoIos,
+    "arista_eos": AristaEos,
+    "juniper_junos": JuniperJunos,
+    "hp_procurve": HpProcurve,
+    "aruba_os": HpProcurve,
+    "aruba_procurve": HpProcurve,
+    "mikrotik_routeros": MikrotikRouteros,
+}
+
+
+def platform_for(name: str) -> type[Platform]:
+    """The platform class for a facility's platform name; BadInput names the supported ones."""
+    try:
+        return PLATFORMS[name]
+    except KeyError:
+        known = ", ".join(PLATFORMS)
+        raise BadInput(f"switch platform {name!r} is not supported (one of: {known})") from None

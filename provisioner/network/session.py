@@ -1,0 +1,211 @@
+"""Netmiko sessions to switches: host keys pinned before any credential is sent, one session per switch
+per run, every refusal or lost connection turned into an error that names the switch.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import socket
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from provisioner.errors import InfrastructureError, Refused
+from provisioner.network.models import SwitchTarget
+from provisioner.network.platforms import Platform, platform_for
+from provisioner.register.db import Register
+from provisioner.register.network_models import SwitchHostKeyRecord
+from provisioner.secrets import SwitchCredentials, switch_credentials
+
+TIMEOUT = 15.0
+
+
+class LineRefusedError(InfrastructureError):
+    """The switch answered a configuration line with an error; the line was not applied."""
+
+    def __init__(self, switch: str, line: str, answer: str) -> None:
+        super().__init__(f"{switch}: the switch refused {line.strip()!r}: {answer.strip()}")
+        self.line = line
+
+
+class SessionLostError(InfrastructureError):
+    """The connection to the switch failed or dropped; what was sent last may be half applied."""
+
+
+@dataclass(frozen=True)
+class HostKey:
+    key_type: str
+    key_base64: str
+
+    @property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(base64.b64decode(self.key_base64)).digest()
+        return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def fetch_host_key(host: str, port: int, timeout: float = TIMEOUT) -> HostKey:
+    """The key the SSH server at host:port shows in the key exchange (no authentication happens)."""
+    import paramiko
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            transport = paramiko.Transport(sock)
+            try:
+                transport.start_client(timeout=timeout)
+                key = transport.get_remote_server_key()
+            finally:
+                transport.close()
+    except (OSError, paramiko.SSHException) as exc:
+        raise SessionLostError(f"cannot reach the SSH server at {host}:{port}: {exc}") from None
+    return HostKey(key.get_name(), key.get_base64())
+
+
+def pinned_key(register: Register, switch: SwitchTarget) -> HostKey:
+    """The pinned host key of `switch`; on first contact the key it shows now is recorded."""
+    with register.session() as session:
+        record = session.get(SwitchHostKeyRecord, switch.name)
+        if record is not None:
+            return HostKey(record.key_type, record.key_base64)
+    seen = fetch_host_key(switch.host, switch.port)
+    with register.session() as session:
+        session.add(SwitchHostKeyRecord(switch=switch.name, host=switch.host, port=switch.port,
+                                        key_type=seen.key_type, key_base64=seen.key_base64,
+                                        fingerprint=seen.fingerprint))
+    return seen
+
+
+class SwitchSession:
+    """One logged-in, enabled CLI session on a switch."""
+
+    def __init__(self, switch: SwitchTarget, platform: type[Platform], connection: Any) -> None:
+        self.switch = switch
+        self.platform = platform
+        self.connection = connection
+        self.lines_sent = 0
+
+    def _guard(self, action: Callable[[], str]) -> str:
+        from netmiko.exceptions import ConfigInvalidException
+
+        try:
+            return action()
+        except ConfigInvalidException:
+            raise
+        except Exception as exc:
+            what = f"{type(exc).__name__}: {exc}"
+            raise SessionLostError(f"{self.switch.name}: the session was lost: {what}") from None
+
+    def read_config(self) -> str:
+        command = self.platform.show_config
+        return self._guard(lambda: str(self.connection.send_command(command, read_timeout=TIMEOUT)))
+
+    def configure(self, lines: Sequence[str], *, stay_in_config: bool = False) -> str:
+        """Send configuration lines; the first line the switch refuses raises LineRefusedError."""
+        from netmiko.exceptions import ConfigInvalidException
+
+        self.lines_sent += len(lines)
+        try:
+            return self._guard(lambda: str(self.connection.send_config_set(
+                list(lines), error_pattern=self.platform.error_pattern, read_timeout=TIMEOUT,
+                exit_config_mode=not stay_in_config, enter_config_mode=True,
+            )))
+        except ConfigInvalidException as exc:
+            line = str(exc).split("command:", 1)[-1].split(", matched error")[0]
+            raise LineRefusedError(self.switch.name, line, str(exc)) from None
+
+    def run(self, lines: Sequence[str]) -> None:
+        """Exec-mode commands (save); an error answer raises LineRefusedError."""
+        import re
+
+        for line in lines:
+            self.lines_sent += 1
+            answer = self._guard(lambda line=line: str(self.connection.send_command(  # type: ignore[misc]
+                line, read_timeout=TIMEOUT)))
+            if re.search(self.platform.error_pattern, answer):
+                raise LineRefusedError(self.switch.name, line, answer)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.connection.disconnect()
+
+
+def _bad_host_key(exc: BaseException | None) -> Any:
+    """The paramiko BadHostKeyException behind a connection error (Netmiko wraps it), if any."""
+    from paramiko import BadHostKeyException
+
+    while exc is not None:
+        if isinstance(exc, BadHostKeyException):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def open_session(switch: SwitchTarget, register: Register,
+                 credentials: SwitchCredentials | None = None) -> SwitchSession:
+    """Connect with the host key checked against the pin before authentication, then enter enable mode."""
+    from netmiko import ConnectHandler
+
+    platform = platform_for(switch.platform)
+    pin = pinned_key(register, switch)
+    creds = credentials or switch_credentials(switch.credentials)
+    host_entry = switch.host if switch.port == 22 else f"[{switch.host}]:{switch.port}"
+    with tempfile.TemporaryDirectory(prefix="colo-known-hosts-") as tmp:
+        known_hosts = os.path.join(tmp, "known_hosts")
+        with open(known_hosts, "w") as handle:
+            handle.write(f"{host_entry} {pin.key_type} {pin.key_base64}\n")
+        try:
+            connection = ConnectHandler(
+                device_type=platform.device_type, host=switch.host, port=switch.port,
+                username=creds.username, password=creds.password, secret=creds.enable,
+                ssh_strict=True, system_host_keys=False, alt_host_keys=True, alt_key_file=known_hosts,
+                use_keys=False, allow_agent=False, conn_timeout=TIMEOUT, auth_timeout=TIMEOUT,
+                banner_timeout=TIMEOUT, fast_cli=True,
+            )
+        except Exception as exc:
+            bad_key = _bad_host_key(exc)
+            if bad_key is None:
+                raise SessionLostError(f"{switch.name}: cannot log in at {switch.host}:{switch.port}: "
+                                       f"{type(exc).__name__}: {exc}") from None
+            shown = HostKey(bad_key.key.get_name(), bad_key.key.get_base64())
+            raise Refused(
+                f"{switch.name}: the SSH host key changed: pinned {pin.fingerprint} ({pin.key_type}), "
+                f"shown now {shown.fingerprint} ({shown.key_type}); nothing was sent. If the switch was "
+                "replaced, remove its pin from the register after checking the new key."
+            ) from None
+    session = SwitchSession(switch, platform, connection)
+    session._guard(lambda: str(connection.enable()))
+    return session
+
+
+class SessionPool:
+    """Sessions reused within one run, one per switch; closed when the run ends."""
+
+    def __init__(self, register: Register, holder: str | None = None) -> None:
+        self.register = register
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self._sessions: dict[str, SwitchSession] = {}
+
+    def get(self, switch: SwitchTarget) -> SwitchSession:
+        session = self._sessions.get(switch.name)
+        if session is None:
+            session = self._sessions[switch.name] = open_session(switch, self.register)
+        return session
+
+    def discard(self, switch: SwitchTarget) -> None:
+        """Forget a session that failed; the next `get` logs in again."""
+        session = self._sessions.pop(switch.name, None)
+        if session is not None:
+            session.close()
+
+    def close(self) -> None:
+        for name in list(self._sessions):
+            self._sessions.pop(name).close()
+
+    def __enter__(self) -> SessionPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
