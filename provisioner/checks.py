@@ -444,7 +444,8 @@ def _not_checkable(kind: str, label: str) -> CheckItem:
     return CheckItem(kind, label, False, "not checkable", {"checkable": False}, required=False)
 
 
-def _planned_checks(target: AccessTarget, policy: CheckPolicy) -> list[Callable[[], CheckItem]]:
+def planned_checks(target: AccessTarget, policy: CheckPolicy) -> list[Callable[[], CheckItem]]:
+    """One callable per item of the check (a single attempt each), in report order."""
     addr, timeout = target.address, policy.timeout_s
     plan: list[Callable[[], CheckItem]] = [
         partial(check_ping, addr, policy.ping_count, timeout, policy.require_ping)
@@ -481,7 +482,7 @@ def run_access_check(target: AccessTarget, policy: CheckPolicy | None = None) ->
     """Run every check (in parallel, each retried while it fails) and decide pass/fail by the policy."""
     policy = policy or CheckPolicy()
     started = datetime.now(UTC)
-    plan = _planned_checks(target, policy)
+    plan = planned_checks(target, policy)
     with ThreadPoolExecutor(max_workers=min(8, len(plan))) as pool:
         items: Sequence[CheckItem] = list(pool.map(lambda check: _with_retries(check, policy), plan))
     return AccessCheckReport(
