@@ -37,7 +37,7 @@ def submit(register: Register, agency: str, units: int = 1, watts: int = 450, mb
     doc["network"]["bandwidth_mbps"] = mbps
     request_id = submit_request(register, doc, yaml.safe_dump(doc), actor="test")
     with register.session() as session:
-        complete_step(session, get_request(session, request_id), Step.DISPOSE, "kepala bidang")
+        complete_step(session, get_request(session, request_id), Step.DISPOSE, "Asep", {"to": "Dedi"})
     return request_id
 
 
