@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from provisioner.cli.common import make_context
@@ -54,27 +53,17 @@ provision.register(app)
 def main() -> None:
     """Run `colo`: errors become a message on stderr (one line per problem) and the contract's exit code."""
     try:
-        code = app(standalone_mode=False)
+        app()  # usage errors: the parser's message and exit code 2
     except ColoError as exc:
         for line in exc.lines():
             typer.echo(f"colo: {line}" if line == exc.message else f"  {line}", err=True)
         sys.exit(exc.exit_code)
-    except click.UsageError as exc:
-        exc.show()
-        sys.exit(2)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        typer.echo("colo: interrupted", err=True)
-        sys.exit(1)
     except Exception as exc:
         if os.environ.get("COLO_DEBUG"):
             raise
         typer.echo(f"colo: unexpected failure ({type(exc).__name__}): {exc}", err=True)
         typer.echo("  set COLO_DEBUG=1 to see where it happened", err=True)
         sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from provisioner.errors import InfrastructureError
 from provisioner.network.models import SwitchIntent
 from provisioner.stages.base import Details, StageContext
-from provisioner.stages.server import run_server_playbook
+from provisioner.stages.server import run_server_playbook, server_vars, staging_vars
 from provisioner.stages.servers import answers_ssh
 from provisioner.stages.switch import (
     apply_switch,
@@ -18,18 +18,6 @@ from provisioner.stages.switch import (
 
 STAGING_PROBE_S = 3.0
 NEW_ADDRESS_WAIT_S = 30.0
-
-
-def _network_vars(ctx: StageContext, phase: str) -> dict[str, object]:
-    plan = ctx.results["plan"]
-    return {
-        "server_network_phase": phase,
-        "server_network_address": f"{plan['address']}/{plan['prefix_len']}",
-        "server_network_gateway": plan["gateway"],
-        "server_network_staging_address": f"{ctx.delivered.staging_address}/24",
-        "server_network_dns_servers": [str(s) for s in ctx.facility.dns.servers],
-        "server_network_dns_search": list(ctx.facility.dns.search),
-    }
 
 
 class NetworkStage:
@@ -50,9 +38,10 @@ class NetworkStage:
     def run(self, ctx: StageContext) -> Details:
         plan = ctx.results["plan"]
         address = str(plan["address"])
-        staged = answers_ssh(ctx.delivered.staging_address, STAGING_PROBE_S)
+        staging = ctx.delivered.staging_address
+        staged = answers_ssh(staging, STAGING_PROBE_S)
         if staged:
-            run_server_playbook(ctx, ctx.delivered.staging_address, "network", _network_vars(ctx, "stage"))
+            run_server_playbook(ctx, staging, ("configure",), {**server_vars(ctx), **staging_vars(staging)})
         intents = self._intents(ctx)
         change = apply_switch(ctx.register, switch_of(ctx.facility, plan), intents, holder=ctx.request_id)
         if not answers_ssh(address, NEW_ADDRESS_WAIT_S):
@@ -60,7 +49,7 @@ class NetworkStage:
                 f"{ctx.request_id}: the server does not answer on {address} after the switch change; "
                 "the switch change is kept: check the cabling and the port, then run again"
             )
-        run_server_playbook(ctx, address, "network", _network_vars(ctx, "finalize"))
+        run_server_playbook(ctx, address, ("finalize",), {**server_vars(ctx), **staging_vars(staging)})
         req = ctx.request
         return {
             "description": port_description(req.agency.code, req.server.hostname, ctx.request_id),

@@ -1,25 +1,56 @@
-"""Stage 4, server: the baseline and the monitoring agent, over the server's own address."""
+"""Stage 4, server: the baseline and the monitoring agent (provision.yml), over the server's own address.
+
+The same play first runs over the staging address in the network stage (it stages the agency address beside
+the staging one, hardens the server and starts the agent); here it runs again over the agency address, so a
+rerun repairs whatever drifted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+import urllib.parse
+from collections.abc import Sequence
 
 from provisioner.runner import run_playbook
 from provisioner.stages.base import Details, StageContext
 from provisioner.stages.servers import known_hosts, run_dir, server_target
 
 PLAYBOOK = "provision.yml"
+STAGING_PREFIX_LEN = 24
+"""The staging VLAN's subnet size; its gateway is the subnet's first host."""
+
+
+def staging_vars(staging_address: str) -> dict[str, object]:
+    """The staging address with its prefix and its gateway (the first host of the staging subnet)."""
+    iface = ipaddress.IPv4Interface(f"{staging_address}/{STAGING_PREFIX_LEN}")
+    gateway = iface.network.network_address + 1
+    return {"colo_staging_address": str(iface), "colo_staging_gateway": str(gateway)}
+
+
+def server_vars(ctx: StageContext) -> dict[str, object]:
+    """provision.yml's variables for this request at this facility."""
+    plan, facility = ctx.results["plan"], ctx.facility
+    prometheus_host = urllib.parse.urlsplit(facility.monitoring.url).hostname or ""
+    return {
+        "colo_address": f"{plan['address']}/{plan['prefix_len']}",
+        "colo_gateway": plan["gateway"],
+        "colo_dns_servers": [str(s) for s in facility.dns.servers],
+        "colo_dns_search": list(facility.dns.search),
+        "colo_ntp_servers": [str(s) for s in facility.ntp],
+        "colo_ports": [p.model_dump() for p in ctx.request.network.ports],
+        "colo_monitoring_sources": [prometheus_host],
+    }
 
 
 def run_server_playbook(
-    ctx: StageContext, address: str, part: str, extravars: Mapping[str, object]
+    ctx: StageContext, address: str, tags: Sequence[str], extravars: dict[str, object]
 ) -> Details:
-    """Run one part (tag) of provision.yml on the server at `address`; InfrastructureError on failure."""
+    """Run provision.yml's `tags` on the server at `address`; InfrastructureError on failure."""
     result = run_playbook(
-        PLAYBOOK, [server_target(ctx, address)], dict(extravars), run_dir(ctx), tags=(part,),
+        PLAYBOOK, [server_target(ctx, address)], extravars, run_dir(ctx), tags=tags,
         known_hosts=known_hosts(ctx),
     )
-    result.raise_for_failure(f"{PLAYBOOK} ({part}) on {ctx.request.server.hostname} at {address}")
+    result.raise_for_failure(f"{PLAYBOOK} ({', '.join(tags)}) on {ctx.request.server.hostname} at {address}")
     stats = result.stats.get(ctx.request.server.hostname)
     return {"changed": stats.changed if stats else 0, "ok": stats.ok if stats else 0}
 
@@ -30,8 +61,4 @@ class ServerStage:
 
     def run(self, ctx: StageContext) -> Details:
         address = str(ctx.results["plan"]["address"])
-        extravars = {
-            "baseline_ntp_servers": [str(s) for s in ctx.facility.ntp],
-            "baseline_dns_servers": [str(s) for s in ctx.facility.dns.servers],
-        }
-        return {"address": address, **run_server_playbook(ctx, address, "server", extravars)}
+        return {"address": address, **run_server_playbook(ctx, address, ("configure",), server_vars(ctx))}

@@ -1,0 +1,183 @@
+"""`colo provision` (step 6), `colo decommission` and `colo demo`: parse, call, print."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from provisioner.cli.common import JsonFlag, console, obtain, person, print_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.table import Table
+
+    from provisioner.provision import StageRun
+    from provisioner.stages.base import Details
+
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="The technician doing the work [$COLO_ACTOR, else $USER].")
+]
+
+_STATUS_STYLE = {
+    "pending": "dim",
+    "running": "yellow",
+    "done": "green",
+    "already done": "green dim",
+    "failed": "bold red",
+    "interrupted": "bold red",
+}
+
+
+def actor_name(by: str | None) -> str:
+    return person(by or os.environ.get("COLO_ACTOR") or os.environ.get("USER") or "pelaksana", "--by")
+
+
+def stage_table(runs: dict[str, StageRun]) -> Table:
+    """The live progress list: one row per stage with its status and time."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("stage", "status", "time"):
+        table.add_column(column)
+    for run in runs.values():
+        seconds = "" if run.seconds is None else f"{run.seconds:.1f} s"
+        table.add_row(run.title, f"[{_STATUS_STYLE.get(run.status, '')}]{run.status}[/]", seconds)
+    return table
+
+
+@contextmanager
+def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[StageRun], None], Live | None]]:
+    """A progress callback that redraws the stage list (Rich Live), or does nothing when disabled."""
+    from rich.live import Live
+
+    from provisioner.provision import all_stages, pending
+
+    runs = {run.name: run for run in pending(all_stages())}
+    if not enabled:
+        yield (lambda _run: None), None
+        return
+
+    with Live(stage_table(runs), console=out, refresh_per_second=8, transient=False) as live:
+
+        def update(run: StageRun) -> None:
+            runs[run.name] = run
+            live.update(stage_table(runs))
+
+        yield update, live
+
+
+def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[Details], bool]:
+    """--yes confirms; otherwise show the placement sheet and ask the technician."""
+
+    def confirm(plan: Details) -> bool:
+        if yes:
+            return True
+        live = live_holder[0]
+        if live is not None:
+            live.stop()
+        out.print(str(plan["sheet"]))
+        answer = typer.confirm("Server terpasang dan kabel tersambung (racked and cabled)?", err=True)
+        if live is not None:
+            live.start()
+        return answer
+
+    return confirm
+
+
+def provision_command(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="The request id, REQ-YYYY-NNNN.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Change nothing: print the plan and the switch diff.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="The server is racked and cabled: do not ask.")] = False,
+    by: ByOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Step 6: place, verify, configure switch, server and monitoring, check access, hand over, register."""
+    from provisioner.provision import preview, provision
+
+    state = obtain(ctx)
+    out = console()
+    if check:
+        planned = preview(state.register(), request_id, state.site_dir)
+        if as_json:
+            print_json(planned.as_dict())
+        else:
+            out.print(planned.sheet)
+            out.print("Switch diff:" if planned.switch_diff else "Switch: no change")
+            out.print(planned.switch_diff, markup=False, highlight=False)
+        return
+    holder: list[Live | None] = [None]
+    with live_progress(out, enabled=not as_json) as (progress, live):
+        holder[0] = live
+        result = provision(
+            state.register(), request_id, state.site_dir, state.output_dir, actor=actor_name(by),
+            confirm=confirmer(yes, out, holder), progress=progress,
+        )
+    if as_json:
+        print_json(result.as_dict())
+        return
+    if result.already_complete:
+        out.print(f"{result.request_id}: step 6 was already complete; nothing changed.")
+    record = next((r for r in result.stages if r.name == "record"), None)
+    if record is not None:
+        for kind, path in dict(record.details.get("documents", {})).items():
+            out.print(f"{kind}: {path}")
+
+
+def decommission_command(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="The request id, REQ-YYYY-NNNN.")],
+    by: ByOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Undo step 6: port back on staging, monitoring removed, capacity freed, asset decommissioned."""
+    from provisioner.decommission import decommission
+
+    state = obtain(ctx)
+    result = decommission(
+        state.register(), request_id, state.site_dir, state.output_dir, actor=actor_name(by)
+    )
+    if as_json:
+        print_json(result)
+        return
+    out = console()
+    for line in result["actions"]:
+        out.print(f"- {line}")
+    out.print(f"document: {result['document']}")
+
+
+def demo_command(
+    ctx: typer.Context,
+    by: ByOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The whole SOP on the lab for the example request: lab up, steps 1 to 7, where the documents are."""
+    from provisioner.demo import run_demo
+
+    state = obtain(ctx)
+    out = console()
+    with live_progress(out, enabled=not as_json) as (progress, _live):
+        say = (lambda _m: None) if as_json else out.print
+        result = run_demo(
+            state.register(), state.site_dir, state.output_dir, actor=actor_name(by), progress=progress,
+            say=say,
+        )
+    if as_json:
+        print_json(result)
+        return
+    out.print(f"{result['id']}: steps 1 to 7 done. Documents in {result['documents_dir']}:")
+    for path in result["documents"]:
+        out.print(f"  {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("provision")(provision_command)
+    app.command("decommission")(decommission_command)
+    app.command("demo")(demo_command)

@@ -1,0 +1,86 @@
+"""Undo step 6: the port back on the staging VLAN, the monitoring target removed, the server's agent
+stopped, the allocation released, the asset row marked decommissioned, and a document.
+
+Safe to repeat: each part checks what is still in place. Recorded as an event outside the steps
+(``stage`` "decommission").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from provisioner.allocate import find_allocation, release
+from provisioner.documents import write_step_document
+from provisioner.errors import InfrastructureError, Refused
+from provisioner.facility import Facility, load_facility
+from provisioner.register.db import Register, utcnow
+from provisioner.register.models import AssetRecord, RequestRecord
+from provisioner.stages.monitoring import backend
+from provisioner.stages.switch import apply_switch, staging_intents, switch_of
+from provisioner.workflow import Outcome, get_request, record_event
+
+STAGE = "decommission"
+GONE_TIMEOUT_S = 30.0
+
+
+def _monitoring_removed(facility: Facility, request_id: str, address: str) -> str:
+    prometheus = backend(facility)
+    removed = prometheus.remove(request_id)
+    target = f"{address}:{prometheus.file_sd.port}"
+    state = prometheus.api.wait_target_gone(target, GONE_TIMEOUT_S)
+    if state.health != "absent":
+        raise InfrastructureError(f"Prometheus still lists {target} ({state.health}) after {GONE_TIMEOUT_S}s")
+    return f"monitoring target {target} {'removed' if removed else 'was already absent'}"
+
+
+def _asset_closed(
+    session: Session, record: RequestRecord, actor: str, actions: list[str]
+) -> AssetRecord | None:
+    asset = session.scalar(select(AssetRecord).where(AssetRecord.request_id == record.id))
+    if asset is not None and asset.decommissioned_at is None:
+        asset.decommissioned_at = utcnow()
+        asset.details = {**asset.details, "decommissioned_by": actor}
+        actions.append(f"asset {asset.details.get('asset_tag')} marked decommissioned")
+    return asset
+
+
+def decommission(
+    register: Register, request_id: str, site_dir: Path, output_dir: Path, *, actor: str
+) -> dict[str, Any]:
+    """Undo what step 6 put in place for the request; returns what was done and the document."""
+    facility = load_facility(site_dir)
+    with register.session() as session:
+        record = get_request(session, request_id)
+        held = find_allocation(session, facility, record.id)
+        has_asset = session.scalar(select(AssetRecord.id).where(AssetRecord.request_id == record.id))
+    if held is None and has_asset is None:
+        raise Refused(f"{request_id}: nothing was provisioned, so there is nothing to decommission")
+    actions: list[str] = []
+    placement: dict[str, Any] = {}
+    if held is not None:
+        placement = held.as_dict()
+        change = apply_switch(register, switch_of(facility, placement),
+                              staging_intents(facility, placement), holder=record.id)
+        actions.append(f"{held.switch} {held.switch_port}: back on staging VLAN {facility.vlans.staging} "
+                       f"({len(change['lines_sent'])} lines sent)")
+        actions.append(_monitoring_removed(facility, record.id, str(held.address)))
+        release(register, facility, record.id)
+        actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "
+                       f"port {held.switch_port}, address {held.address}")
+    site = {"code": facility.site.code, "name": facility.site.name, "domain": facility.site.domain}
+    with register.session() as session:
+        record = get_request(session, request_id)
+        asset = _asset_closed(session, record, actor, actions)
+        event = record_event(session, record, actor=actor, outcome=Outcome.OK, step=None, stage=STAGE,
+                             details={"actions": actions, "placement": placement})
+        document = write_step_document(
+            session, record, "decommission_report", site, output_dir,
+            {"decommission": {"actions": actions, "placement": placement, "actor": actor, "at": event.at,
+                              "asset_tag": asset.details.get("asset_tag") if asset else None}},
+            event=event,
+        )
+        return {"id": record.id, "actions": actions, "document": document.pdf_path}

@@ -1,0 +1,101 @@
+"""`colo demo`: the whole SOP on the lab for the example request, with the lab's actors.
+
+The lab comes up if it is not running; its credentials file becomes $COLO_CREDENTIALS_FILE when that is
+unset. The example request's server is lab-srv1; after step 3 its cable is moved to the port the request
+holds (the technician's hands), so step 6 runs with --yes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from provisioner.documents import write_step_document
+from provisioner.errors import NoCapacity
+from provisioner.facility import load_facility
+from provisioner.provision import Progress, provision
+from provisioner.register.db import Register
+from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
+from provisioner.request import load_request
+from provisioner.workflow import Outcome, Step, perform_step, submit_request
+
+EXAMPLE_REQUEST = Path(__file__).resolve().parent.parent / "examples" / "request-simpeg.yaml"
+LAB_HOST = "lab-srv1"
+HEAD_OF_DIVISION = "Drs. Asep Hidayat"
+SECTION_HEAD = "Dede Kurniawan, S.Kom."
+
+
+def lab_ready(say: Callable[[str], None]) -> tuple[str, str]:
+    """Bring the lab up if needed; the demo server's staging address and serial."""
+    from provisioner.lab.api import Lab
+
+    lab = Lab()
+    if lab.host_count() == 0 or not lab.status().healthy:
+        say("bringing the lab up (colo lab up)...")
+        lab.up()
+    os.environ.setdefault("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
+    host = lab.host(LAB_HOST)
+    return host.staging_address, host.profile.serial
+
+
+def _writer(kind: str, site: Mapping[str, str], output: Path) -> Callable[..., list[DocumentRecord]]:
+    def write(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
+        return [write_step_document(session, record, kind, site, output, event=event)]
+
+    return write
+
+
+def run_demo(
+    register: Register,
+    site_dir: Path,
+    output_dir: Path,
+    *,
+    actor: str,
+    progress: Progress,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Steps 1 to 7 for the example request on the lab; where the documents are."""
+    from provisioner.allocate import run_capacity_step
+    from provisioner.lab.api import Lab
+    from provisioner.stages.report import run_report
+
+    staging, serial = lab_ready(say)
+    facility = load_facility(site_dir)
+    site = {"code": facility.site.code, "name": facility.site.name, "domain": facility.site.domain}
+    spec, text = load_request(EXAMPLE_REQUEST)
+    request_id = submit_request(register, spec.model_dump(mode="json"), text, actor=spec.agency.contact.name)
+    say(f"step 1: {request_id} submitted ({spec.letter.number})")
+    perform_step(register, request_id, Step.DISPOSE, HEAD_OF_DIVISION, {"to": SECTION_HEAD},
+                 after=_writer("disposition", site, output_dir))
+    say("step 2: disposition recorded")
+    capacity = run_capacity_step(register, facility, request_id, actor,
+                                 after=_writer("capacity_report", site, output_dir))
+    placement = capacity.event.details["report"]["placement"]
+    if capacity.event.outcome != Outcome.OK or placement is None:
+        reasons = capacity.event.details.get("reasons", [])
+        raise NoCapacity(f"{request_id}: the lab has no capacity left", reasons)
+    say(f"step 3: capacity sufficient, held {placement['rack']} {placement['port']}")
+    perform_step(register, request_id, Step.APPLY, spec.agency.contact.name,
+                 {"serial": serial, "staging_address": staging},
+                 after=_writer("application_form", site, output_dir))
+    say(f"step 4: {LAB_HOST} delivered, serial {serial}, staging address {staging}")
+    perform_step(register, request_id, Step.APPROVE, HEAD_OF_DIVISION, {},
+                 after=_writer("approval_form", site, output_dir))
+    say("step 5: approved")
+    port = str(placement["port"])
+    Lab().cable(LAB_HOST, port)
+    say(f"lab: {LAB_HOST} cabled to {port}")
+    provision(register, request_id, site_dir, output_dir, actor=actor, confirm=lambda _plan: True,
+              progress=progress)
+    report = run_report(register, request_id, site_dir, output_dir, actor=actor)
+    say(f"step 7: final report, mail {report['mail']['eml']}")
+    folder = output_dir / request_id
+    return {
+        "id": request_id,
+        "documents_dir": str(folder),
+        "documents": sorted(str(p) for p in folder.iterdir() if p.suffix in (".pdf", ".eml", ".txt")),
+    }

@@ -1,0 +1,89 @@
+"""Step 7's parts: the final report with the access check's evidence, and the mail to the agency.
+
+The mail (to the agency contact, cc the head of division, the final report and the handover minutes
+attached) is always written as <output>/<REQ-ID>/final_report.eml and sent over SMTP when $COLO_SMTP_HOST
+names a server ($COLO_SMTP_PORT, default 25). Sender and head-of-division addresses: $COLO_MAIL_FROM and
+$COLO_HEAD_OF_DIVISION_EMAIL, else noc@ and persandian@ the site's domain.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from provisioner.documents import write_step_document
+from provisioner.facility import load_facility
+from provisioner.mail import Person, ReportMail, SmtpSettings, build_report_message, deliver_report
+from provisioner.register.db import Register
+from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
+from provisioner.workflow import Outcome, Step, completions, perform_step
+
+KIND = "final_report"
+
+
+def evidence_of(record: RequestRecord) -> dict[str, Any]:
+    """The latest passing access check of step 6."""
+    passed = [
+        e for e in record.events
+        if e.step == Step.PROVISION and e.stage == "access_check" and e.outcome == Outcome.OK
+    ]
+    return dict(passed[-1].details.get("access_check", {})) if passed else {}
+
+
+def smtp_settings() -> SmtpSettings | None:
+    host = os.environ.get("COLO_SMTP_HOST")
+    return SmtpSettings(host, int(os.environ.get("COLO_SMTP_PORT", "25"))) if host else None
+
+
+def report_mail(record: RequestRecord, asset: AssetRecord, domain: str, actor: str) -> ReportMail:
+    spec = record.spec()
+    head = completions(record)[Step.APPROVE].actor
+    head_email = os.environ.get("COLO_HEAD_OF_DIVISION_EMAIL") or f"persandian@{domain}"
+    return ReportMail(
+        request_id=record.id,
+        letter_number=spec.letter.number,
+        agency_name=spec.agency.name,
+        recipient=Person(spec.agency.contact.name, spec.agency.contact.email),
+        head_of_division=Person(head, head_email),
+        sender=Person(actor, os.environ.get("COLO_MAIL_FROM") or f"noc@{domain}"),
+        hostname=spec.server.hostname,
+        address=asset.address or "",
+        applications=tuple(
+            f"{a.name}: {a.scheme}://{a.subdomain + '.' + domain if a.subdomain else asset.address}:{a.port}"
+            for a in spec.applications
+        ),
+    )
+
+
+def run_report(
+    register: Register, request_id: str, site_dir: Path, output_dir: Path, *, actor: str
+) -> dict[str, Any]:
+    """Step 7: the final report (with the evidence) and its mail; a repeat reports the earlier result."""
+    site = load_facility(site_dir).site
+    site_fields = {"code": site.code, "name": site.name, "domain": site.domain}
+    mail: dict[str, Any] = {}
+
+    def write(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
+        asset = session.scalars(select(AssetRecord).where(AssetRecord.request_id == record.id)).one()
+        extra = {"evidence": evidence_of(record), "asset": {**asset.details, "address": asset.address}}
+        document = write_step_document(session, record, KIND, site_fields, output_dir, extra, event=event)
+        handover = [Path(d.pdf_path) for d in record.documents if d.kind == "handover_minutes"][-1:]
+        message = build_report_message(
+            report_mail(record, asset, site.domain, actor), [Path(document.pdf_path), *handover]
+        )
+        result = deliver_report(message, output_dir / record.id / f"{KIND}.eml", smtp_settings())
+        mail.update(eml=str(result.eml_path), sent=result.sent, recipients=list(result.recipients))
+        return [document]
+
+    run = perform_step(register, request_id, Step.REPORT, actor, after=write)
+    eml = output_dir / run.event.request_id / f"{KIND}.eml"
+    return {
+        "id": run.event.request_id,
+        "repeated": run.repeated,
+        "documents": [d.pdf_path for d in run.documents],
+        "mail": mail or {"eml": str(eml), "sent": None},
+    }
