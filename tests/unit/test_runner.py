@@ -1,0 +1,102 @@
+"""The ansible-runner adapter's pure parts: inventory, configuration, environment, events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provisioner.errors import InfrastructureError
+from provisioner.runner import (
+    FAST,
+    PLAYBOOK_DIR,
+    STOCK,
+    HostTarget,
+    ProgressLine,
+    _check_env,
+    _Collector,
+    ansible_cfg,
+    inventory,
+    playbook_path,
+    run_environment,
+)
+
+
+def test_inventory_holds_address_user_and_key_file_and_host_vars() -> None:
+    target = HostTarget("lab-srv2", "10.231.250.12", "root", Path("/keys/id"), hostvars={"colo_address": "x"})
+    assert inventory([target]) == {"all": {"hosts": {"lab-srv2": {
+        "colo_address": "x", "ansible_host": "10.231.250.12", "ansible_port": 22, "ansible_user": "root",
+        "ansible_ssh_private_key_file": "/keys/id"}}}}
+
+
+def test_host_vars_cannot_override_the_connection() -> None:
+    target = HostTarget("a", "10.231.250.12", "root", Path("/k"), hostvars={"ansible_host": "10.9.9.9"})
+    assert inventory([target])["all"]["hosts"]["a"]["ansible_host"] == "10.231.250.12"
+
+
+def test_fast_settings_pipeline_persist_and_cache_facts(tmp_path: Path) -> None:
+    cfg = ansible_cfg(FAST, tmp_path / "known_hosts", tmp_path / "facts")
+    assert "pipelining = True" in cfg
+    assert "ControlPersist=120s" in cfg
+    assert f"fact_caching_connection = {tmp_path / 'facts'}" in cfg
+    assert "forks = 20" in cfg
+    assert f"UserKnownHostsFile={tmp_path / 'known_hosts'} -o StrictHostKeyChecking=accept-new" in cfg
+
+
+def test_stock_settings_are_ansible_defaults(tmp_path: Path) -> None:
+    cfg = ansible_cfg(STOCK, tmp_path / "known_hosts", tmp_path / "facts")
+    assert "pipelining = False" in cfg
+    assert "fact_caching" not in cfg
+    assert "forks = 5" in cfg
+    assert "ControlPersist=60s" in cfg
+
+
+def test_environment_keeps_what_ansible_needs_and_drops_secrets() -> None:
+    runner_env = {
+        "PATH": "/usr/bin", "HOME": "/root", "ANSIBLE_STDOUT_CALLBACK": "awx_display",
+        "COLO_CRED_SW_LAB_PASSWORD": "s3cret", "COLO_SSH_KEY": "/k", "ANSIBLE_BECOME_PASSWORD": "s3cret",
+        "AWS_SECRET_ACCESS_KEY": "s3cret", "RANDOM_THING": "x",
+    }
+    env = run_environment(runner_env, {"ANSIBLE_CONFIG": "/cfg"})
+    assert env == {"PATH": "/usr/bin", "HOME": "/root", "ANSIBLE_STDOUT_CALLBACK": "awx_display",
+                   "ANSIBLE_CONFIG": "/cfg"}
+
+
+def test_secrets_in_the_environment_are_refused_but_file_paths_pass() -> None:
+    _check_env({"ANSIBLE_VAULT_PASSWORD_FILE": "/run/vault-pass", "FOO": "bar"})
+    with pytest.raises(ValueError, match="COLO_CRED_X_PASSWORD"):
+        _check_env({"COLO_CRED_X_PASSWORD": "s3cret"})
+
+
+def test_playbook_names_resolve_to_the_project_playbooks(tmp_path: Path) -> None:
+    assert playbook_path("provision.yml") == (PLAYBOOK_DIR / "provision.yml").resolve()
+    with pytest.raises(InfrastructureError, match="playbook not found"):
+        playbook_path(str(tmp_path / "missing.yml"))
+
+
+def _event(kind: str, **data: object) -> dict[str, object]:
+    return {"event": kind, "event_data": data}
+
+
+def test_events_become_progress_lines_failures_and_stats() -> None:
+    lines: list[ProgressLine] = []
+    collect = _Collector(lines.append)
+    events = [
+        _event("playbook_on_play_start", play="Configure the server"),
+        _event("playbook_on_task_start", task="ignored"),
+        _event("runner_on_ok", host="srv", task="Write the ruleset", res={"changed": True}),
+        _event("runner_on_ok", host="srv", task="Read", res={"changed": False}),
+        _event("runner_on_failed", host="srv", task="Load", res={"msg": "nft: syntax error"}),
+        _event("runner_on_failed", host="srv", task="Probe", res={"msg": "no"}, ignore_errors=True),
+        _event("runner_on_unreachable", host="srv2", task="Gather", res={"msg": "ssh: timeout"}),
+        _event("playbook_on_stats", ok={"srv": 3}, changed={"srv": 1}, failures={"srv": 1},
+               dark={"srv2": 1}, skipped={}, artifact_data={"server_facts": {"srv": {"cpu_cores": 2}}}),
+    ]
+    assert all(collect(e) for e in events)
+    assert [str(line) for line in lines[:4]] == [
+        "play: Configure the server", "srv: changed: Write the ruleset", "srv: ok: Read", "srv: failed: Load"]
+    assert [(f.host, f.task, f.message) for f in collect.failed] == [
+        ("srv", "Load", "nft: syntax error"), ("srv2", "Gather", "ssh: timeout")]
+    assert collect.stats["srv"].changed == 1
+    assert collect.stats["srv2"].unreachable == 1
+    assert collect.artifact_data == {"server_facts": {"srv": {"cpu_cores": 2}}}
