@@ -1,0 +1,61 @@
+"""Random sequences of check, hold, allocate, cancel and release never exceed a capacity or book twice."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from allocate_support import assert_within_capacity, facility, submit
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from provisioner.allocate import Allocation, allocate, find_allocation, release, run_capacity_step
+from provisioner.errors import NoCapacity, Refused
+from provisioner.register.db import open_register
+from provisioner.workflow import cancel, get_request
+
+AGENCIES = ["opd-a", "opd-b", "opd-c", "opd-d", "opd-e", "opd-f", "opd-g", "opd-h", "opd-i", "opd-j", "opd-k"]
+new_request = st.tuples(
+    st.just("check"), st.sampled_from(AGENCIES), st.integers(1, 8), st.integers(1, 3000), st.integers(1, 400)
+)
+on_existing = st.tuples(st.sampled_from(["allocate", "release", "cancel"]), st.integers(0, 1000))
+operations = st.lists(st.one_of(new_request, on_existing), min_size=1, max_size=40)
+sites = itertools.count()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+def test_random_operations_keep_every_capacity(register_url: str, ops: list[tuple[Any, ...]]) -> None:
+    register = open_register(register_url)
+    site = facility("contended", site=f"dc-prop-{next(sites)}")  # a fresh site per example, one register
+    requests: list[str] = []
+    allocated: dict[str, Allocation] = {}
+    for op in ops:
+        if op[0] == "check":
+            _, agency, units, watts, mbps = op
+            rid = submit(register, agency, units=units, watts=watts, mbps=mbps)
+            requests.append(rid)
+            run_capacity_step(register, site, rid, "teknisi")
+        elif requests:
+            rid = requests[op[1] % len(requests)]
+            if op[0] == "allocate":
+                try:
+                    allocation = allocate(register, site, rid)
+                except NoCapacity:
+                    assert rid not in allocated
+                else:
+                    assert allocated.setdefault(rid, allocation) == allocation, "asked again: another answer"
+            elif op[0] == "release":
+                release(register, site, rid)
+                allocated.pop(rid, None)
+            else:
+                try:
+                    with register.session() as session:
+                        cancel(session, get_request(session, rid), "kepala bidang", "withdrawn")
+                except Refused:
+                    pass  # already closed
+        assert_within_capacity(register, site)
+    with register.session() as session:
+        for rid, allocation in allocated.items():
+            assert find_allocation(session, site, rid) == allocation
+    register.close()
