@@ -1,0 +1,115 @@
+"""The disposition, application form and approval form as PDFs: names, numbers and dates read back."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from provisioner.documents import render_document, request_context, write_step_document
+from provisioner.documents.render import tanggal, waktu
+from provisioner.register.db import open_register
+from provisioner.register.models import DocumentRecord
+from provisioner.workflow import Step, get_request, perform_step, submit_request
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SITE = {"code": "dc-ciamis", "name": "Data Center Diskominfo Kabupaten Ciamis", "domain": "ciamiskab.go.id"}
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+def pages(path: Path) -> list[str]:
+    return pdf_text(path).split("\f")[:-1]
+
+
+@pytest.fixture
+def approved(tmp_path: Path) -> tuple[str, str]:
+    """A request recorded through step 5 with named people (step 3 recorded as the technician's)."""
+    from provisioner.request import load_request
+
+    url = f"sqlite:///{tmp_path / 'register.db'}"
+    register = open_register(url)
+    spec, source = load_request(ROOT / "examples" / "request-simpeg.yaml")
+    when = datetime(2026, 11, 23, 2, 30, tzinfo=UTC)
+    request_id = submit_request(register, spec.model_dump(mode="json"), source, actor="Budi Santoso", now=when)
+    perform_step(register, request_id, Step.DISPOSE, "Drs. Asep Saepudin", {"to": "Dedi Kurniawan, S.Kom."})
+    perform_step(register, request_id, Step.CAPACITY, "Rina Teknisi", {})
+    perform_step(register, request_id, Step.APPLY, "Budi Santoso", {"serial": "7XK2Q93", "staging_address": None})
+    perform_step(register, request_id, Step.APPROVE, "Drs. Asep Saepudin", {})
+    register.close()
+    return url, request_id
+
+
+@pytest.mark.parametrize(
+    ("kind", "step", "must_have"),
+    [
+        ("disposition", Step.DISPOSE, ["LEMBAR DISPOSISI", "Drs. Asep Saepudin", "Dedi Kurniawan, S.Kom.",
+                                       "Kepala Bidang Persandian dan Telematika", "Kepala Seksi Telematika"]),
+        ("application_form", Step.APPLY, ["FORMULIR PENGAJUAN", "Budi Santoso", "budi@disdik.ciamiskab.go.id",
+                                          "7XK2Q93", "PowerEdge R650", "Dedi Kurniawan, S.Kom."]),
+        ("approval_form", Step.APPROVE, ["FORMULIR PERSETUJUAN", "DISETUJUI", "Drs. Asep Saepudin",
+                                         "Rina Teknisi", "Budi Santoso"]),
+    ],
+)
+def test_documents_carry_names_numbers_and_dates(
+    approved: tuple[str, str], tmp_path: Path, kind: str, step: Step, must_have: list[str]
+) -> None:
+    url, request_id = approved
+    register = open_register(url)
+    with register.session() as session:
+        record = get_request(session, request_id)
+        event = next(e for e in record.events if e.step == step)
+        document = write_step_document(session, record, kind, SITE, tmp_path / "out", event=event)
+        step_date = tanggal(event.at)
+    register.close()
+    pdf = Path(document.pdf_path)
+    assert pdf.parent == tmp_path / "out" / request_id
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o640
+    body = " ".join(pdf_text(pdf).split())
+    for expected in [*must_have, request_id, "027/114/Disdik/2026", "20 November 2026",
+                     "Dinas Pendidikan Kabupaten Ciamis", SITE["name"], "ciamiskab.go.id", step_date]:
+        assert expected in body, f"{expected!r} missing from {kind}.pdf"
+    for page in pages(pdf):
+        flat = " ".join(page.split())
+        assert request_id in flat and "Surat No. 027/114/Disdik/2026" in flat
+    assert document.event_id == event.id and len(document.sha256) == 64
+
+
+def test_text_from_the_request_is_escaped(tmp_path: Path, approved: tuple[str, str]) -> None:
+    url, request_id = approved
+    register = open_register(url)
+    with register.session() as session:
+        context = request_context(get_request(session, request_id), {**SITE, "name": "<b>DC</b> & Co"})
+    register.close()
+    rendered = render_document("disposition", context, tmp_path)
+    html = rendered.html.read_text()
+    assert "&lt;b&gt;DC&lt;/b&gt; &amp; Co" in html and "<b>DC</b>" not in html
+
+
+def test_dates_are_indonesian() -> None:
+    assert tanggal("2026-08-17") == "17 Agustus 2026"
+    assert waktu(datetime(2026, 11, 23, 17, 30, tzinfo=UTC)) == "24 November 2026 00.30 WIB"
+
+
+def test_final_report_skeleton_renders(tmp_path: Path, approved: tuple[str, str]) -> None:
+    url, request_id = approved
+    register = open_register(url)
+    perform_step(register, request_id, Step.PROVISION, "Rina Teknisi", {})
+    run = perform_step(
+        register, request_id, Step.REPORT, "Rina Teknisi", {},
+        after=lambda s, r, e: [write_step_document(s, r, "final_report", SITE, tmp_path, event=e)],
+    )
+    with register.session() as session:
+        stored = session.get(DocumentRecord, run.documents[0].id)
+        assert stored is not None and stored.kind == "final_report"
+    register.close()
+    body = " ".join(pdf_text(Path(run.documents[0].pdf_path)).split())
+    assert "https://simpeg.ciamiskab.go.id:443/" in body and "Rina Teknisi" in body
