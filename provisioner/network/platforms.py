@@ -2,7 +2,7 @@
 
 Templates live in ``templates/<platform>/<operation>.j2`` (operations: vlan, svi, access, staging, reset,
 save, and confirm where the platform commits in two steps) and are rendered with ``StrictUndefined`` from
-validated intents only. A rendered line that still holds a control character, ``?`` or ``|`` is refused.
+validated intents only; a value that still holds a control character, ``?`` or ``|`` is refused.
 """
 
 from __future__ import annotations
@@ -52,13 +52,12 @@ class Platform:
     @classmethod
     def render(cls, operation: str, **values: object) -> list[str]:
         """The non-empty lines of one operation's template, refusing any unsafe character."""
+        for key, value in values.items():
+            if _UNSAFE.search(str(value)):
+                raise BadInput(f"{cls.name}/{operation}: refusing {key}={value!r}: it holds a control "
+                               "character, '?' or '|'")
         template = _environment().get_template(f"{cls.name}/{operation}.j2")
-        lines = [line.rstrip() for line in template.render(**values).split("\n") if line.strip()]
-        for line in lines:
-            if _UNSAFE.search(line):
-                raise BadInput(f"{cls.name}/{operation}: refusing to send a line with a control character, "
-                               f"'?' or '|': {line!r}")
-        return lines
+        return [line.rstrip() for line in template.render(**values).split("\n") if line.strip()]
 
     @classmethod
     def render_intent(cls, intent: SwitchIntent) -> list[str]:

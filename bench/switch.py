@@ -1,0 +1,140 @@
+"""Wall time of one port-provisioning change on a switch simulator: this package's driver (snapshot, diff,
+push, save, read-back included) against Ansible's cisco.ios.ios_config over network_cli, stock and with
+ansible_buffer_read_timeout=0.01, in one run; plus a no-change run of ours.
+
+Run: ``cd /work/main && PYTHONPATH=. python3 bench/switch.py [--port 2201 --state-dir DIR]`` (without
+options it starts its own simulator on a free loopback port).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from provisioner.network import AccessPortIntent, SessionPool, VlanIntent, apply_change
+from provisioner.register.db import open_register
+
+REPO = Path(__file__).resolve().parents[1]
+CREDS = {"COLO_CRED_SW_LAB_USERNAME": "bench", "COLO_CRED_SW_LAB_PASSWORD": "bench-login",
+         "COLO_CRED_SW_LAB_ENABLE": "bench-enable"}
+PLAYBOOK = """- hosts: sw
+  gather_facts: false
+  tasks:
+    - cisco.ios.ios_config:
+        parents: "interface {port}"
+        lines:
+          - description bench:port:REQ-2026-0001
+          - switchport mode access
+          - switchport access vlan 120
+          - no shutdown
+        save_when: modified
+"""
+
+
+class Switch:
+    def __init__(self, port: int) -> None:
+        self.name, self.platform, self.host, self.port, self.credentials = (
+            "sw-bench", "cisco_ios", "127.0.0.1", port, "sw-lab")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_sim(state: Path, port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", "sw-bench", "--port", str(port),
+         "--state-dir", str(state), "--fabric", "none"],
+        cwd=REPO, env={**os.environ, **CREDS, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(400):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("the simulator did not start")
+
+
+def ours(switch: Switch, register_url: str, port_name: str) -> tuple[float, int]:
+    intent = AccessPortIntent(port=port_name, vlan_id=120, description="bench:port:REQ-2026-0001")
+    register = open_register(register_url)
+    start = time.perf_counter()
+    with SessionPool(register) as pool:
+        result = apply_change(switch, [intent], pool)  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - start
+    register.close()
+    return elapsed, len(result.lines_sent)
+
+
+def ansible(switch: Switch, work: Path, port_name: str, buffer_read_timeout: float | None) -> float:
+    inventory = work / "inventory.ini"
+    extra = f" ansible_buffer_read_timeout={buffer_read_timeout}" if buffer_read_timeout is not None else ""
+    inventory.write_text(
+        "[sw]\n"
+        f"sw-bench ansible_host=127.0.0.1 ansible_port={switch.port}"
+        f" ansible_user={CREDS['COLO_CRED_SW_LAB_USERNAME']}"
+        f" ansible_password={CREDS['COLO_CRED_SW_LAB_PASSWORD']}"
+        " ansible_connection=ansible.netcommon.network_cli"
+        " ansible_network_os=cisco.ios.ios ansible_become=true ansible_become_method=enable"
+        f" ansible_become_password={CREDS['COLO_CRED_SW_LAB_ENABLE']}{extra}\n")
+    playbook = work / "play.yml"
+    playbook.write_text(PLAYBOOK.format(port=port_name))
+    env = {**os.environ, "ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_NETWORK_CLI_SSH_TYPE": "paramiko",
+           "ANSIBLE_LOCAL_TEMP": str(work / "tmp"), "ANSIBLE_STDOUT_CALLBACK": "default"}
+    start = time.perf_counter()
+    done = subprocess.run(["ansible-playbook", "-i", str(inventory), str(playbook)], env=env,
+                          capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0 or "changed=1" not in done.stdout:
+        raise SystemExit(f"ansible failed or changed nothing:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, help="an already running simulator (default: start one)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="colo-bench-switch-") as tmp:
+        work = Path(tmp)
+        os.environ.update(CREDS)
+        process = None
+        port = args.port
+        if port is None:
+            port = free_port()
+            (work / "sim").mkdir()
+            process = start_sim(work / "sim", port)
+        try:
+            switch = Switch(port)
+            url = f"sqlite:///{work / 'register.db'}"
+            register = open_register(url)
+            with SessionPool(register) as pool:  # the VLAN exists before the timed port changes
+                apply_change(switch, [VlanIntent(vlan_id=120, name="OPD-BENCH")], pool)  # type: ignore[arg-type]
+            register.close()
+            t_ours, sent = ours(switch, url, "GigabitEthernet1/0/20")
+            t_noop, sent_noop = ours(switch, url, "GigabitEthernet1/0/20")
+            t_stock = ansible(switch, work, "GigabitEthernet1/0/21", None)
+            t_tuned = ansible(switch, work, "GigabitEthernet1/0/22", 0.01)
+        finally:
+            if process is not None:
+                process.terminate()
+                process.wait(10)
+    print(f"ours, one port change (login, lock, snapshot, diff, {sent} lines, save, read-back): "
+          f"{t_ours:.2f} s")
+    print(f"ours, the same change again (no change, {sent_noop} lines sent): {t_noop:.2f} s")
+    print(f"ansible cisco.ios.ios_config, stock: {t_stock:.2f} s")
+    print(f"ansible cisco.ios.ios_config, ansible_buffer_read_timeout=0.01: {t_tuned:.2f} s")
+    print(f"ratio stock/ours: {t_stock / t_ours:.1f}x   tuned/ours: {t_tuned / t_ours:.1f}x   "
+          f"(target: stock/ours >= 4x; no-change run < 1 s: {'yes' if t_noop < 1 else 'no'})")
+
+
+if __name__ == "__main__":
+    main()
