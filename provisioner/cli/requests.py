@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from provisioner.cli.common import JsonFlag, console, duration, obtain, person, print_json, when
-from provisioner.register.models import RequestRecord
-from provisioner.workflow import (
-    StepStatus,
-    cancel,
-    get_request,
-    next_step,
-    overdue_steps,
-    state_of,
-    submit_request,
-    timeline,
-)
+
+if TYPE_CHECKING:
+    from provisioner.register.models import RequestRecord
+    from provisioner.workflow import StepStatus
 
 request_app = typer.Typer(help="Requests (SOP step 1) and their state.", no_args_is_help=True)
 
@@ -34,6 +27,8 @@ def _overdue_text(lines: list[StepStatus]) -> str:
 
 
 def _summary(record: RequestRecord) -> dict[str, Any]:
+    from provisioner.workflow import next_step, overdue_steps, state_of
+
     upcoming = next_step(record)
     return {
         "id": record.id,
@@ -58,6 +53,7 @@ def submit(
 ) -> None:
     """Validate a request letter and record it (step 1); prints its id."""
     from provisioner.request import load_request
+    from provisioner.workflow import submit_request
 
     spec, text = load_request(file)
     contact = spec.agency.contact
@@ -73,6 +69,8 @@ def submit(
 def list_requests(ctx: typer.Context, json_out: JsonFlag = False) -> None:
     """Every request with its state, next step and the steps past their standard time."""
     from sqlalchemy import select
+
+    from provisioner.register.models import RequestRecord
 
     with obtain(ctx).register().session() as session:
         rows = [_summary(r) for r in session.scalars(select(RequestRecord).order_by(RequestRecord.id))]
@@ -98,6 +96,8 @@ def show(
     json_out: JsonFlag = False,
 ) -> None:
     """One request: what was asked, and the timeline of its steps against the SOP's standard times."""
+    from provisioner.workflow import get_request, timeline
+
     with obtain(ctx).register().session() as session:
         record = get_request(session, request_id)
         summary = _summary(record)
@@ -171,6 +171,8 @@ def cancel_request(
     json_out: JsonFlag = False,
 ) -> None:
     """Close an open request as cancelled."""
+    from provisioner.workflow import cancel, get_request
+
     actor, why = person(by, "--by"), person(reason, "--reason")
     with obtain(ctx).register().session() as session:
         event = cancel(session, get_request(session, request_id), actor, why)

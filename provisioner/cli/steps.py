@@ -5,14 +5,18 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from provisioner.cli.common import Context, JsonFlag, obtain, person, print_json, technician, when
 from provisioner.errors import BadInput, SpecMismatch
-from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
-from provisioner.workflow import Step, StepRun, get_request, perform_step
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
+    from provisioner.workflow import StepRun
 
 RequestId = Annotated[str, typer.Argument(metavar="ID", help="The request id, REQ-YYYY-NNNN.")]
 _SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,49}$")
@@ -28,27 +32,31 @@ def register(app: typer.Typer) -> None:
 def run_step(
     context: Context,
     request_id: str,
-    step: Step,
+    step: int,
     actor: str,
     details: Mapping[str, Any],
     document_kind: str,
     json_out: bool,
 ) -> StepRun:
     """Record a step with its document, then print the result (or the earlier one when it was done before)."""
+    from provisioner.workflow import Step, perform_step
+
     site = context.site()
 
-    def write(session: Any, record: RequestRecord, event: EventRecord) -> Sequence[DocumentRecord]:
+    def write(session: Session, record: RequestRecord, event: EventRecord) -> Sequence[DocumentRecord]:
         from provisioner.documents import write_step_document
 
         return [write_step_document(session, record, document_kind, site, context.output_dir, event=event)]
 
-    run = perform_step(context.register(), request_id, step, actor, details, after=write)
+    run = perform_step(context.register(), request_id, Step(step), actor, details, after=write)
     print_step(run, json_out)
     return run
 
 
 def print_step(run: StepRun, json_out: bool) -> None:
     """Report a step's result: as JSON, or one line for people."""
+    from provisioner.workflow import Step
+
     event = run.event
     step = Step(event.step or 0)
     if json_out:
@@ -74,7 +82,7 @@ def dispose(
     json_out: JsonFlag = False,
 ) -> None:
     """Step 2: verify the letter and disposition it to the telematics section; writes the disposition."""
-    run_step(obtain(ctx), request_id, Step.DISPOSE, person(by, "--by"), {"to": person(to, "--to")},
+    run_step(obtain(ctx), request_id, 2, person(by, "--by"), {"to": person(to, "--to")},
              "disposition", json_out)
 
 
@@ -97,6 +105,8 @@ def apply(
             details["staging_address"] = str(ipaddress.IPv4Address(staging_address))
         except ValueError:
             raise BadInput(f"--staging-address: {staging_address!r} is not an IPv4 address") from None
+    from provisioner.workflow import get_request
+
     context = obtain(ctx)
     with context.register().session() as session:
         spec = get_request(session, request_id).document
@@ -104,7 +114,7 @@ def apply(
     if expected and expected != serial:
         raise SpecMismatch(f"{request_id}: the request names serial {expected}, the server is {serial}")
     actor = person(by, "--by") if by else spec["agency"]["contact"]["name"]
-    run_step(context, request_id, Step.APPLY, actor, details, "application_form", json_out)
+    run_step(context, request_id, 4, actor, details, "application_form", json_out)
 
 
 def approve(
@@ -114,7 +124,7 @@ def approve(
     json_out: JsonFlag = False,
 ) -> None:
     """Step 5: the head of division approves; writes the approval form."""
-    run_step(obtain(ctx), request_id, Step.APPROVE, person(by, "--by"), {}, "approval_form", json_out)
+    run_step(obtain(ctx), request_id, 5, person(by, "--by"), {}, "approval_form", json_out)
 
 
 def report(
@@ -125,4 +135,4 @@ def report(
 ) -> None:
     """Step 7: report to the agency (copy to the head of division) that the server and its applications are
     in place and reachable; writes the final report."""
-    run_step(obtain(ctx), request_id, Step.REPORT, technician(by), {}, "final_report", json_out)
+    run_step(obtain(ctx), request_id, 7, technician(by), {}, "final_report", json_out)
