@@ -131,3 +131,19 @@ def test_raise_if_failed_names_each_failed_item() -> None:
         report.raise_if_failed()
     assert info.value.exit_code == 3
     assert info.value.problems == ["tcp 10.231.0.5:22/tcp: connect failed: Connection refused"]
+
+
+def test_access_target_for_the_example_request_at_the_lab() -> None:
+    from pathlib import Path
+
+    from provisioner.checks import AppSpec, PortSpec, access_target_for
+    from provisioner.facility import load_facility
+    from provisioner.request import load_request
+
+    root = Path(__file__).resolve().parents[2]
+    spec, _ = load_request(root / "examples" / "request-simpeg.yaml")
+    target = access_target_for(spec, "10.231.0.5", load_facility(root / "inventories" / "lab"))
+    assert target.address == "10.231.0.5"
+    assert target.ports == (PortSpec(22, "tcp", "ssh"), PortSpec(443, "tcp", "https"))
+    assert target.applications == (AppSpec("SIMPEG", 443, "https", "/", "simpeg"),)
+    assert (target.domain, target.dns_servers) == ("lab.ciamiskab.go.id", ("10.231.253.2",))
