@@ -39,7 +39,8 @@ def _by_field(server: Server, facts: ServerFacts, serial: str | None = None) -> 
 
 def test_matching_server_passes_every_field() -> None:
     findings = compare_spec(_server(), _facts())
-    assert [f.field for f in findings] == ["cpu_cores", "memory_gb", "disk_gb", "os", "serial", "vendor", "model"]
+    assert [f.field for f in findings] == [
+        "cpu_cores", "memory_gb", "disk_gb", "os", "serial", "vendor", "model"]
     assert all(f.ok for f in findings)
     ensure_spec(findings)
 
