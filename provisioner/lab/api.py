@@ -186,6 +186,9 @@ class Lab:
         for machine in machines:
             machine.start(rootfs)
         services.start_prometheus(self.dir)
+        if procs.pid_of(self.dir / "run" / "switch.pid") is None and _tcp_open(SWITCH_HOST, SWITCH_SSH_PORT):
+            raise InfrastructureError(f"{SWITCH_HOST}:{SWITCH_SSH_PORT} is taken by a process that is not "
+                                      "the lab's switch; stop it and run `colo lab up` again")
         services.start_switch(self.dir, credentials)
         self._wait_ready(machines)
         return self.status()
@@ -219,9 +222,14 @@ class Lab:
         waiting = [f"{m.slot.name} sshd/https" for m in machines if not {22, 443} <= m.listening()]
         if not _prometheus_ready():
             waiting.append("prometheus")
-        if not _tcp_open(SWITCH_HOST, SWITCH_SSH_PORT):
+        if not self._switch_up():
             waiting.append("switch")
         return waiting
+
+    def _switch_up(self) -> bool:
+        """Whether the lab's own switch process runs and answers (not some other process on the port)."""
+        return procs.pid_of(self.dir / "run" / "switch.pid") is not None and _tcp_open(SWITCH_HOST,
+                                                                                       SWITCH_SSH_PORT)
 
     def down(self) -> None:
         """Remove every process, namespace, OVS port, mount and file the lab made."""
@@ -276,8 +284,7 @@ class Lab:
             PartStatus("noc", NOC_NS in namespaces, NOC_NS),
             PartStatus("prometheus", procs.pid_of(self.dir / "run" / "prometheus.pid") is not None
                        and _prometheus_ready(), PROMETHEUS_URL),
-            PartStatus("switch", procs.pid_of(self.dir / "run" / "switch.pid") is not None
-                       and _tcp_open(SWITCH_HOST, SWITCH_SSH_PORT), f"{SWITCH_HOST}:{SWITCH_SSH_PORT}"),
+            PartStatus("switch", self._switch_up(), f"{SWITCH_HOST}:{SWITCH_SSH_PORT}"),
         ]
         for slot in host_slots(count):
             machine = LabHost(slot, self.dir)

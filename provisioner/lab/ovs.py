@@ -83,8 +83,10 @@ def apply_svi(vlan: int, address_with_prefix: str) -> None:
         check_interface(iface)
     else:
         run(["ovs-vsctl", "set", "port", iface, f"tag={vlan}"])
-    run(["ip", "-n", ROUTER_NS, "addr", "flush", "dev", iface])
-    run(["ip", "-n", ROUTER_NS, "addr", "add", address_with_prefix, "dev", iface])
+    current = run(["ip", "-n", ROUTER_NS, "-br", "-4", "addr", "show", "dev", iface]).stdout.split()[2:]
+    if current != [address_with_prefix]:
+        run(["ip", "-n", ROUTER_NS, "addr", "flush", "dev", iface])
+        run(["ip", "-n", ROUTER_NS, "addr", "add", address_with_prefix, "dev", iface])
     run(["ip", "-n", ROUTER_NS, "link", "set", iface, "up"])
 
 

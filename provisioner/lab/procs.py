@@ -23,18 +23,34 @@ def start(argv: Sequence[str], pid_file: Path, log_file: Path, *, env: Mapping[s
             list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, env=dict(env) if env is not None else None, cwd=cwd,
         )
-    pid_file.write_text(f"{proc.pid}\n")
+    pid_file.write_text(f"{proc.pid} {_start_time(proc.pid)}\n")
     return proc.pid
 
 
-def pid_of(pid_file: Path) -> int | None:
-    """The pid recorded in `pid_file` if that process still runs (zombies count as gone)."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name (state is [0], start time is [19]); None if gone."""
     try:
-        pid = int(pid_file.read_text().strip())
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _start_time(pid: int) -> str:
+    fields = _stat_fields(pid)
+    return fields[19] if fields else ""
+
+
+def pid_of(pid_file: Path) -> int | None:
+    """The pid recorded in `pid_file` if that same process still runs (not a zombie, not a reused pid)."""
+    try:
+        pid_text, started = [*pid_file.read_text().split(), ""][:2]
+        pid = int(pid_text)
     except (OSError, ValueError):
         return None
-    return None if stat.rsplit(")", 1)[1].split()[0] == "Z" else pid
+    fields = _stat_fields(pid)
+    if fields is None or fields[0] == "Z" or fields[19] != started:
+        return None
+    return pid
 
 
 def netns_pids(netns: str) -> list[int]:
@@ -44,11 +60,8 @@ def netns_pids(netns: str) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    fields = _stat_fields(pid)
+    return fields is not None and fields[0] != "Z"
 
 
 def kill(pids: Iterable[int], grace: float = 3.0) -> None:

@@ -12,7 +12,10 @@ def run(argv: Sequence[str], *, netns: str | None = None, check: bool = True,
         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `argv` (inside network namespace `netns` if given); raise InfrastructureError if it fails."""
     full = ["ip", "netns", "exec", netns, *argv] if netns else list(argv)
-    proc = subprocess.run(full, capture_output=True, text=True, input=stdin, check=False, timeout=60)
+    try:
+        proc = subprocess.run(full, capture_output=True, text=True, input=stdin, check=False, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise InfrastructureError(f"lab command did not finish within 60 s: {' '.join(full)}") from None
     if check and proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         raise InfrastructureError(f"lab command failed: {' '.join(full)}", detail)
