@@ -15,6 +15,7 @@ and subnet live as long as any claim of that agency does.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -140,10 +141,10 @@ def usage_snapshot(session: Session, site: str) -> Usage:
                c.address).where(c.site == site)
     )
     claims = [
-        Claim(r.request_id, r.agency, ALLOCATED if r.kind == ALLOCATED else HOLD, r.rack,
-              tuple(sorted(units[r.request_id])), r.ups, r.uplink, r.switch, r.port, r.watts, r.mbps,
-              ipaddress.IPv4Address(r.address))
-        for r in rows
+        Claim(request_id, agency, ALLOCATED if kind == ALLOCATED else HOLD, rack,
+              tuple(sorted(units[request_id])), ups, uplink, switch, port, watts, mbps,
+              ipaddress.IPv4Address(socket.inet_aton(address)))
+        for request_id, agency, kind, rack, ups, uplink, switch, port, watts, mbps, address in rows.tuples()
     ]
     n = AgencyNetworkRecord
     networks = [
