@@ -129,14 +129,15 @@ def in_locked_transaction(register: Register, site: str, work: Callable[[Session
 
 
 def usage_snapshot(session: Session, site: str) -> Usage:
-    """Every live claim and agency network at the site."""
+    """Every live claim and agency network at the site (Core queries: no ORM rows for thousands)."""
+    db = session.connection()
     units: defaultdict[str, list[int]] = defaultdict(list)
-    for request_id, unit in session.execute(
+    for request_id, unit in db.execute(
         select(UnitClaimRecord.request_id, UnitClaimRecord.unit).where(UnitClaimRecord.site == site)
     ):
         units[request_id].append(unit)
     c = ClaimRecord
-    rows = session.execute(
+    rows = db.execute(
         select(c.request_id, c.agency, c.kind, c.rack, c.ups, c.uplink, c.switch, c.port, c.watts, c.mbps,
                c.address).where(c.site == site)
     )
@@ -149,7 +150,7 @@ def usage_snapshot(session: Session, site: str) -> Usage:
     n = AgencyNetworkRecord
     networks = [
         AgencyNetwork(agency, vlan, ipaddress.IPv4Network(subnet))
-        for agency, vlan, subnet in session.execute(select(n.agency, n.vlan, n.subnet).where(n.site == site))
+        for agency, vlan, subnet in db.execute(select(n.agency, n.vlan, n.subnet).where(n.site == site))
     ]
     return Usage(claims, networks)
 
