@@ -52,8 +52,10 @@ def postgres_url() -> Iterator[str]:
         shutil.chown(workdir, "postgres")
     port = _free_port()
     run = {"check": True, "capture_output": True}
-    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], **run)
-    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={workdir} -c fsync=off"
+    initdb = [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
+    subprocess.run([*as_postgres, *initdb], **run)
+    options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={workdir}"
+    options += " -c fsync=off"
     subprocess.run(
         [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(workdir / "log"),
          "-w", "start"],

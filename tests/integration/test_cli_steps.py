@@ -33,8 +33,8 @@ class Colo:
         self.cwd = tmp
 
     def __call__(self, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "provisioner.cli.main", *args], env=self.env, cwd=self.cwd,
-                              capture_output=True, text=True, timeout=120)
+        command = [sys.executable, "-m", "provisioner.cli.main", *args]
+        done = subprocess.run(command, env=self.env, cwd=self.cwd, capture_output=True, text=True, timeout=99)
         assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr
         return done
@@ -87,7 +87,8 @@ def test_the_sop_in_order_with_documents(colo: Colo) -> None:
     assert (again["actor"], again["details"], again["at"]) == ("Drs. Asep", {"to": "Dedi"}, disposed["at"])
     assert again["documents"] == disposed["documents"]
 
-    assert "needs step 3 (capacity check) first" in colo("apply", request_id, "--serial", "7XK2Q93", code=3).stderr
+    early = colo("apply", request_id, "--serial", "7XK2Q93", code=3)
+    assert "needs step 3 (capacity check) first" in early.stderr
     register = open_register(colo.url)
     perform_step(register, request_id, Step.CAPACITY, "Rina Teknisi", {})
     register.close()

@@ -39,10 +39,12 @@ def approved(tmp_path: Path) -> tuple[str, str]:
     register = open_register(url)
     spec, source = load_request(ROOT / "examples" / "request-simpeg.yaml")
     when = datetime(2026, 11, 23, 2, 30, tzinfo=UTC)
-    request_id = submit_request(register, spec.model_dump(mode="json"), source, actor="Budi Santoso", now=when)
+    document = spec.model_dump(mode="json")
+    request_id = submit_request(register, document, source, actor="Budi Santoso", now=when)
     perform_step(register, request_id, Step.DISPOSE, "Drs. Asep Saepudin", {"to": "Dedi Kurniawan, S.Kom."})
     perform_step(register, request_id, Step.CAPACITY, "Rina Teknisi", {})
-    perform_step(register, request_id, Step.APPLY, "Budi Santoso", {"serial": "7XK2Q93", "staging_address": None})
+    delivered = {"serial": "7XK2Q93", "staging_address": None}
+    perform_step(register, request_id, Step.APPLY, "Budi Santoso", delivered)
     perform_step(register, request_id, Step.APPROVE, "Drs. Asep Saepudin", {})
     register.close()
     return url, request_id

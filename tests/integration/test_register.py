@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import stat
 import threading
 from datetime import UTC, datetime
@@ -57,13 +58,14 @@ def test_migration_files_are_named_after_their_revisions() -> None:
     for path in versions.glob("[0-9]*.py"):
         namespace: dict[str, object] = {}
         source = path.read_text()
-        header = "\n".join(line for line in source.splitlines() if line.startswith(("revision", "down_revision")))
+        wanted = ("revision", "down_revision")
+        header = "\n".join(line for line in source.splitlines() if line.startswith(wanted))
         exec(header, namespace)
         assert namespace["revision"] == path.stem
         chain[path.stem] = namespace["down_revision"]  # type: ignore[assignment]
     ordered = sorted(chain)
     assert chain[ordered[0]] is None
-    assert all(chain[b] == a for a, b in zip(ordered, ordered[1:], strict=False))
+    assert all(chain[b] == a for a, b in itertools.pairwise(ordered))
 
 
 def test_ids_run_per_year(register_url: str) -> None:
@@ -141,7 +143,8 @@ def test_perform_step_orders_repeats_and_rolls_back(register_url: str) -> None:
     first = perform_step(register, request_id, Step.DISPOSE, "Asep", {"to": "Dedi"})
     again = perform_step(register, request_id, Step.DISPOSE, "Someone else", {"to": "Other"})
     assert not first.repeated and again.repeated
-    assert (again.event.id, again.event.actor, again.event.details) == (first.event.id, "Asep", {"to": "Dedi"})
+    earlier = (again.event.id, again.event.actor, again.event.details)
+    assert earlier == (first.event.id, "Asep", {"to": "Dedi"})
 
     def failing_document(*_args: object) -> list[object]:
         raise RuntimeError("renderer broke")
@@ -151,7 +154,8 @@ def test_perform_step_orders_repeats_and_rolls_back(register_url: str) -> None:
     with register.session() as session:
         record = get_request(session, request_id)
         assert state_of(record) == RequestState.DISPOSED
-        assert len(session.scalars(select(EventRecord).where(EventRecord.request_id == request_id)).all()) == 2
+        events = session.scalars(select(EventRecord).where(EventRecord.request_id == request_id)).all()
+        assert len(events) == 2
     register.close()
 
 

@@ -50,12 +50,14 @@ def test_deep_nesting_is_refused() -> None:
 
 
 def test_tag_that_builds_an_object_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(BadInput, match="tag .* is not allowed"):
+    with pytest.raises(BadInput, match=r"tag .* is not allowed"):
         load_yaml_file(DATA / "python-object.yaml")
     assert not Path("/tmp/colo-pwned").exists()
 
 
-@pytest.mark.parametrize("text", ["a: !!binary aGVsbG8=", "a: !!set {x}", "a: !custom 1", "a: !!python/name:os.system"])
+@pytest.mark.parametrize(
+    "text", ["a: !!binary aGVsbG8=", "a: !!set {x}", "a: !custom 1", "a: !!python/name:os.system"]
+)
 def test_any_tag_beyond_plain_data_is_refused(text: str) -> None:
     with pytest.raises(BadInput, match="not allowed"):
         load_yaml_text(text)

@@ -53,7 +53,9 @@ def test_out_of_order_names_the_first_missing_step_and_its_command() -> None:
 
 
 def test_states_follow_the_last_completed_step() -> None:
-    expected = ["submitted", "disposed", "capacity_confirmed", "applied", "approved", "provisioned", "completed"]
+    expected = [
+        "submitted", "disposed", "capacity_confirmed", "applied", "approved", "provisioned", "completed",
+    ]
     assert [str(state_of(through(s))) for s in Step] == expected
     assert next_step(through(Step.APPLY)) == Step.APPROVE
     assert next_step(through(Step.REPORT)) is None
@@ -86,8 +88,8 @@ def test_stage_events_do_not_complete_a_step() -> None:
 def test_standard_times_are_the_sops() -> None:
     assert {s: s.standard_time for s in Step} == {
         Step.SUBMIT: None, Step.DISPOSE: timedelta(minutes=15), Step.CAPACITY: timedelta(hours=1),
-        Step.APPLY: timedelta(days=1), Step.APPROVE: timedelta(minutes=15), Step.PROVISION: timedelta(hours=1),
-        Step.REPORT: timedelta(minutes=15),
+        Step.APPLY: timedelta(days=1), Step.APPROVE: timedelta(minutes=15),
+        Step.PROVISION: timedelta(hours=1), Step.REPORT: timedelta(minutes=15),
     }
 
 
