@@ -145,7 +145,7 @@ def usage_snapshot(session: Session, site: str) -> Usage:
         Claim(request_id, agency, ALLOCATED if kind == ALLOCATED else HOLD, rack,
               tuple(sorted(units[request_id])), ups, uplink, switch, port, watts, mbps,
               ipaddress.IPv4Address(socket.inet_aton(address)))
-        for request_id, agency, kind, rack, ups, uplink, switch, port, watts, mbps, address in rows.tuples()
+        for request_id, agency, kind, rack, ups, uplink, switch, port, watts, mbps, address in rows
     ]
     n = AgencyNetworkRecord
     networks = [
