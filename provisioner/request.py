@@ -7,13 +7,14 @@ problem, each naming the field path (``server.hostname: ...``).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -54,7 +55,17 @@ _PATTERN_HELP = {
     _URL_PATH: "must be a URL path starting with '/'",
 }
 
+def _iso_date(value: object) -> date:
+    """A YAML date (2026-11-20) or the same as a string; not a timestamp, number or other format."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return date.fromisoformat(value)
+    raise ValueError("must be an ISO date, YYYY-MM-DD")
+
+
 Text = Annotated[str, AfterValidator(_no_control)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Label = Annotated[str, Field(pattern=_LABEL)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -67,7 +78,7 @@ class _Model(BaseModel):
 
 class Letter(_Model):
     number: Annotated[Text, Field(min_length=1, max_length=100)]
-    date: Annotated[date, Field(strict=False)]
+    date: IsoDate
     subject: Annotated[Text, Field(min_length=1, max_length=200)]
 
 

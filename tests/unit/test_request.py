@@ -89,6 +89,8 @@ def test_allowed_values_pass(path: str, value: object) -> None:
         ("letter.number", "x" * 101, "letter.number"),
         ("letter.date", "20/11/2026", "letter.date"),
         ("letter.date", "2026-13-01", "letter.date"),
+        ("letter.date", 20261120, "letter.date"),
+        ("letter.date", "2026-11-20T10:00:00", "letter.date"),
         # agency
         ("agency.code", "d", "agency.code"),
         ("agency.code", "a" * 21, "agency.code"),
