@@ -27,9 +27,9 @@ class RenderedDocument:
 
 
 def tanggal(value: date | str) -> str:
-    """An Indonesian date, ``20 November 2026`` (a timestamp counts in local time, WIB)."""
+    """An Indonesian date, ``20 November 2026`` (a timestamp, also as ISO text, counts in local time, WIB)."""
     if isinstance(value, str):
-        value = date.fromisoformat(value)
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.astimezone(LOCAL_TIME).date()
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
