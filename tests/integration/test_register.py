@@ -188,3 +188,17 @@ def test_default_url_honours_colo_db(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("COLO_DB", f"sqlite:///{tmp_path}/x.db")
     assert default_url() == f"sqlite:///{tmp_path}/x.db"
 
+
+
+def test_migrations_match_the_models(register_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from provisioner.register import schema  # noqa: F401  (every area's tables)
+    from provisioner.register.db import Base
+
+    register = open_register(register_url)
+    with register.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    register.close()
+    assert differences == []
