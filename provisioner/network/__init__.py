@@ -8,6 +8,8 @@
 from provisioner.network.change import ChangePlan, ChangeResult, SwitchChangeError, apply_change, plan_change
 from provisioner.network.models import (
     AccessPortIntent,
+    RemoveSviIntent,
+    RemoveVlanIntent,
     ResetPortIntent,
     StagingPortIntent,
     SviIntent,
@@ -25,6 +27,8 @@ __all__ = [
     "ChangeResult",
     "LineRefusedError",
     "Platform",
+    "RemoveSviIntent",
+    "RemoveVlanIntent",
     "ResetPortIntent",
     "SessionLostError",
     "SessionPool",

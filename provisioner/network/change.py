@@ -15,7 +15,7 @@ from provisioner.network.session import SessionLostError, SessionPool, SwitchSes
 
 log = logging.getLogger("colo.network")
 
-_ORDER = {"vlan": 0, "svi": 1, "access": 2, "staging": 2, "reset": 2}
+_ORDER = {"vlan": 0, "svi": 1, "access": 2, "staging": 2, "reset": 2, "remove_svi": 3, "remove_vlan": 4}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Rendered commands are grouped by scope: on a block platform (IOS, EOS, ProCurve) a header line with the
 indented lines under it; on a line platform (Junos set commands) each line on its own, scoped by its first
 three words. A line holds when the configuration already shows it; a removal (``no X`` / ``delete X``)
-holds when the configuration shows nothing under X but lines the change itself wants.
+holds when the configuration shows nothing under X but lines the change itself wants; a block removal
+(``no interface Vlan120`` as a header) holds when the block is absent.
 """
 
 from __future__ import annotations
@@ -41,7 +42,18 @@ def group_lines(platform: type[Platform], lines: Sequence[str]) -> list[Group]:
         else:
             header = line.strip()
             groups.setdefault(header, [])
-    return [Group(h, h, tuple(body)) for h, body in groups.items()]
+    return [Group(_block_scope(platform, h), h, tuple(body)) for h, body in groups.items()]
+
+
+def _block_scope(platform: type[Platform], header: str) -> str:
+    """The block a header opens, or, for a removal (``no vlan 120``), the block it removes."""
+    if platform.negation is not None and header.startswith(platform.negation[0]):
+        return platform.negation[1] + header[len(platform.negation[0]):]
+    return header
+
+
+def _is_removal(group: Group) -> bool:
+    return group.header is not None and group.header != group.scope
 
 
 def _line_scope(platform: type[Platform], line: str) -> str:
@@ -95,6 +107,10 @@ def needed_lines(platform: type[Platform], groups: Sequence[Group], state: Confi
     out: list[str] = []
     for group in groups:
         current = state.get(group.scope)
+        if _is_removal(group):
+            if current is not None:
+                out.append(group.header or group.scope)
+            continue
         wanted = frozenset(group.lines)
         if group.header is None:
             wanted = frozenset(g.lines[0] for g in groups if g.scope == group.scope)

@@ -76,7 +76,24 @@ class ResetPortIntent(_Intent):
     port: PortName
 
 
-SwitchIntent = VlanIntent | SviIntent | AccessPortIntent | StagingPortIntent | ResetPortIntent
+class RemoveSviIntent(_Intent):
+    """The layer-3 switch has no interface in the VLAN (its agency has no server left)."""
+
+    kind: Literal["remove_svi"] = "remove_svi"
+    vlan_id: VlanId
+
+
+class RemoveVlanIntent(_Intent):
+    """The VLAN does not exist (no port or interface uses it any more)."""
+
+    kind: Literal["remove_vlan"] = "remove_vlan"
+    vlan_id: VlanId
+
+
+SwitchIntent = (
+    VlanIntent | SviIntent | AccessPortIntent | StagingPortIntent | ResetPortIntent | RemoveSviIntent
+    | RemoveVlanIntent
+)
 
 
 class SwitchTarget(Protocol):

@@ -1,8 +1,9 @@
 """One small class per switch platform: how to talk to it, declared as data, and its command templates.
 
 Templates live in ``templates/<platform>/<operation>.j2`` (operations: vlan, svi, access, staging, reset,
-save, and confirm where the platform commits in two steps) and are rendered with ``StrictUndefined`` from
-validated intents only; a value that still holds a control character, ``?`` or ``|`` is refused.
+save, and confirm where the platform commits in two steps; remove_svi and remove_vlan where written) and
+are rendered with ``StrictUndefined`` from validated intents only; a value that still holds a control
+character, ``?`` or ``|`` is refused.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class Platform:
                                "character, '?' or '|'")
         template = _environment().get_template(f"{cls.name}/{operation}.j2")
         return [line.rstrip() for line in template.render(**values).split("\n") if line.strip()]
+
+    @classmethod
+    def supports(cls, operation: str) -> bool:
+        """Whether the platform has a template for `operation` (removals exist only where written)."""
+        return f"{cls.name}/{operation}.j2" in _environment().list_templates()
 
     @classmethod
     def render_intent(cls, intent: SwitchIntent) -> list[str]:
