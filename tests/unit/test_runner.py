@@ -37,6 +37,8 @@ def test_host_vars_cannot_override_the_connection() -> None:
 def test_fast_settings_pipeline_persist_and_cache_facts(tmp_path: Path) -> None:
     cfg = ansible_cfg(FAST, tmp_path / "known_hosts", tmp_path / "facts")
     assert "pipelining = True" in cfg
+    assert "transfer_method = piped" in cfg
+    assert "-C " not in cfg
     assert "ControlPersist=120s" in cfg
     assert f"fact_caching_connection = {tmp_path / 'facts'}" in cfg
     assert "forks = 20" in cfg
@@ -46,6 +48,8 @@ def test_fast_settings_pipeline_persist_and_cache_facts(tmp_path: Path) -> None:
 def test_stock_settings_are_ansible_defaults(tmp_path: Path) -> None:
     cfg = ansible_cfg(STOCK, tmp_path / "known_hosts", tmp_path / "facts")
     assert "pipelining = False" in cfg
+    assert "transfer_method" not in cfg
+    assert "-C -o ControlMaster=auto" in cfg
     assert "fact_caching" not in cfg
     assert "forks = 5" in cfg
     assert "ControlPersist=60s" in cfg
