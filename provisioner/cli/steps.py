@@ -134,5 +134,17 @@ def report(
     json_out: JsonFlag = False,
 ) -> None:
     """Step 7: report to the agency (copy to the head of division) that the server and its applications are
-    in place and reachable; writes the final report."""
-    run_step(obtain(ctx), request_id, 7, technician(by), {}, "final_report", json_out)
+    in place and reachable; writes the final report with the access check's evidence, and its mail."""
+    from provisioner.stages.report import run_report
+
+    context = obtain(ctx)
+    result = run_report(context.register(), request_id, context.site_dir, context.output_dir,
+                        actor=technician(by))
+    if json_out:
+        print_json(result)
+        return
+    done = "was already done; nothing changed" if result["repeated"] else "done"
+    typer.echo(f"{result['id']}: step 7 (report) {done}")
+    for path in result["documents"]:
+        typer.echo(f"  final_report: {path}")
+    typer.echo(f"  mail: {result['mail']['eml']}")
