@@ -1,5 +1,6 @@
-"""Undo step 6: the port back on the staging VLAN, the monitoring target removed, the server's agent
-stopped, the allocation released, the asset row marked decommissioned, and a document.
+"""Undo step 6: the port back on the staging VLAN (and, for the agency's last server, its SVI and VLAN
+removed), the monitoring target removed, the allocation released, the asset row marked decommissioned, and a
+document. The server itself is left as it is: it goes back to its agency.
 
 Safe to repeat: each part checks what is still in place. Recorded as an event outside the steps
 (``stage`` "decommission").
@@ -10,17 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from provisioner.allocate import find_allocation, release
 from provisioner.documents import write_step_document
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.facility import Facility, load_facility
+from provisioner.register.capacity_models import ClaimRecord
 from provisioner.register.db import Register, utcnow
 from provisioner.register.models import AssetRecord, RequestRecord
 from provisioner.stages.monitoring import backend
-from provisioner.stages.switch import apply_switch, staging_intents, switch_of
+from provisioner.stages.switch import apply_switch, decommission_intents, switch_of
 from provisioner.workflow import Outcome, get_request, record_event
 
 STAGE = "decommission"
@@ -35,6 +37,16 @@ def _monitoring_removed(facility: Facility, request_id: str, address: str) -> st
     if state.health != "absent":
         raise InfrastructureError(f"Prometheus still lists {target} ({state.health}) after {GONE_TIMEOUT_S}s")
     return f"monitoring target {target} {'removed' if removed else 'was already absent'}"
+
+
+def _last_of_agency(session: Session, record: RequestRecord, site: str) -> bool:
+    """Whether no other request of the record's agency holds anything at the site."""
+    others = select(func.count()).where(
+        ClaimRecord.site == site,
+        ClaimRecord.agency == record.spec().agency.code,
+        ClaimRecord.request_id != record.id,
+    )
+    return session.scalar(others) == 0
 
 
 def _asset_closed(
@@ -57,16 +69,21 @@ def decommission(
         record = get_request(session, request_id)
         held = find_allocation(session, facility, record.id)
         has_asset = session.scalar(select(AssetRecord.id).where(AssetRecord.request_id == record.id))
+        last = _last_of_agency(session, record, facility.site.code)
     if held is None and has_asset is None:
         raise Refused(f"{request_id}: nothing was provisioned, so there is nothing to decommission")
     actions: list[str] = []
     placement: dict[str, Any] = {}
     if held is not None:
         placement = held.as_dict()
-        change = apply_switch(register, switch_of(facility, placement),
-                              staging_intents(facility, placement), holder=record.id)
+        intents = decommission_intents(facility, placement, last)
+        change = apply_switch(register, switch_of(facility, placement), intents, holder=record.id)
         actions.append(f"{held.switch} {held.switch_port}: back on staging VLAN {facility.vlans.staging} "
                        f"({len(change['lines_sent'])} lines sent)")
+        removed = [i.kind for i in intents if i.kind.startswith("remove_")]
+        if last:
+            what = ", ".join(removed) or "nothing (the platform has no removal template: remove them by hand)"
+            actions.append(f"VLAN {held.vlan_id}: the agency's last server; removed {what}")
         actions.append(_monitoring_removed(facility, record.id, str(held.address)))
         release(register, facility, record.id)
         actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "

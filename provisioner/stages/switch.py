@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from provisioner.facility import Facility, Switch
 from provisioner.network.models import (
     AccessPortIntent,
+    RemoveSviIntent,
+    RemoveVlanIntent,
     StagingPortIntent,
     SviIntent,
     SwitchIntent,
@@ -45,6 +47,22 @@ def provision_intents(facility: Facility, plan: Details, description: str) -> li
 def staging_intents(facility: Facility, plan: Details) -> list[SwitchIntent]:
     """The server's port back on the staging VLAN, without a description (as the facility had it)."""
     return [StagingPortIntent(port=str(plan["switch_port"]), staging_vlan=facility.vlans.staging)]
+
+
+def decommission_intents(facility: Facility, plan: Details, last_of_agency: bool) -> list[SwitchIntent]:
+    """The port back on staging; for the agency's last server also its SVI and VLAN removed, on platforms
+    that have removal templates (elsewhere they stay, and the caller says so)."""
+    from provisioner.network import platform_for
+
+    intents = staging_intents(facility, plan)
+    if last_of_agency:
+        switch, vlan = switch_of(facility, plan), int(plan["vlan_id"])
+        platform = platform_for(switch.platform)
+        if switch.layer3 and platform.supports("remove_svi"):
+            intents.append(RemoveSviIntent(vlan_id=vlan))
+        if platform.supports("remove_vlan"):
+            intents.append(RemoveVlanIntent(vlan_id=vlan))
+    return intents
 
 
 def switch_of(facility: Facility, plan: Details) -> Switch:
