@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -156,11 +157,17 @@ def claims(register: Register) -> dict[str, list[tuple[object, ...]]]:
     return {name: dump[name] for name in ("capacity_claims", "claimed_units", "agency_networks")}
 
 
-def clean_up(register: Register, site: Path, request_id: str) -> None:
-    """Undo what the request holds on the lab (switch port, monitoring, capacity); quiet if nothing."""
+def clean_up(register: Register, site: Path, request_id: str, lab: Lab | None = None,
+             host: str | None = None) -> None:
+    """Undo what the request holds on the lab (switch port, monitoring, capacity; quiet if nothing) and
+    move `host`'s cable back to its own port."""
     from provisioner.decommission import decommission
     from provisioner.errors import Refused
+    from provisioner.lab.layout import slot_named
 
+    os.environ.setdefault("COLO_CREDENTIALS_FILE", str(Lab().credentials_path))
     with contextlib.suppress(Refused):
-        decommission(register, request_id, site, site.parent / "documents", actor="test")
-
+        decommission(register, request_id, site, Path(tempfile.gettempdir()) / "colo-reliability-documents",
+                     actor="test")
+    if lab is not None and host is not None:
+        lab.cable(host, slot_named(host).default_switch_port)

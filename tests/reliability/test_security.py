@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from reliability_lab import approved, clean_up, colo, own_site, placement_of, port_config, server_state
-from reliability_support import EXAMPLE_REQUEST, Figures, dump_register, run_colo
+from reliability_support import EXAMPLE_REQUEST, SITE, Figures, dump_register, run_colo, run_colo_process
 
 from provisioner.register.db import open_register
 from tests.integration.conftest import LabHandle
@@ -96,7 +96,7 @@ def test_server_host_key_changed_is_refused(lab: LabHandle, tmp_path: Path, figu
         assert server_state(lab.lab, "lab-srv5") == server_before
         figures.fault()
     finally:
-        clean_up(register, site, request_id)
+        clean_up(register, site, request_id, lab.lab, "lab-srv5")
 
 
 def _vault(tmp_path: Path, lab: LabHandle, vault_password: str) -> dict[str, str]:
@@ -142,26 +142,22 @@ def _scan(roots: list[Path], values: dict[str, str]) -> list[str]:
 @pytest.mark.lab
 @pytest.mark.slow
 def test_demo_leaves_no_secret(lab: LabHandle, tmp_path: Path, figures: Figures) -> None:
-    """`colo demo` with the switch login in an ansible-vault: not one secret byte in what the run left."""
+    """`colo demo` with the switch login in an ansible-vault: not one secret byte in what the run left.
+
+    The demo runs as users run it (the lab site, lab-srv1); afterwards its server is decommissioned.
+    """
     vault_password = "vault-" + secrets.token_urlsafe(24)
-    site = own_site(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
-    env = {**_vault(tmp_path, lab, vault_password), "COLO_DB": "", "COLO_OUTPUT": "",
+    env = {**_vault(tmp_path, lab, vault_password), "COLO_DB": "", "COLO_OUTPUT": "", "COLO_SITE": "",
            "COLO_CRED_SW_LAB_USERNAME": "", "COLO_CRED_SW_LAB_PASSWORD": "", "COLO_CRED_SW_LAB_ENABLE": "",
            "COLO_SSH_KEY": "", "COLO_SSH_USER": ""}
-    from reliability_support import run_colo_process
-
-    run = run_colo_process(["--site", str(site), "demo", "--json"], env, timeout=900, cwd=work)
-    request_id = None
+    run = run_colo_process(["--site", str(SITE), "demo", "--json"], env, timeout=900, cwd=work)
+    register_url = f"sqlite:///{work / '.colo' / 'register.db'}"
     try:
         assert run.code == 0, run.out[-3000:] + run.err[-3000:]
-        import json
-
-        request_id = json.loads(run.out)["id"]
-        register = open_register(f"sqlite:///{work / '.colo' / 'register.db'}")
         dump = work / "register-dump.txt"
-        dump.write_text(repr(dump_register(str(register.engine.url))))
+        dump.write_text(repr(dump_register(register_url)))
         roots = [work, dump, lab.lab.dir / "log", lab.lab.dir / "prometheus" / "file_sd"]
         values = _secret_values(lab, vault_password)
         hits = _scan(roots, values)
@@ -175,5 +171,7 @@ def test_demo_leaves_no_secret(lab: LabHandle, tmp_path: Path, figures: Figures)
         assert any("artifacts" in p.parts for p in work.rglob("*")), "no ansible-runner artifacts to scan"
         assert hits == []
     finally:
-        if request_id is not None:
-            clean_up(open_register(f"sqlite:///{work / '.colo' / 'register.db'}"), site, request_id)
+        if (work / ".colo" / "register.db").exists():
+            register = open_register(register_url)
+            for request_id in dump_register(register_url)["requests"]:
+                clean_up(register, SITE, str(request_id[0]), lab.lab, "lab-srv1")
