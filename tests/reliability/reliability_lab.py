@@ -171,3 +171,18 @@ def clean_up(register: Register, site: Path, request_id: str, lab: Lab | None = 
                      actor="test")
     if lab is not None and host is not None:
         lab.cable(host, slot_named(host).default_switch_port)
+        back_to_staging(lab, host)
+
+
+def back_to_staging(lab: Lab, host: str) -> None:
+    """Give a provisioned lab server its staging address again, as a newly delivered server has it."""
+    from provisioner.lab.layout import STAGING_GATEWAY, slot_named
+
+    staging = slot_named(host).staging_address
+    interfaces = ("auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n"
+                  f"    address {staging}/24\n    gateway {STAGING_GATEWAY}\n")
+    script = (f"ip addr flush dev eth0 scope global && ip addr add {staging}/24 dev eth0 && "
+              f"ip route replace default via {STAGING_GATEWAY} && "
+              "printf '%s' \"$1\" > /etc/network/interfaces")
+    done = lab.run_in(host, ["sh", "-c", script, "reset", interfaces])
+    assert done.returncode == 0, done.stderr

@@ -69,7 +69,7 @@ def test_switch_host_key_changed_is_refused(lab: LabHandle, tmp_path: Path, figu
         assert session.get(SwitchHostKeyRecord, "sw-lab-01").key_base64 == key_b64  # the pin stays
     with register.session() as session:
         session.delete(session.get(SwitchHostKeyRecord, "sw-lab-01"))
-    clean_up(register, site, request_id)
+    clean_up(register, site, request_id, lab.lab, "lab-srv4")
 
 
 @pytest.mark.lab

@@ -1,0 +1,49 @@
+"""A provisioning process that kills itself at the crash point $COLO_TEST_CRASH_AT names.
+
+    python crash_provision.py DB_URL REQUEST_ID SITE_DIR OUTPUT_DIR
+
+Stage boundaries come from step 6's progress callback (provisioner.testhooks.stage_checkpoint). Inside the
+switch change: ``switch:half`` sends the first half of the configuration lines and dies; ``switch:unsaved``
+dies once all lines are sent, before the switch saves them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from provisioner import testhooks
+
+
+def _arm_switch() -> None:
+    from provisioner.network.session import SwitchSession
+
+    original = SwitchSession.configure
+
+    def configure(self: SwitchSession, lines: Any, *, stay_in_config: bool = False) -> str:
+        lines = list(lines)
+        if testhooks.armed("switch:half") and len(lines) > 1:
+            original(self, lines[: len(lines) // 2], stay_in_config=True)
+            testhooks.checkpoint("switch:half")
+        answer = original(self, lines, stay_in_config=stay_in_config)
+        if any(line.strip().startswith("interface ") for line in lines):
+            testhooks.checkpoint("switch:unsaved")
+        return answer
+
+    SwitchSession.configure = configure  # type: ignore[method-assign]
+
+
+def main(db_url: str, request_id: str, site: str, output: str) -> int:
+    from provisioner.provision import provision
+    from provisioner.register.db import open_register
+
+    _arm_switch()
+    provision(open_register(db_url), request_id, Path(site), Path(output), actor="crash-test",
+              confirm=lambda _plan: True,
+              progress=lambda run: testhooks.stage_checkpoint(run.name, run.status))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:5]))
