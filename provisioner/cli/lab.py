@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from provisioner.cli.common import JsonFlag, console, print_json
-from provisioner.lab.api import Lab, LabStatus
+
+if TYPE_CHECKING:
+    from provisioner.lab.api import Lab, LabStatus
 
 lab_app = typer.Typer(help="The local lab: servers, switch, router, NOC and Prometheus (needs root).",
                       no_args_is_help=True)
+
+
+def _lab() -> Lab:
+    """The lab, imported on use so that `colo --help` stays fast."""
+    from provisioner.lab.api import Lab
+
+    return Lab()
 
 
 def register(app: typer.Typer) -> None:
@@ -36,20 +45,20 @@ def up(
     json_out: JsonFlag = False,
 ) -> None:
     """Create whatever part of the lab is missing and wait until every part answers."""
-    _show(Lab().up(hosts), json_out)
+    _show(_lab().up(hosts), json_out)
 
 
 @lab_app.command("down")
 def down() -> None:
     """Remove every namespace, OVS port, process and file of the lab."""
-    Lab().down()
+    _lab().down()
     typer.echo("lab down")
 
 
 @lab_app.command("status")
 def status(json_out: JsonFlag = False) -> None:
     """Each part of the lab and whether it works; exit 1 when one does not."""
-    result = Lab().status()
+    result = _lab().status()
     _show(result, json_out)
     if not result.healthy:
         raise typer.Exit(1)
@@ -61,5 +70,5 @@ def cable(
     port: Annotated[str, typer.Argument(help="A switch port, e.g. GigabitEthernet1/0/5.")],
 ) -> None:
     """Move a server's cable to another switch port (what the technician's hands do in step 6)."""
-    Lab().cable(host, port)
+    _lab().cable(host, port)
     typer.echo(f"{host} cabled to {port}")
