@@ -107,7 +107,7 @@ def reference(lab: LabHandle, tmp_path_factory: pytest.TempPathFactory) -> dict[
         clean_up(register, site, request_id, lab.lab, HOST)
 
 
-@pytest.mark.parametrize("point", POINTS)
+@pytest.mark.parametrize("point", POINTS, ids=lambda p: p.replace(":", "_"))
 def test_crash_then_rerun_ends_as_uninterrupted(
     point: str, reference: dict[str, Any], lab: LabHandle, tmp_path: Path, figures: Figures
 ) -> None:
