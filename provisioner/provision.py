@@ -143,6 +143,7 @@ def _run_one(stage: Stage, ctx: StageContext, journal: Journal, progress: Progre
         raise
     seconds = time.monotonic() - clock
     ctx.results[stage.name] = details
+    ctx.ran_now.add(stage.name)
     journal.record(stage.name, Outcome.OK, {**details, "seconds": round(seconds, 2)})
     run = StageRun(stage.name, stage.title, DONE, started, seconds, details)
     progress(run)

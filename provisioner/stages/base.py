@@ -101,3 +101,5 @@ class StageContext:
     delivered: Delivered
     confirm: Callable[[Details], bool]
     results: dict[str, Details] = field(default_factory=dict)
+    ran_now: set[str] = field(default_factory=set)
+    """The stages that ran in this run (not read back from the register)."""

@@ -1,8 +1,9 @@
 """Stage 4, server: the baseline and the monitoring agent (provision.yml), over the server's own address.
 
 The same play first runs over the staging address in the network stage (it stages the agency address beside
-the staging one, hardens the server and starts the agent); here it runs again over the agency address, so a
-rerun repairs whatever drifted.
+the staging one, hardens the server and starts the agent). When that happened in this same run, the server
+is already configured and this stage does not repeat it; on a later run (a resume, a rerun after a failure)
+it runs over the agency address, so the rerun repairs whatever drifted.
 """
 
 from __future__ import annotations
@@ -61,4 +62,6 @@ class ServerStage:
 
     def run(self, ctx: StageContext) -> Details:
         address = str(ctx.results["plan"]["address"])
+        if "network" in ctx.ran_now and ctx.results["network"].get("staged_over_staging_address"):
+            return {"address": address, "configured_by": "network"}
         return {"address": address, **run_server_playbook(ctx, address, ("configure",), server_vars(ctx))}
