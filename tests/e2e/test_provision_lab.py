@@ -1,135 +1,166 @@
-"""Step 6 and its neighbours end to end on the lab: real servers, switch simulator, OVS, Prometheus."""
+"""Steps 1 to 7 and decommissioning end to end on the lab: namespace servers, the switch simulator over SSH,
+Open vSwitch, the NOC's Prometheus; through the `colo` CLI where the contract names a command."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import re
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+import yaml
+from sqlalchemy import func, select
 
-from provisioner.allocate import run_capacity_step
-from provisioner.errors import AccessCheckFailed, OutOfOrder, SpecMismatch
-from provisioner.facility import load_facility
+from provisioner.allocate import find_allocation
+from provisioner.errors import AccessCheckFailed
+from provisioner.facility import Facility
+from provisioner.lab.api import Lab
+from provisioner.network import SessionPool
 from provisioner.provision import StageRun, provision
+from provisioner.register.capacity_models import AgencyNetworkRecord, ClaimRecord
 from provisioner.register.db import Register, open_register
-from provisioner.request import load_request
-from provisioner.stages.report import run_report
-from provisioner.workflow import Step, get_request, perform_step, submit_request
+from provisioner.register.models import AssetRecord
+from provisioner.safe_yaml import load_yaml_file
+from provisioner.workflow import Step, get_request, step_result
+from tests.e2e.conftest import ROOT, SITE, addresses_of, cli_env, colo, colo_json, prometheus_targets
+from tests.e2e.lab_reset import clean_switch, deliver, running_config
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "inventories" / "lab"
+EXAMPLE = ROOT / "examples" / "request-simpeg.yaml"
+HEAD = "Drs. Asep Hidayat"
 
 
-@pytest.fixture(scope="module")
-def lab() -> object:
-    if os.geteuid() != 0:
-        pytest.skip("the lab needs root")
-    from provisioner.lab.api import Lab
-
-    lab = Lab()
-    if lab.host_count() == 0 or not lab.status().healthy:
-        lab.up()
-    os.environ.setdefault("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
-    return lab
+def _block(config: str, header: str) -> str:
+    """One block of a running configuration (header and its indented lines)."""
+    found = re.search(rf"^{re.escape(header)}\n((?: .*\n)*)", config, re.MULTILINE)
+    return found.group(0) if found else ""
 
 
-def _approved(register: Register, host: str, lab: object, serial: str | None = None) -> str:
-    """A request for the example server, through step 5, with `host` cabled to the port it holds."""
-    spec, text = load_request(ROOT / "examples" / "request-simpeg.yaml")
-    request_id = submit_request(register, spec.model_dump(mode="json"), text, actor="test")
-    perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    run = run_capacity_step(register, load_facility(SITE), request_id, "tech")
-    port = run.event.details["report"]["placement"]["port"]
-    info = lab.host(host)  # type: ignore[attr-defined]
-    perform_step(register, request_id, Step.APPLY, "agency",
-                 {"serial": serial or info.profile.serial, "staging_address": info.staging_address})
-    perform_step(register, request_id, Step.APPROVE, "kabid", {})
-    lab.cable(host, port)  # type: ignore[attr-defined]
-    return request_id
-
-
-def _switch_port(register: Register, port: str) -> str:
-    """The port's running configuration, read over the switch's own CLI."""
-    from provisioner.network import SessionPool
-
-    facility = load_facility(SITE)
-    with SessionPool(register) as pool:
-        session = pool.get(facility.switches[0])
-        return session.connection.send_command(f"show running-config interface {port}")  # type: ignore[no-any-return]
-
-
-def test_happy_path_then_report_then_decommission_restores(lab: object, tmp_path: Path) -> None:
-    from provisioner.decommission import decommission
-
-    register = open_register(f"sqlite:///{tmp_path / 'register.db'}")
-    request_id = _approved(register, "lab-srv1", lab)
+def _through_step5(env: dict[str, str], register: Register, facility: Facility, lab: Lab, host: str,
+                   request: Path = EXAMPLE, cable: bool = True) -> tuple[str, dict[str, object]]:
+    """Steps 1 to 5 over the CLI for `host`; its cable moved to the port the request holds."""
+    request_id = colo_json(env, "request", "submit", str(request))["id"]
+    colo(env, "dispose", request_id, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+    colo(env, "capacity", request_id)
     with register.session() as session:
-        port = get_request(session, request_id).events[2].details["report"]["placement"]["port"]
-    before = _switch_port(register, port)
-    seen: list[StageRun] = []
-    result = provision(register, request_id, SITE, tmp_path / "docs", actor="tech", confirm=lambda _p: True,
-                       progress=seen.append)
-    assert [r.status for r in result.stages] == ["done"] * 7
-    assert f"description disdik:simpeg:{request_id}" in _switch_port(register, port)
-    again = provision(register, request_id, SITE, tmp_path / "docs", actor="tech", confirm=lambda _p: True)
-    assert again.already_complete
-    report = run_report(register, request_id, SITE, tmp_path / "docs", actor="tech")
-    assert Path(report["mail"]["eml"]).is_file()
-    decommission(register, request_id, SITE, tmp_path / "docs", actor="tech")
-    assert _switch_port(register, port) == before
-    assert not (Path(load_facility(SITE).monitoring.file_sd_dir) / f"{request_id}.json").exists()
+        held = find_allocation(session, facility, request_id)
+        assert held is not None
+        placement = held.as_dict()
+    info = lab.host(host)
+    colo(env, "apply", request_id, "--serial", info.profile.serial, "--staging-address", info.staging_address)
+    colo(env, "approve", request_id, "--by", HEAD)
+    if cable:
+        lab.cable(host, str(placement["switch_port"]))
+    return request_id, placement
 
 
-def test_spec_mismatch_stops_before_any_switch_change(lab: object, tmp_path: Path) -> None:
-    register = open_register(f"sqlite:///{tmp_path / 'register.db'}")
-    request_id = _approved(register, "lab-srv3", lab)  # an 8 GB / 4-core server for a 64 GB / 16-core request
+def _fresh(tmp_path: Path, facility: Facility, lab: Lab, host: str) -> tuple[dict[str, str], Register]:
+    """A register of the test's own, the switch without agency VLANs, `host` as delivered."""
+    register = open_register(cli_env(tmp_path)["COLO_DB"])
+    clean_switch(register, facility, lab)
+    deliver(lab, host)
+    return cli_env(tmp_path), register
+
+
+def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility: Facility,
+                                                               tmp_path: Path) -> None:
+    env, register = _fresh(tmp_path, facility, lab, "lab-srv1")
+    file_sd = Path(facility.monitoring.file_sd_dir)
+    config_before, file_sd_before = running_config(register, facility), sorted(file_sd.iterdir())
+    request_id, plan = _through_step5(env, register, facility, lab, "lab-srv1")
+    address, vlan, port = str(plan["address"]), int(plan["vlan_id"]), str(plan["switch_port"])
+
+    result = colo_json(env, "provision", request_id, "--yes")
+    stages = {s["stage"]: s for s in result["stages"]}
+    assert [s["status"] for s in result["stages"]] == ["done"] * 7, result
+    config = running_config(register, facility)
+    port_block = _block(config, f"interface {port}")
+    assert f"description disdik:simpeg:{request_id}" in port_block
+    assert f"switchport access vlan {vlan}" in port_block
+    assert f"ip address {plan['gateway']} 255.255.255.224" in _block(config, f"interface Vlan{vlan}")
+    assert addresses_of(lab, "lab-srv1") == [f"{address}/{plan['prefix_len']}"]  # staging address removed
+    assert lab.reachable_from_noc(address, 443) and lab.reachable_from_noc(address, 22)
+    assert (f"http://{address}:9100/metrics", "up") in prometheus_targets(facility)
+    assert stages["access_check"]["details"]["access_check"]["passed"] is True
+    assert stages["verify"]["details"]["facts"]["vendor"] == "Dell Inc."
+    docs = tmp_path / "docs" / request_id
+    for kind in ("work_report", "handover_minutes"):
+        assert (docs / f"{kind}.pdf").stat().st_size > 1000 and (docs / f"{kind}.html").is_file()
     with register.session() as session:
-        port = get_request(session, request_id).events[2].details["report"]["placement"]["port"]
-    before = _switch_port(register, port)
-    with pytest.raises(SpecMismatch):
-        provision(register, request_id, SITE, tmp_path / "docs", actor="tech", confirm=lambda _p: True)
-    assert _switch_port(register, port) == before
+        asset = session.scalars(select(AssetRecord).where(AssetRecord.request_id == request_id)).one()
+        assert (asset.address, asset.serial, asset.details["switch_port"]) == (address, "7XK2Q93", port)
+    assert colo_json(env, "provision", request_id, "--yes")["already_complete"] is True
+
+    report = colo_json(env, "report", request_id)
+    mail = BytesParser(policy=policy.default).parsebytes(Path(report["mail"]["eml"]).read_bytes())
+    assert mail["To"].addresses[0].addr_spec == "budi@disdik.ciamiskab.go.id"
+    assert request_id in mail["Subject"]
+    attached = {part.get_filename() for part in mail.iter_attachments()}
+    assert {"final_report.pdf", "handover_minutes.pdf"} <= attached
+    final = (docs / "final_report.html").read_text()
+    assert "Uji akses" in final and "LULUS" in final and asset.details["asset_tag"] in final
+    colo(env, "report", request_id)  # a repeat reports the earlier result
+
+    colo(env, "decommission", request_id)
+    assert running_config(register, facility) == config_before
+    assert sorted(file_sd.iterdir()) == file_sd_before
+    assert f"http://{address}:9100/metrics" not in [url for url, _ in prometheus_targets(facility)]
+    with register.session() as session:
+        assert session.scalar(select(func.count()).select_from(ClaimRecord)) == 0
+        assert session.scalar(select(func.count()).select_from(AgencyNetworkRecord)) == 0
+        assert session.scalars(select(AssetRecord)).one().decommissioned_at is not None
 
 
-def test_wrong_vlan_fails_access_check_and_rerun_converges(lab: object, tmp_path: Path) -> None:
-    from provisioner.decommission import decommission
-    from provisioner.network import SessionPool
+def test_spec_mismatch_exits_3_before_any_switch_change(lab: Lab, facility: Facility, tmp_path: Path) -> None:
+    env, register = _fresh(tmp_path, facility, lab, "lab-srv3")
+    document = load_yaml_file(EXAMPLE)
+    assert isinstance(document, dict)
+    del document["server"]["serial"]
+    document["server"]["cpu_cores"] = 32
+    request = tmp_path / "request-32-cores.yaml"
 
-    register = open_register(f"sqlite:///{tmp_path / 'register.db'}")
-    request_id = _approved(register, "lab-srv1", lab)
-    facility = load_facility(SITE)
+    request.write_text(yaml.safe_dump(document))
+    request_id, _plan = _through_step5(env, register, facility, lab, "lab-srv3", request, cable=False)
+    before = running_config(register, facility)
+    failed = colo(env, "provision", request_id, "--yes", code=3)
+    assert "cpu_cores" in failed.stderr
+    assert running_config(register, facility) == before
+    with register.session() as session:
+        assert step_result(get_request(session, request_id), Step.PROVISION) is None
 
-    def sabotage(run: StageRun) -> None:
+
+def test_wrong_vlan_by_hand_fails_access_check_keeps_step7_closed_and_rerun_converges(
+    lab: Lab, facility: Facility, tmp_path: Path
+) -> None:
+    env, register = _fresh(tmp_path, facility, lab, "lab-srv1")
+    request_id, plan = _through_step5(env, register, facility, lab, "lab-srv1")
+
+    def wrong_vlan_by_hand(run: StageRun) -> None:
         if run.name == "monitoring" and run.status == "done":
-            port = result_port[0]
-            with SessionPool(register) as pool:
-                pool.get(facility.switches[0]).configure([f"interface {port}", " switchport access vlan 199"])
+            with SessionPool(register, "by-hand") as pool:
+                pool.get(facility.switches[0]).configure(
+                    [f"interface {plan['switch_port']}", " switchport access vlan 998"])
 
-    with register.session() as session:
-        result_port = [get_request(session, request_id).events[2].details["report"]["placement"]["port"]]
-    with pytest.raises(AccessCheckFailed):
+    with pytest.raises(AccessCheckFailed) as failed:
         provision(register, request_id, SITE, tmp_path / "docs", actor="tech", confirm=lambda _p: True,
-                  progress=sabotage)
-    with pytest.raises(OutOfOrder):
-        run_report(register, request_id, SITE, tmp_path / "docs", actor="tech")
-    rerun = provision(register, request_id, SITE, tmp_path / "docs", actor="tech", confirm=lambda _p: True)
-    assert rerun.stages[-1].status == "done"
-    decommission(register, request_id, SITE, tmp_path / "docs", actor="tech")
+                  progress=wrong_vlan_by_hand)
+    assert failed.value.exit_code == 3
+    assert "needs step 6" in colo(env, "report", request_id, code=3).stderr
+    rerun = colo_json(env, "provision", request_id, "--yes")
+    statuses = {s["stage"]: s["status"] for s in rerun["stages"]}
+    assert statuses["network"] == statuses["access_check"] == statuses["record"] == "done", rerun
+    assert f"switchport access vlan {plan['vlan_id']}" in _block(
+        running_config(register, facility), f"interface {plan['switch_port']}")
+    colo(env, "report", request_id)
+    colo(env, "decommission", request_id)
 
 
-def test_cli_check_prints_plan_and_diff_without_change(lab: object, tmp_path: Path) -> None:
-    register = open_register(f"sqlite:///{tmp_path / 'register.db'}")
-    request_id = _approved(register, "lab-srv1", lab)
-    env = {**os.environ, "COLO_DB": f"sqlite:///{tmp_path / 'register.db'}", "PYTHONPATH": str(ROOT)}
-    command = ["provision", request_id, "--check"]
-    out = subprocess.run(
-        [sys.executable, "-m", "provisioner.cli.main", "--site", str(SITE), *command],
-        capture_output=True, text=True, env=env, check=True,
-    ).stdout
+def test_check_prints_plan_and_diff_and_changes_nothing(lab: Lab, facility: Facility, tmp_path: Path) -> None:
+    env, register = _fresh(tmp_path, facility, lab, "lab-srv1")
+    request_id, _plan = _through_step5(env, register, facility, lab, "lab-srv1")
+    before = running_config(register, facility)
+    out = colo(env, "provision", request_id, "--check").stdout
     assert "switchport access vlan" in out and "GigabitEthernet1/0/" in out
-    from provisioner.allocate import release
-
-    release(register, load_facility(SITE), request_id)
+    assert running_config(register, facility) == before
+    colo(env, "decommission", request_id)
