@@ -104,7 +104,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="colo-bench-"))
     url = f"sqlite:///{workdir / 'register.db'}"
     register, facility = open_register(url), load_facility(SITE)
-    clean_switch(register, facility, lab)
+    clean_switch(register, facility, lab, [f"lab-srv{n}" for n in range(1, args.concurrent + 1)])
 
     one = [approved(register, facility, lab, 1)]
     single, single_mb = provision_all(url, one, workdir)

@@ -1,11 +1,12 @@
 """Putting the lab back as step 6 finds it in a data centre: servers delivered on the staging VLAN, no agency
-VLANs. `deliver` makes a lab server a freshly installed one (staging address only); `clean_switch` puts every
-server port on staging and removes agency VLANs and SVIs an interrupted run left. Used by the e2e tests and
+VLANs. `deliver` makes a lab server a freshly installed one (staging address only); `clean_switch` puts the
+servers' ports on staging and removes agency VLANs and SVIs an interrupted run left. Used by the e2e tests and
 bench/provision.py.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 from provisioner.facility import Facility
@@ -29,19 +30,22 @@ def running_config(register: Register, facility: Facility) -> str:
         return pool.get(facility.switches[0]).read_config()
 
 
-def clean_switch(register: Register, facility: Facility, lab: Lab) -> None:
-    """Every lab server's port on staging; no agency VLAN or SVI left on the switch."""
+def clean_switch(register: Register, facility: Facility, lab: Lab, hosts: list[str]) -> None:
+    """The ports of `hosts` on staging; agency VLANs and SVIs that no port uses any more removed (another
+    user's VLAN, with its port, stays)."""
     switch = facility.switches[0]
-    config = running_config(register, facility)
-    low, high = facility.vlans.range
-    vlans = [v for v in range(low, high + 1) if f"\nvlan {v}\n" in config or f"interface Vlan{v}\n" in config]
-    intents: list[SwitchIntent] = [
-        StagingPortIntent(port=host.switch_port, staging_vlan=facility.vlans.staging)
-        for host in lab.hosts() if host.switch_port
-    ]
-    intents += [RemoveSviIntent(vlan_id=v) for v in vlans] + [RemoveVlanIntent(vlan_id=v) for v in vlans]
+    ports = [str(lab.host(h).switch_port) for h in hosts]
     with SessionPool(register, "e2e-clean") as pool:
-        apply_change(switch, intents, pool)
+        apply_change(switch, [StagingPortIntent(port=p, staging_vlan=facility.vlans.staging) for p in ports],
+                     pool)
+        config = pool.get(switch).read_config()
+        low, high = facility.vlans.range
+        used = {int(v) for v in re.findall(r"switchport access vlan (\d+)", config)}
+        unused = [v for v in range(low, high + 1)
+                  if v not in used and (f"\nvlan {v}\n" in config or f"interface Vlan{v}\n" in config)]
+        removals: list[SwitchIntent] = [RemoveSviIntent(vlan_id=v) for v in unused]
+        removals += [RemoveVlanIntent(vlan_id=v) for v in unused]
+        apply_change(switch, removals, pool)
 
 
 def deliver(lab: Lab, host: str) -> None:

@@ -58,7 +58,7 @@ def _through_step5(env: dict[str, str], register: Register, facility: Facility, 
 def _fresh(tmp_path: Path, facility: Facility, lab: Lab, host: str) -> tuple[dict[str, str], Register]:
     """A register of the test's own, the switch without agency VLANs, `host` as delivered."""
     register = open_register(cli_env(tmp_path)["COLO_DB"])
-    clean_switch(register, facility, lab)
+    clean_switch(register, facility, lab, [host])
     deliver(lab, host)
     return cli_env(tmp_path), register
 
