@@ -35,7 +35,13 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 HOST, AGENCY, YEAR = "lab-srv6", "crash", 2021
 STAGES = ["plan", "verify", "network", "server", "monitoring", "access_check", "record"]
-POINTS = [f"{s}:{m}" for s in STAGES for m in ("before", "after")] + ["switch:half", "switch:unsaved"]
+_STALE_LOCK = pytest.mark.xfail(strict=True, reason=(
+    "bug: provisioner/network/lock.py switch_lock keeps the lock row of a killed process (holder = the "
+    "request "
+    "id from stages/switch.py apply_switch) until its 900 s ttl, so the rerun waits 120 s and fails with "
+    "'switch sw-lab-01 is being configured by REQ-...'"))
+POINTS = [f"{s}:{m}" for s in STAGES for m in ("before", "after")] + [
+    pytest.param("switch:half", marks=_STALE_LOCK), pytest.param("switch:unsaved", marks=_STALE_LOCK)]
 _TIMES = ("_at", "seconds", "started", "held_at", "created_at")
 
 
@@ -107,7 +113,17 @@ def reference(lab: LabHandle, tmp_path_factory: pytest.TempPathFactory) -> dict[
         clean_up(register, site, request_id, lab.lab, HOST)
 
 
-@pytest.mark.parametrize("point", POINTS, ids=lambda p: p.replace(":", "_"))
+def _drop_switch_locks(register: Register) -> None:
+    """Clear this test register's switch locks (a killed run's lock would hold up the clean-up)."""
+    from sqlalchemy import delete
+
+    from provisioner.register.network_models import SwitchLockRecord
+
+    with register.session() as session:
+        session.execute(delete(SwitchLockRecord))
+
+
+@pytest.mark.parametrize("point", POINTS, ids=lambda p: str(p).replace(":", "_"))
 def test_crash_then_rerun_ends_as_uninterrupted(
     point: str, reference: dict[str, Any], lab: LabHandle, tmp_path: Path, figures: Figures
 ) -> None:
@@ -134,4 +150,5 @@ def test_crash_then_rerun_ends_as_uninterrupted(
         assert after == reference
         figures.fault()
     finally:
+        _drop_switch_locks(register)
         clean_up(register, site, request_id, lab.lab, HOST)
