@@ -470,7 +470,9 @@ def planned_checks(target: AccessTarget, policy: CheckPolicy) -> list[Callable[[
 def _with_retries(check: Callable[[], CheckItem], policy: CheckPolicy) -> CheckItem:
     attempt = 1
     item = check()
-    while not item.ok and item.evidence.get("checkable") is not False and attempt < policy.attempts:
+    # Only a required item is worth waiting for: a warning does not change the verdict.
+    while not item.ok and item.required and item.evidence.get("checkable") is not False \
+            and attempt < policy.attempts:
         time.sleep(policy.retry_delay_s)
         attempt += 1
         item = check()

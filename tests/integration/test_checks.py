@@ -246,6 +246,7 @@ def test_unresolvable_name_is_a_warning_unless_the_policy_requires_it(plain_http
     (warning,) = report.warnings()
     assert warning.kind == "dns" and warning.status == "warning"
     assert warning.evidence["tried"] == [{"server": "127.0.0.1", "rcode": "NXDOMAIN", "addresses": []}]
+    assert warning.evidence["attempts"] == 1, "a warning is not worth a retry"
     strict = run_access_check(target, CheckPolicy(attempts=1, timeout_s=1.0, ping_count=1, require_dns=True))
     assert not strict.passed and [i.kind for i in strict.failures()] == ["dns"]
 
