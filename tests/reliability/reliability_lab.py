@@ -59,10 +59,11 @@ def request_for(host: HostInfo, agency: str, hostname: str) -> dict[str, Any]:
 
 
 def approved(register: Register, lab: Lab, site: Path, host: str, agency: str, year: int,
-             cable: bool = True) -> str:
+             cable: bool = True, staging: str | None = None) -> str:
     """A request for lab server `host` through step 5, cabled to the port step 3 held; its id.
 
-    The lab's credentials file becomes this process's source of switch and server logins.
+    `staging` replaces the server's staging address in step 4. The lab's credentials file becomes this
+    process's source of switch and server logins.
     """
     from provisioner.allocate import run_capacity_step
     from provisioner.facility import load_facility
@@ -80,7 +81,7 @@ def approved(register: Register, lab: Lab, site: Path, host: str, agency: str, y
     placement = run.event.details["report"]["placement"]
     assert placement is not None, run.event.details
     perform_step(register, request_id, Step.APPLY, "agency",
-                 {"serial": info.profile.serial, "staging_address": info.staging_address})
+                 {"serial": info.profile.serial, "staging_address": staging or info.staging_address})
     perform_step(register, request_id, Step.APPROVE, "kabid", {})
     if cable:
         lab.cable(host, placement["port"])

@@ -94,15 +94,11 @@ def test_switch_session_dropped_mid_change_is_restored(
 @pytest.mark.slow
 def test_server_unreachable(lab: LabHandle, tmp_path: Path, figures: Figures) -> None:
     """The delivered server does not answer on its staging address: exit 1, the record says verify failed."""
-    from provisioner.workflow import Step, get_request
-
     site = own_site(tmp_path)
     url = f"sqlite:///{tmp_path / 'reg' / 'register.db'}"
     register = open_register(url)
-    request_id = approved(register, lab.lab, site, "lab-srv2", "nosrv", 2043, cable=False)
-    with register.session() as session:  # step 4 recorded an address where nothing answers
-        event = next(e for e in get_request(session, request_id).events if e.step == Step.APPLY)
-        event.details = {**event.details, "staging_address": "10.231.250.99"}
+    request_id = approved(register, lab.lab, site, "lab-srv2", "nosrv", 2043, cable=False,
+                          staging="10.231.250.99")  # step 4 recorded an address where nothing answers
     port = placement_of(register, request_id)["port"]
     before = port_config(register, site, port)
     figures.case()
@@ -124,7 +120,9 @@ def test_server_unreachable(lab: LabHandle, tmp_path: Path, figures: Figures) ->
 def test_prometheus_down_then_rerun(lab: LabHandle, tmp_path: Path, figures: Figures) -> None:
     """Monitoring does not answer: the monitoring stage fails (exit 1); once it answers, a rerun completes."""
     site = own_site(tmp_path)
-    down = own_site(tmp_path / "down", monitoring__url="http://127.0.0.1:9")  # nothing listens there
+    # Prometheus' own address with a port where nothing listens: the same monitoring source to the server's
+    # firewall, an API that does not answer
+    down = own_site(tmp_path / "down", monitoring__url="http://10.231.253.2:9")
     url = f"sqlite:///{tmp_path / 'reg' / 'register.db'}"
     register = open_register(url)
     request_id = approved(register, lab.lab, site, "lab-srv8", "noprom", 2044)
@@ -134,7 +132,7 @@ def test_prometheus_down_then_rerun(lab: LabHandle, tmp_path: Path, figures: Fig
         assert run.code == 1, run.out[-2000:] + run.err[-2000:]
         assert "Traceback" not in run.out + run.err
         assert _stage_events(register, request_id)[-1] == ("monitoring", "failed")
-        assert "127.0.0.1:9" in run.err or "Prometheus" in run.err, run.err
+        assert "10.231.253.2:9" in run.err or "Prometheus" in run.err, run.err
         figures.fault()
         rerun = colo(["provision", request_id, "--yes"], url, site, lab.lab)
         assert rerun.code == 0, rerun.err[-2000:]
