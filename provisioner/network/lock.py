@@ -36,9 +36,10 @@ def _try_take(register: Register, switch: str, holder: str, ttl: float) -> Switc
 
 
 @contextmanager
-def switch_lock(register: Register, switch: str, holder: str, *, wait: float = 120.0,
+def switch_lock(register: Register, switch: str, holder: str, *, wait: float = 600.0,
                 ttl: float = 900.0) -> Iterator[None]:
-    """Hold `switch` for `holder`, waiting up to `wait` s for another holder (expiring after `ttl` s)."""
+    """Hold `switch` for `holder`, waiting up to `wait` s for another holder (expiring after `ttl` s).
+    The wait is long: several runs may queue on one switch, each holding it for a whole change."""
     deadline = time.monotonic() + wait
     while (held := _try_take(register, switch, holder, ttl)) is not None:
         if time.monotonic() >= deadline:

@@ -21,7 +21,12 @@ from provisioner.register.db import Register
 from provisioner.register.network_models import SwitchHostKeyRecord
 from provisioner.secrets import SwitchCredentials, switch_credentials
 
-TIMEOUT = 15.0
+CONNECT_TIMEOUT = 30.0
+"""Seconds for the TCP connection, the SSH banner and the login."""
+READ_TIMEOUT = 90.0
+"""Seconds for one command's answer. Generous: a switch CLI (and the lab's simulator on a busy machine) can
+be slow while other sessions queue on it. It bounds one command's wait for its answer only: the time a run
+waits for the switch lock is not part of it (a change opens its session once it holds the lock)."""
 
 
 class LineRefusedError(InfrastructureError):
@@ -47,7 +52,7 @@ class HostKey:
         return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
 
 
-def fetch_host_key(host: str, port: int, timeout: float = TIMEOUT) -> HostKey:
+def fetch_host_key(host: str, port: int, timeout: float = CONNECT_TIMEOUT) -> HostKey:
     """The key the SSH server at host:port shows in the key exchange (no authentication happens)."""
     import paramiko
 
@@ -100,7 +105,7 @@ class SwitchSession:
 
     def read_config(self) -> str:
         command = self.platform.show_config
-        return self._guard(lambda: str(self.connection.send_command(command, read_timeout=TIMEOUT)))
+        return self._guard(lambda: str(self.connection.send_command(command, read_timeout=READ_TIMEOUT)))
 
     def configure(self, lines: Sequence[str], *, stay_in_config: bool = False) -> str:
         """Send configuration lines; the first line the switch refuses raises LineRefusedError."""
@@ -109,7 +114,7 @@ class SwitchSession:
         self.lines_sent += len(lines)
         try:
             return self._guard(lambda: str(self.connection.send_config_set(
-                list(lines), error_pattern=self.platform.error_pattern, read_timeout=TIMEOUT,
+                list(lines), error_pattern=self.platform.error_pattern, read_timeout=READ_TIMEOUT,
                 exit_config_mode=not stay_in_config, enter_config_mode=True,
             )))
         except ConfigInvalidException as exc:
@@ -123,7 +128,7 @@ class SwitchSession:
         for line in lines:
             self.lines_sent += 1
             answer = self._guard(lambda line=line: str(self.connection.send_command(  # type: ignore[misc]
-                line, read_timeout=TIMEOUT)))
+                line, read_timeout=READ_TIMEOUT)))
             if re.search(self.platform.error_pattern, answer):
                 raise LineRefusedError(self.switch.name, line, answer)
 
@@ -161,8 +166,8 @@ def open_session(switch: SwitchTarget, register: Register,
                 device_type=platform.device_type, host=switch.host, port=switch.port,
                 username=creds.username, password=creds.password, secret=creds.enable,
                 ssh_strict=True, system_host_keys=False, alt_host_keys=True, alt_key_file=known_hosts,
-                use_keys=False, allow_agent=False, conn_timeout=TIMEOUT, auth_timeout=TIMEOUT,
-                banner_timeout=TIMEOUT, fast_cli=True,
+                use_keys=False, allow_agent=False, conn_timeout=CONNECT_TIMEOUT,
+                auth_timeout=CONNECT_TIMEOUT, banner_timeout=CONNECT_TIMEOUT, fast_cli=True,
             )
         except Exception as exc:
             bad_key = _bad_host_key(exc)
@@ -183,15 +188,18 @@ def open_session(switch: SwitchTarget, register: Register,
 class SessionPool:
     """Sessions reused within one run, one per switch; closed when the run ends."""
 
-    def __init__(self, register: Register, holder: str | None = None) -> None:
+    def __init__(self, register: Register, holder: str | None = None,
+                 credentials: SwitchCredentials | None = None) -> None:
         self.register = register
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self.credentials = credentials
+        """Used for every switch instead of resolving each switch's credentials name."""
         self._sessions: dict[str, SwitchSession] = {}
 
     def get(self, switch: SwitchTarget) -> SwitchSession:
         session = self._sessions.get(switch.name)
         if session is None:
-            session = self._sessions[switch.name] = open_session(switch, self.register)
+            session = self._sessions[switch.name] = open_session(switch, self.register, self.credentials)
         return session
 
     def discard(self, switch: SwitchTarget) -> None:
