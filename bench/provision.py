@@ -29,7 +29,6 @@ from provisioner.lab.api import Lab  # noqa: E402
 from provisioner.register.db import Register, open_register  # noqa: E402
 from provisioner.request import load_request  # noqa: E402
 from provisioner.workflow import Step, perform_step, submit_request  # noqa: E402
-from tests.e2e.lab_reset import clean_switch, deliver  # noqa: E402
 
 SITE = ROOT / "inventories" / "lab"
 AGENCIES = ["disdik", "dinkes", "bappeda", "dukcapil", "dishub", "bpbd", "dpmptsp", "kominfo"]
@@ -47,7 +46,7 @@ WRAPPER = (
 def approved(register: Register, facility: Facility, lab: Lab, index: int) -> str:
     """A request of agency AGENCIES[index-1] for lab-srv<index>, through step 5, cabled to its port."""
     host = f"lab-srv{index}"
-    deliver(lab, host)
+    lab.reset_host(host)
     spec, text = load_request(ROOT / "examples" / "request-simpeg.yaml")
     info = lab.host(host)
     hw = info.profile
@@ -90,7 +89,7 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
 def undo(register: Register, ids: list[str], lab: Lab, workdir: Path) -> None:
     for n, rid in enumerate(ids, start=1):
         decommission(register, rid, SITE, workdir / "docs", actor="bench")
-        deliver(lab, f"lab-srv{n}")
+        lab.reset_host(f"lab-srv{n}")
 
 
 def main() -> None:
@@ -104,7 +103,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="colo-bench-"))
     url = f"sqlite:///{workdir / 'register.db'}"
     register, facility = open_register(url), load_facility(SITE)
-    clean_switch(register, facility, lab, [f"lab-srv{n}" for n in range(1, args.concurrent + 1)])
+    lab.prune_vlans()
 
     one = [approved(register, facility, lab, 1)]
     single, single_mb = provision_all(url, one, workdir)

@@ -1,8 +1,10 @@
 """`colo demo`: the whole SOP on the lab for the example request, with the lab's actors.
 
 The lab comes up if it is not running; its credentials file becomes $COLO_CREDENTIALS_FILE when that is
-unset. The example request's server is lab-srv1; after step 3 its cable is moved to the port the request
-holds (the technician's hands), so step 6 runs with --yes.
+unset. The example request's server is lab-srv1. The demo can run again and again: an earlier example request
+in the register that still holds capacity or an asset is decommissioned first, and lab-srv1 is put back as
+delivered (staging VLAN and address). After step 3 its cable is moved to the port the request holds (the
+technician's hands), so step 6 runs with --yes.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from provisioner.documents import write_step_document
 from provisioner.errors import NoCapacity
-from provisioner.facility import load_facility
+from provisioner.facility import Facility, load_facility
 from provisioner.provision import Progress, provision
 from provisioner.register.db import Register
-from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
-from provisioner.request import load_request
+from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
+from provisioner.request import ColoRequest, load_request
 from provisioner.workflow import Outcome, Step, perform_step, submit_request
 
 EXAMPLE_REQUEST = Path(__file__).resolve().parent.parent / "examples" / "request-simpeg.yaml"
@@ -40,6 +43,37 @@ def lab_ready(say: Callable[[str], None]) -> tuple[str, str]:
     os.environ.setdefault("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
     host = lab.host(LAB_HOST)
     return host.staging_address, host.profile.serial
+
+
+def still_active(register: Register, facility: Facility, spec: ColoRequest) -> list[str]:
+    """Earlier requests for the example's server that still hold capacity or an asset not decommissioned."""
+    from provisioner.allocate import find_allocation
+
+    with register.session() as session:
+        earlier = session.scalars(select(RequestRecord).where(
+            RequestRecord.agency_code == spec.agency.code, RequestRecord.hostname == spec.server.hostname,
+            RequestRecord.letter_number == spec.letter.number,
+        ).order_by(RequestRecord.id)).all()
+        return [
+            record.id for record in earlier
+            if find_allocation(session, facility, record.id) is not None
+            or session.scalar(select(AssetRecord.id).where(AssetRecord.request_id == record.id,
+                                                           AssetRecord.decommissioned_at.is_(None)))
+        ]
+
+
+def clear_earlier(register: Register, site_dir: Path, output_dir: Path, actor: str,
+                  say: Callable[[str], None]) -> None:
+    """Decommission the earlier example requests still active; lab-srv1 back as delivered."""
+    from provisioner.decommission import decommission
+    from provisioner.lab.api import Lab
+
+    spec, _text = load_request(EXAMPLE_REQUEST)
+    for request_id in still_active(register, load_facility(site_dir), spec):
+        say(f"an earlier demo request, {request_id}, is still active: decommissioning it first")
+        decommission(register, request_id, site_dir, output_dir, actor=actor)
+    Lab().reset_host(LAB_HOST)
+    say(f"lab: {LAB_HOST} put back as delivered (staging VLAN, staging address only)")
 
 
 def _writer(kind: str, site: Mapping[str, str], output: Path) -> Callable[..., list[DocumentRecord]]:
@@ -64,6 +98,7 @@ def run_demo(
     from provisioner.stages.report import run_report
 
     staging, serial = lab_ready(say)
+    clear_earlier(register, site_dir, output_dir, actor, say)
     facility = load_facility(site_dir)
     site = {"code": facility.site.code, "name": facility.site.name, "domain": facility.site.domain}
     spec, text = load_request(EXAMPLE_REQUEST)
@@ -93,9 +128,10 @@ def run_demo(
               progress=progress)
     report = run_report(register, request_id, site_dir, output_dir, actor=actor)
     say(f"step 7: final report, mail {report['mail']['eml']}")
-    folder = output_dir / request_id
+    folder = output_dir.resolve() / request_id
     return {
         "id": request_id,
+        "register": register.engine.url.render_as_string(hide_password=True),
         "documents_dir": str(folder),
         "documents": sorted(str(p) for p in folder.iterdir() if p.suffix in (".pdf", ".eml", ".txt")),
     }

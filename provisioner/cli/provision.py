@@ -172,7 +172,8 @@ def demo_command(
     if as_json:
         print_json(result)
         return
-    out.print(f"{result['id']}: steps 1 to 7 done. Documents in {result['documents_dir']}:")
+    out.print(f"{result['id']}: steps 1 to 7 done (register {result['register']}).")
+    out.print(f"Documents in {result['documents_dir']}:")
     for path in result["documents"]:
         out.print(f"  {path}")
 

@@ -1,19 +1,23 @@
-"""The lab as one object: bring it up, take it down, report on it, re-cable a server, run inside a server."""
+"""The lab as one object: bring it up, take it down, report on it, re-cable a server, run inside a server, put
+a server back as delivered."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import BadInput, InfrastructureError
 from provisioner.lab import image, network, ovs, procs, services
@@ -27,7 +31,11 @@ from provisioner.lab.layout import (
     NOC_NS,
     PROMETHEUS_URL,
     ROUTER_NS,
+    STAGING_VLAN,
+    SWITCH_CREDENTIALS,
     SWITCH_HOST,
+    SWITCH_NAME,
+    SWITCH_PLATFORM,
     SWITCH_PORTS,
     SWITCH_SSH_PORT,
     HostSlot,
@@ -38,6 +46,9 @@ from provisioner.lab.layout import (
 )
 from provisioner.lab.profiles import HardwareProfile, profile_for
 from provisioner.lab.sh import netns_list, run
+
+if TYPE_CHECKING:
+    from provisioner.network import SessionPool, SwitchIntent
 
 READY_TIMEOUT_S = 30.0
 
@@ -51,6 +62,17 @@ class HostInfo:
     staging_address: str
     switch_port: str | None
     profile: HardwareProfile
+
+
+@dataclass(frozen=True)
+class LabSwitch:
+    """The lab's switch as the network layer addresses it."""
+
+    name: str = SWITCH_NAME
+    platform: str = SWITCH_PLATFORM
+    host: str = SWITCH_HOST
+    port: int = SWITCH_SSH_PORT
+    credentials: str = SWITCH_CREDENTIALS
 
 
 @dataclass(frozen=True)
@@ -266,6 +288,63 @@ class Lab:
         require_root()
         probe = f"exec 3<>/dev/tcp/{ipaddress.ip_address(address)}/{int(port)}"
         return run(["timeout", str(timeout), "bash", "-c", probe], netns=NOC_NS, check=False).returncode == 0
+
+    def reset_host(self, name: str) -> None:
+        """Put server `name` back as delivered to the data centre: its switch port on the staging VLAN
+        (configured through the switch), only its staging address with the default route via the staging
+        gateway, no firewall rules, its monitoring agent stopped, the files provisioning writes as delivered.
+        Agency VLANs stay (another server may use them); `prune_vlans` removes the unused ones."""
+        require_root()
+        from provisioner.network import StagingPortIntent
+
+        info = self.host(name)
+        if info.switch_port is not None:
+            self._configure_switch([StagingPortIntent(port=info.switch_port, staging_vlan=STAGING_VLAN)])
+        LabHost(slot_named(name), self.dir).reset(image.rootfs_dir())
+
+    def prune_vlans(self) -> list[int]:
+        """Remove the VLANs and SVIs on the switch that no port uses (VLAN 1 and staging stay); their ids."""
+        require_root()
+        from provisioner.network import RemoveSviIntent, RemoveVlanIntent
+
+        config = self.switch_config()
+        used = {1, STAGING_VLAN} | {int(v) for v in re.findall(r"switchport access vlan (\d+)", config)}
+        defined = {int(v) for v in re.findall(r"^(?:vlan |interface Vlan)(\d+)$", config, re.MULTILINE)}
+        unused = sorted(defined - used)
+        intents: list[SwitchIntent] = [RemoveSviIntent(vlan_id=v) for v in unused]
+        self._configure_switch(intents + [RemoveVlanIntent(vlan_id=v) for v in unused])
+        return unused
+
+    def switch_config(self) -> str:
+        """The switch's whole running configuration, read over its CLI."""
+        require_root()
+        with self._switch_pool() as pool:
+            return pool.get(LabSwitch()).read_config()
+
+    @contextmanager
+    def _switch_pool(self) -> Iterator[SessionPool]:
+        """A session pool on the lab's own register (the switch's host-key pin and lock), logged in with
+        the lab's generated switch credentials."""
+        from provisioner.network import SessionPool
+        from provisioner.register.db import open_register
+        from provisioner.secrets import SwitchCredentials, env_prefix
+
+        values, prefix = ensure_credentials(self.dir), env_prefix(SWITCH_CREDENTIALS)
+        fields = (values[f"{prefix}_{field}"] for field in ("USERNAME", "PASSWORD", "ENABLE"))
+        credentials = SwitchCredentials(SWITCH_CREDENTIALS, *fields)
+        register = open_register(f"sqlite:///{self.dir / 'register.db'}")
+        try:
+            with SessionPool(register, f"colo-lab:{os.getpid()}", credentials) as pool:
+                yield pool
+        finally:
+            register.close()
+
+    def _configure_switch(self, intents: Sequence[SwitchIntent]) -> None:
+        from provisioner.network import apply_change
+
+        if intents:
+            with self._switch_pool() as pool:
+                apply_change(LabSwitch(), intents, pool)
 
     # ---- health ------------------------------------------------------------------------------------
     def status(self) -> LabStatus:

@@ -61,6 +61,24 @@ UsePAM no
 UseDNS no
 """
 
+PROVISIONED_FILES = (
+    "etc/default/prometheus-node-exporter", "etc/ssh/sshd_config", "etc/nftables.conf",
+    "etc/chrony/chrony.conf", "etc/default/chrony", "etc/resolv.conf",
+)
+"""Files provisioning rewrites that the image ships: put back as the image has them."""
+PROVISIONED_EXTRAS = ("etc/ssh/sshd_config.d/60-colo-*", "etc/network/interfaces.d/colo-*")
+"""Files provisioning adds (globs): removed."""
+STAGING_TABLE = "100"
+"""The routing table provisioning keeps the staging address's replies in while both addresses exist."""
+NODE_EXPORTER_INIT = "/etc/init.d/prometheus-node-exporter"
+NODE_EXPORTER_PORT = 9100
+
+
+def interfaces_file(slot: HostSlot) -> str:
+    """/etc/network/interfaces as delivered: eth0 on its staging address."""
+    return ("auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n"
+            f"    address {slot.staging_address}/24\n    gateway {STAGING_GATEWAY}\n")
+
 
 class LabHost:
     """One lab server's files, namespace and processes."""
@@ -88,10 +106,7 @@ class LabHost:
             "etc/hostname": f"{name}\n",
             "etc/hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{name}\n",
             "etc/ssh/sshd_config.d/colo-lab.conf": SSHD_CONFIG,
-            "etc/network/interfaces": (
-                "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n"
-                f"    address {self.slot.staging_address}/24\n    gateway {STAGING_GATEWAY}\n"
-            ),
+            "etc/network/interfaces": interfaces_file(self.slot),
             "root/.ssh/authorized_keys": authorized_key,
             "usr/local/sbin/colo-lab-init": (GUEST_DIR / "init.py").read_text(),
             "usr/local/lib/colo-lab/app.py": (GUEST_DIR / "app.py").read_text(),
@@ -175,6 +190,40 @@ class LabHost:
         """Run `argv` inside the host and return its result (never raises on a non-zero exit)."""
         return subprocess.run(self.exec_argv(argv), capture_output=True, text=True, timeout=timeout,
                               check=False)
+
+    def reset(self, image_dir: Path) -> None:
+        """The server as delivered (it keeps running): only its staging address and the default route via
+        the staging gateway, no firewall rules, the monitoring agent stopped, and the files provisioning
+        writes as the image (or the lab, for /etc/network/interfaces) had them."""
+        ns = ["ip", "-n", self.slot.netns]
+        run([*ns, "-4", "addr", "flush", "dev", "eth0"])
+        run([*ns, "addr", "add", f"{self.slot.staging_address}/24", "dev", "eth0"])
+        run([*ns, "route", "replace", "default", "via", STAGING_GATEWAY])
+        while succeeds([*ns, "rule", "del", "table", STAGING_TABLE]):
+            pass
+        run([*ns, "route", "flush", "table", STAGING_TABLE], check=False)
+        flushed = self.run_in(["nft", "flush", "ruleset"])
+        if flushed.returncode != 0:
+            raise InfrastructureError(f"{self.slot.name}: nft flush ruleset failed: {flushed.stderr.strip()}")
+        self.run_in([NODE_EXPORTER_INIT, "stop"])
+        if NODE_EXPORTER_PORT in self.listening():
+            raise InfrastructureError(f"{self.slot.name}: the node exporter still listens after "
+                                      f"{NODE_EXPORTER_INIT} stop")
+        self._restore_files(image_dir)
+
+    def _restore_files(self, image_dir: Path) -> None:
+        # Written through the running server's own root (its overlay mount), never into the layers below.
+        pid = self.init_pid()
+        if pid is None:
+            raise InfrastructureError(f"{self.slot.name} is not running")
+        root = Path(f"/proc/{pid}/root")
+        for rel in PROVISIONED_FILES:
+            if (image_dir / rel).is_file():
+                shutil.copy2(image_dir / rel, root / rel)
+        for pattern in PROVISIONED_EXTRAS:
+            for path in root.glob(pattern):
+                path.unlink()
+        (root / "etc/network/interfaces").write_text(interfaces_file(self.slot))
 
     def stop(self) -> None:
         """Kill the host's processes, delete its namespace and cable, remove its files."""

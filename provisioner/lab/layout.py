@@ -24,6 +24,7 @@ SWITCH_NAME = "sw-lab-01"
 SWITCH_HOST = "127.0.0.1"
 SWITCH_SSH_PORT = 2201
 SWITCH_CREDENTIALS = "sw-lab"
+SWITCH_PLATFORM = "cisco_ios"
 SWITCH_PORTS = tuple(f"GigabitEthernet1/0/{n}" for n in range(1, 25))
 DEFAULT_HOSTS = 3
 MAX_HOSTS = 8

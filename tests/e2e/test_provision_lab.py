@@ -24,7 +24,6 @@ from provisioner.register.models import AssetRecord
 from provisioner.safe_yaml import load_yaml_file
 from provisioner.workflow import Step, get_request, step_result
 from tests.e2e.conftest import ROOT, SITE, addresses_of, cli_env, colo, colo_json, prometheus_targets
-from tests.e2e.lab_reset import clean_switch, deliver, running_config
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 EXAMPLE = ROOT / "examples" / "request-simpeg.yaml"
@@ -55,26 +54,26 @@ def _through_step5(env: dict[str, str], register: Register, facility: Facility, 
     return request_id, placement
 
 
-def _fresh(tmp_path: Path, facility: Facility, lab: Lab, host: str) -> tuple[dict[str, str], Register]:
-    """A register of the test's own, the switch without agency VLANs, `host` as delivered."""
+def _fresh(tmp_path: Path, lab: Lab, host: str) -> tuple[dict[str, str], Register]:
+    """A register of the test's own, `host` as delivered, the switch without unused agency VLANs."""
     register = open_register(cli_env(tmp_path)["COLO_DB"])
-    clean_switch(register, facility, lab, [host])
-    deliver(lab, host)
+    lab.reset_host(host)
+    lab.prune_vlans()
     return cli_env(tmp_path), register
 
 
 def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility: Facility,
                                                                tmp_path: Path) -> None:
-    env, register = _fresh(tmp_path, facility, lab, "lab-srv1")
+    env, register = _fresh(tmp_path, lab, "lab-srv1")
     file_sd = Path(facility.monitoring.file_sd_dir)
-    config_before, file_sd_before = running_config(register, facility), sorted(file_sd.iterdir())
+    config_before, file_sd_before = lab.switch_config(), sorted(file_sd.iterdir())
     request_id, plan = _through_step5(env, register, facility, lab, "lab-srv1")
     address, vlan, port = str(plan["address"]), int(plan["vlan_id"]), str(plan["switch_port"])
 
     result = colo_json(env, "provision", request_id, "--yes")
     stages = {s["stage"]: s for s in result["stages"]}
     assert [s["status"] for s in result["stages"]] == ["done"] * 7, result
-    config = running_config(register, facility)
+    config = lab.switch_config()
     port_block = _block(config, f"interface {port}")
     assert f"description disdik:simpeg:{request_id}" in port_block
     assert f"switchport access vlan {vlan}" in port_block
@@ -103,7 +102,7 @@ def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility
     colo(env, "report", request_id)  # a repeat reports the earlier result
 
     colo(env, "decommission", request_id)
-    assert running_config(register, facility) == config_before
+    assert lab.switch_config() == config_before
     assert sorted(file_sd.iterdir()) == file_sd_before
     assert f"http://{address}:9100/metrics" not in [url for url, _ in prometheus_targets(facility)]
     with register.session() as session:
@@ -113,7 +112,7 @@ def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility
 
 
 def test_spec_mismatch_exits_3_before_any_switch_change(lab: Lab, facility: Facility, tmp_path: Path) -> None:
-    env, register = _fresh(tmp_path, facility, lab, "lab-srv3")
+    env, register = _fresh(tmp_path, lab, "lab-srv3")
     document = load_yaml_file(EXAMPLE)
     assert isinstance(document, dict)
     del document["server"]["serial"]
@@ -122,10 +121,10 @@ def test_spec_mismatch_exits_3_before_any_switch_change(lab: Lab, facility: Faci
 
     request.write_text(yaml.safe_dump(document))
     request_id, _plan = _through_step5(env, register, facility, lab, "lab-srv3", request, cable=False)
-    before = running_config(register, facility)
+    before = lab.switch_config()
     failed = colo(env, "provision", request_id, "--yes", code=3)
     assert "cpu_cores" in failed.stderr
-    assert running_config(register, facility) == before
+    assert lab.switch_config() == before
     with register.session() as session:
         assert step_result(get_request(session, request_id), Step.PROVISION) is None
 
@@ -133,7 +132,7 @@ def test_spec_mismatch_exits_3_before_any_switch_change(lab: Lab, facility: Faci
 def test_wrong_vlan_by_hand_fails_access_check_keeps_step7_closed_and_rerun_converges(
     lab: Lab, facility: Facility, tmp_path: Path
 ) -> None:
-    env, register = _fresh(tmp_path, facility, lab, "lab-srv1")
+    env, register = _fresh(tmp_path, lab, "lab-srv1")
     request_id, plan = _through_step5(env, register, facility, lab, "lab-srv1")
 
     def wrong_vlan_by_hand(run: StageRun) -> None:
@@ -151,16 +150,16 @@ def test_wrong_vlan_by_hand_fails_access_check_keeps_step7_closed_and_rerun_conv
     statuses = {s["stage"]: s["status"] for s in rerun["stages"]}
     assert statuses["network"] == statuses["access_check"] == statuses["record"] == "done", rerun
     assert f"switchport access vlan {plan['vlan_id']}" in _block(
-        running_config(register, facility), f"interface {plan['switch_port']}")
+        lab.switch_config(), f"interface {plan['switch_port']}")
     colo(env, "report", request_id)
     colo(env, "decommission", request_id)
 
 
 def test_check_prints_plan_and_diff_and_changes_nothing(lab: Lab, facility: Facility, tmp_path: Path) -> None:
-    env, register = _fresh(tmp_path, facility, lab, "lab-srv1")
+    env, register = _fresh(tmp_path, lab, "lab-srv1")
     request_id, _plan = _through_step5(env, register, facility, lab, "lab-srv1")
-    before = running_config(register, facility)
+    before = lab.switch_config()
     out = colo(env, "provision", request_id, "--check").stdout
     assert "switchport access vlan" in out and "GigabitEthernet1/0/" in out
-    assert running_config(register, facility) == before
+    assert lab.switch_config() == before
     colo(env, "decommission", request_id)
