@@ -43,15 +43,17 @@ def _watch_locks(url: str, stop: threading.Event, seen: list[tuple[str, str]]) -
 def test_eight_at_once(lab: LabHandle, tmp_path: Path, figures: Figures) -> None:
     if lab.lab.host_count() < len(HOSTS):
         lab.lab.up(len(HOSTS))
-    site = own_site(tmp_path)
+    site = own_site(tmp_path, uplinks__0__capacity_mbps=2000)  # the lab's uplink carries six servers
     url = f"sqlite:///{tmp_path / 'reg' / 'register.db'}"
     register = open_register(url)
-    ids = {host: approved(register, lab.lab, site, host, f"load{n}", YEAR) for n, host in enumerate(HOSTS, 1)}
-    stop, seen = threading.Event(), []
+    ids: dict[str, str] = {}
+    stop, seen = threading.Event(), list[tuple[str, str]]()
     watcher = threading.Thread(target=_watch_locks, args=(url, stop, seen), daemon=True)
-    watcher.start()
     figures.case(len(HOSTS))
     try:
+        for n, host in enumerate(HOSTS, 1):
+            ids[host] = approved(register, lab.lab, site, host, f"load{n}", YEAR)
+        watcher.start()
         with ThreadPoolExecutor(len(HOSTS)) as pool:
             runs = dict(zip(HOSTS, pool.map(
                 lambda h: colo(["provision", ids[h], "--yes", "--json"], url, site, lab.lab, timeout=1500),
