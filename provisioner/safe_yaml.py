@@ -7,6 +7,8 @@ an object is refused with :class:`~provisioner.errors.BadInput` before anything 
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import yaml
@@ -106,7 +108,11 @@ def load_yaml_file(path: Path, max_bytes: int = MAX_BYTES) -> object:
 def read_text_file(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """The UTF-8 text of a file of at most ``max_bytes`` bytes; larger files are refused unread."""
     try:
-        with path.open("rb") as handle:
+        # O_NONBLOCK: a named pipe or device must be refused, not waited on until someone writes to it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise BadInput(f"{path}: not a regular file")
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None

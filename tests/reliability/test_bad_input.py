@@ -114,8 +114,6 @@ def test_missing_and_odd_paths_refused(
     _unchanged(env, root, before)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: provisioner/safe_yaml.py read_text_file opens a named pipe and "
-                   "blocks until a writer comes; it should refuse what is not a regular file")
 def test_fifo_is_not_waited_on(
     ready_for_capacity: tuple[dict[str, str], str, Path], figures: Figures
 ) -> None:
