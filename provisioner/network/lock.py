@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,15 +17,35 @@ from provisioner.register.db import Register, utcnow
 from provisioner.register.network_models import SwitchLockRecord
 
 
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _abandoned(held: SwitchLockRecord) -> bool:
+    """A lock whose holder ran on this machine and is gone (killed mid-change): nobody will release it."""
+    return held.machine == socket.gethostname() and held.pid > 0 and not _process_alive(held.pid)
+
+
 def _try_take(register: Register, switch: str, holder: str, ttl: float) -> SwitchLockRecord | None:
-    """Take the lock, clearing an expired one first; the current holder's row if it is taken."""
+    """Take the lock, clearing an expired or abandoned one first; the current holder's row if it is taken."""
     now = utcnow()
     with register.session() as session:
         session.execute(delete(SwitchLockRecord).where(
             SwitchLockRecord.switch == switch, SwitchLockRecord.expires_at < now))
+        held = session.get(SwitchLockRecord, switch)
+        if held is not None and _abandoned(held):
+            session.delete(held)
     try:
         with register.session() as session:
-            session.add(SwitchLockRecord(switch=switch, holder=holder, acquired_at=now,
+            session.add(SwitchLockRecord(switch=switch, holder=holder, machine=socket.gethostname(),
+                                         pid=os.getpid(), acquired_at=now,
                                          expires_at=now + timedelta(seconds=ttl)))
         return None
     except IntegrityError:

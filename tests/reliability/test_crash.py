@@ -35,13 +35,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 HOST, AGENCY, YEAR = "lab-srv6", "crash", 2021
 STAGES = ["plan", "verify", "network", "server", "monitoring", "access_check", "record"]
-_STALE_LOCK = pytest.mark.xfail(strict=True, reason=(
-    "bug: provisioner/network/lock.py switch_lock keeps the lock row of a killed process (holder = the "
-    "request "
-    "id from stages/switch.py apply_switch) until its 900 s ttl, so the rerun waits 120 s and fails with "
-    "'switch sw-lab-01 is being configured by REQ-...'"))
-POINTS = [f"{s}:{m}" for s in STAGES for m in ("before", "after")] + [
-    pytest.param("switch:half", marks=_STALE_LOCK), pytest.param("switch:unsaved", marks=_STALE_LOCK)]
+POINTS = [f"{s}:{m}" for s in STAGES for m in ("before", "after")] + ["switch:half", "switch:unsaved"]
 _TIMES = ("_at", "seconds", "started", "held_at", "created_at")
 
 

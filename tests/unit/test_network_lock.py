@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from provisioner.errors import InfrastructureError
 from provisioner.network.lock import switch_lock
-from provisioner.register.db import open_register
+from provisioner.register.db import open_register, utcnow
+from provisioner.register.network_models import SwitchLockRecord
 
 
 def test_same_switch_waits_other_switch_does_not(tmp_path: Path) -> None:
@@ -42,4 +47,24 @@ def test_busy_switch_names_the_holder_and_expired_lock_is_taken_over(tmp_path: P
         time.sleep(0.3)
         with switch_lock(register, "sw-a", "run-2", wait=0.5):
             pass
+    register.close()
+
+
+def test_lock_of_a_killed_run_on_this_machine_is_taken_over_at_once(tmp_path: Path) -> None:
+    """A run killed mid-change never releases its lock; its rerun must not wait for the lock to expire."""
+    register = open_register(f"sqlite:///{tmp_path / 'r.db'}")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with register.session() as session:
+        session.add(SwitchLockRecord(switch="sw-a", holder="REQ-2026-0001", machine=socket.gethostname(),
+                                     pid=dead.pid, acquired_at=utcnow(),
+                                     expires_at=utcnow() + timedelta(hours=1)))
+    with switch_lock(register, "sw-a", "REQ-2026-0001", wait=0.5):
+        pass
+    live = SwitchLockRecord(switch="sw-b", holder="run-9", machine=socket.gethostname(), pid=os.getpid(),
+                            acquired_at=utcnow(), expires_at=utcnow() + timedelta(hours=1))
+    with register.session() as session:
+        session.add(live)
+    with pytest.raises(InfrastructureError, match="run-9"), switch_lock(register, "sw-b", "run-10", wait=0.2):
+        pass
     register.close()

@@ -20,6 +20,8 @@ def upgrade() -> None:
         "switch_locks",
         sa.Column("switch", sa.String(64), primary_key=True),
         sa.Column("holder", sa.String(128), nullable=False),
+        sa.Column("machine", sa.String(255), nullable=False),
+        sa.Column("pid", sa.Integer, nullable=False),
         sa.Column("acquired_at", UtcDateTime, nullable=False),
         sa.Column("expires_at", UtcDateTime, nullable=False),
     )
