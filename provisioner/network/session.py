@@ -148,6 +148,28 @@ def _bad_host_key(exc: BaseException | None) -> Any:
     return None
 
 
+def _key_changed(switch: SwitchTarget, pin: HostKey, shown: HostKey) -> Refused:
+    return Refused(
+        f"{switch.name}: the SSH host key changed: pinned {pin.fingerprint} ({pin.key_type}), "
+        f"shown now {shown.fingerprint} ({shown.key_type}); nothing was sent. If the switch was "
+        "replaced, remove its pin from the register after checking the new key."
+    )
+
+
+def probe_switch(register: Register, switch: SwitchTarget, timeout: float = 10.0) -> None:
+    """Check, without logging in, that `switch` answers SSH with its pinned key (pinning it on first contact).
+
+    InfrastructureError naming the switch when it does not answer; Refused when its key changed.
+    """
+    try:
+        shown = fetch_host_key(switch.host, switch.port, timeout)
+    except SessionLostError as exc:
+        raise InfrastructureError(f"switch {switch.name} does not answer: {exc.message}") from None
+    pin = pinned_key(register, switch)
+    if pin != shown:
+        raise _key_changed(switch, pin, shown)
+
+
 def open_session(switch: SwitchTarget, register: Register,
                  credentials: SwitchCredentials | None = None) -> SwitchSession:
     """Connect with the host key checked against the pin before authentication, then enter enable mode."""
@@ -175,11 +197,7 @@ def open_session(switch: SwitchTarget, register: Register,
                 raise SessionLostError(f"{switch.name}: cannot log in at {switch.host}:{switch.port}: "
                                        f"{type(exc).__name__}: {exc}") from None
             shown = HostKey(bad_key.key.get_name(), bad_key.key.get_base64())
-            raise Refused(
-                f"{switch.name}: the SSH host key changed: pinned {pin.fingerprint} ({pin.key_type}), "
-                f"shown now {shown.fingerprint} ({shown.key_type}); nothing was sent. If the switch was "
-                "replaced, remove its pin from the register after checking the new key."
-            ) from None
+            raise _key_changed(switch, pin, shown) from None
     session = SwitchSession(switch, platform, connection)
     session._guard(lambda: str(connection.enable()))
     return session

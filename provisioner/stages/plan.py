@@ -5,10 +5,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from provisioner.capacity import HOLD
 from provisioner.errors import Refused
 from provisioner.stages.base import Details, StageContext
 
 SHEET_NAME = "placement_sheet.txt"
+
+
+def check_switch_answers(ctx: StageContext) -> None:
+    """Reach the held switch before anything is allocated: if it does not answer, only step 3's hold stays."""
+    from provisioner.allocate import find_allocation
+    from provisioner.network.session import probe_switch
+
+    with ctx.register.session() as session:
+        held = find_allocation(session, ctx.facility, ctx.request_id)
+    if held is not None and held.kind == HOLD:
+        probe_switch(ctx.register, ctx.facility.switch(held.switch))
 
 
 def placement_details(ctx: StageContext) -> Details:
@@ -55,6 +67,7 @@ class PlanStage:
     title = "rencana penempatan (plan)"
 
     def run(self, ctx: StageContext) -> Details:
+        check_switch_answers(ctx)
         plan = placement_details(ctx)
         sheet = placement_sheet(ctx, plan)
         plan["placement_sheet"] = str(write_sheet(ctx.output_dir / ctx.request_id, sheet))

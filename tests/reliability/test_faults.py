@@ -39,8 +39,6 @@ def _kinds(register: Register) -> list[str]:
 
 @pytest.mark.lab
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="bug: provisioner/stages/plan.py PlanStage allocates before any stage "
-                   "reaches the switch, so an unreachable switch leaves an allocation, not only the hold")
 def test_switch_unreachable_at_start(lab: LabHandle, tmp_path: Path, figures: Figures) -> None:
     """The switch does not answer: exit 1 naming it, and nothing allocated beyond the hold of step 3."""
     site = own_site(tmp_path, switches__0__port=2299)  # nothing listens there
