@@ -13,7 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from reliability_lab import approved, claims, clean_up, colo, own_site, placement_of, port_config
+from reliability_lab import (
+    approved,
+    back_to_staging,
+    claims,
+    clean_up,
+    colo,
+    own_site,
+    placement_of,
+    port_config,
+)
 from reliability_support import Figures
 
 from provisioner.register.db import open_register
@@ -52,6 +61,7 @@ def test_eight_at_once(lab: LabHandle, tmp_path: Path, figures: Figures) -> None
     figures.case(len(HOSTS))
     try:
         for n, host in enumerate(HOSTS, 1):
+            back_to_staging(lab.lab, host)  # as delivered: earlier tests may have left it provisioned
             ids[host] = approved(register, lab.lab, site, host, f"load{n}", YEAR)
         watcher.start()
         with ThreadPoolExecutor(len(HOSTS)) as pool:
