@@ -28,7 +28,7 @@ from reliability_support import Figures
 from provisioner.register.db import open_register
 from tests.integration.conftest import LabHandle
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.soak]
 
 HOSTS = [f"lab-srv{n}" for n in range(1, 9)]
 YEAR = 2031
