@@ -193,12 +193,18 @@ def inventory(targets: Sequence[HostTarget]) -> dict[str, Any]:
     return {"all": {"hosts": hosts}}
 
 
+TASK_TIMEOUT_S = 600
+"""No single task of ours takes this long; one that does is hung, and the run fails instead of waiting."""
+
+
 def ansible_cfg(speed: SpeedSettings, known_hosts: Path, fact_cache: Path) -> str:
     """The ansible.cfg of one run."""
     compression = "" if speed.pipelining else "-C "
     ssh_args = (f"{compression}-o ControlMaster=auto -o ControlPersist={speed.control_persist_s}s"
                 f" -o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=accept-new"
-                " -o IdentitiesOnly=yes -o BatchMode=yes")
+                " -o IdentitiesOnly=yes -o BatchMode=yes"
+                # A server that vanishes mid-run (unplugged, moved VLAN) ends the run in about a minute.
+                " -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=6")
     lines = [
         "[defaults]",
         f"roles_path = {ROLES_DIR}",
@@ -206,6 +212,7 @@ def ansible_cfg(speed: SpeedSettings, known_hosts: Path, fact_cache: Path) -> st
         "interpreter_python = auto_silent",
         "host_key_checking = True",
         "retry_files_enabled = False",
+        f"task_timeout = {TASK_TIMEOUT_S}",
     ]
     if speed.fact_caching:
         lines += ["gathering = smart", "fact_caching = jsonfile",
