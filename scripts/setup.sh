@@ -19,6 +19,8 @@ apt_packages=(
   # documents: WeasyPrint's system libraries, fonts, and pdftotext for the tests
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
   git
+  # Python: pip on a machine where python3 is Debian's own
+  python3-pip python3-dev
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -29,6 +31,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Debian marks its own python3 as externally managed; this machine's colo lives in it on purpose (it runs
+# as root beside the lab). Where python3 is not Debian's (pyenv, a venv), the setting changes nothing.
+export PIP_BREAK_SYSTEM_PACKAGES=1
 python3 -m pip install -q --upgrade pip
 python3 -m pip install -q -e '.[dev,lab]'
 # fake-switches pins an ancient Twisted that does not build on Python 3.11; its real needs are in the lab extra.
