@@ -185,6 +185,11 @@ class Lab:
         count = hosts if hosts is not None else (self.host_count() or DEFAULT_HOSTS)
         if not 1 <= count <= MAX_HOSTS:
             raise BadInput(f"--hosts: between 1 and {MAX_HOSTS}")
+        if not ovs.ovs_running() and (self.dir / "lab.json").exists():
+            # Open vSwitch stopped under a built lab (the machine restarted, or its processes were ended):
+            # the SVIs' ports went with it, so the lab is built again from a clean slate.
+            ovs.ensure_ovs()
+            self.down()
         self.dir.mkdir(parents=True, exist_ok=True)
         rootfs = image.build()
         credentials = ensure_credentials(self.dir)

@@ -67,3 +67,20 @@ def test_down_leaves_no_namespace_port_process_or_file(lab: LabHandle) -> None:
         assert result.returncode == 0, result.stderr
     assert lab.lab.status().healthy
     assert all(lab.lab.reachable_from_noc(h.staging_address, 22) for h in lab.hosts)
+
+
+def test_up_rebuilds_a_lab_whose_processes_were_ended(lab: LabHandle) -> None:
+    """After a restart (every lab process and Open vSwitch gone, the namespaces left), `up` makes it whole."""
+    listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    for ns in listing.split():
+        if ns.startswith(NETNS_PREFIX):
+            pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()
+            subprocess.run(["kill", "-9", *pids], check=False)
+    for pid_file in (lab.lab.dir / "run").glob("*.pid"):
+        subprocess.run(["kill", "-9", pid_file.read_text().split()[0]], check=False)
+    subprocess.run(["pkill", "-9", "-x", "ovs-vswitchd"], check=False)
+    subprocess.run(["pkill", "-9", "-x", "ovsdb-server"], check=False)
+    result = colo("lab", "up", "--hosts", str(len(lab.hosts)))
+    assert result.returncode == 0, result.stderr
+    assert lab.lab.status().healthy
+    assert all(lab.lab.reachable_from_noc(h.staging_address, 22) for h in lab.hosts)
