@@ -9,6 +9,7 @@ from pathlib import Path
 
 from provisioner.errors import InfrastructureError
 from provisioner.lab import procs
+from provisioner.lab.identity import install_host_key
 from provisioner.lab.layout import BRIDGE, STAGING_GATEWAY, HostSlot
 from provisioner.lab.profiles import profile_for, write_profile
 from provisioner.lab.sh import netns_list, run, succeeds
@@ -116,8 +117,7 @@ class LabHost:
             (up / rel).write_text(content)
         (up / "root/.ssh").chmod(0o700)
         (up / "root/.ssh/authorized_keys").chmod(0o600)
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{name}",
-             "-f", str(up / "etc/ssh/ssh_host_ed25519_key")])
+        install_host_key(name, up / "etc/ssh/ssh_host_ed25519_key")
         (up / "etc/colo-lab").mkdir(parents=True, exist_ok=True)
         run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
              "-days", "825", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from provisioner.lab import procs
+from provisioner.lab.identity import install_host_key
 from provisioner.lab.layout import NOC_ADDRESS, NOC_NS, SWITCH_NAME, SWITCH_SSH_PORT
 
 PROMETHEUS_BIN = "/usr/bin/prometheus"
@@ -60,6 +61,9 @@ def start_switch(lab_dir: Path, credentials: Mapping[str, str]) -> None:
     pid_file = lab_dir / "run" / "switch.pid"
     if procs.pid_of(pid_file) is not None:
         return
+    key = lab_dir / "switch" / "ssh_host_ed25519_key"
+    if not key.exists():
+        install_host_key(SWITCH_NAME, key)
     env = {**os.environ, **credentials, "COLO_LAB_DIR": str(lab_dir)}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     procs.start(

@@ -17,7 +17,7 @@ from tests.e2e.conftest import ROOT, addresses_of, colo, colo_json
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 
-def test_demo_runs_again_after_an_earlier_demo(lab: Lab, tmp_path: Path) -> None:
+def test_demo_runs_again_after_an_earlier_demo_and_a_lab_rebuild(lab: Lab, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("COLO_DB", "COLO_OUTPUT")}
     env["PYTHONPATH"] = str(ROOT)
     lab.reset_host("lab-srv1")
@@ -29,7 +29,10 @@ def test_demo_runs_again_after_an_earlier_demo(lab: Lab, tmp_path: Path) -> None
     assert (tmp_path / ".colo" / "register.db").is_file()
     assert all(a.startswith("10.231.0.") for a in addresses_of(lab, "lab-srv1"))  # provisioned, staging gone
 
+    hosts = lab.host_count()
+    lab.down()  # the lab is built again by the demo: the same switch and servers, the same host keys
     again = colo(env, "demo", cwd=tmp_path).stdout
+    lab.up(hosts)
     assert re.search(rf"{first['id']},\s+is\s+still\s+active:\s+decommissioning", again), again
     second = re.search(r"(REQ-\d{4}-\d{4}): steps 1 to 7 done", again)
     assert second is not None and second.group(1) != first["id"], again
