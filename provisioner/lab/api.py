@@ -31,6 +31,7 @@ from provisioner.lab.layout import (
     NOC_NS,
     PROMETHEUS_URL,
     ROUTER_NS,
+    STAGING_SVI,
     STAGING_VLAN,
     SWITCH_CREDENTIALS,
     SWITCH_HOST,
@@ -251,6 +252,8 @@ class Lab:
             waiting.append("prometheus")
         if not self._switch_up():
             waiting.append("switch")
+        elif STAGING_SVI not in run(["ip", "-o", "addr", "show"], netns=ROUTER_NS, check=False).stdout:
+            waiting.append("the switch's staging SVI")  # the switch gives the router its SVIs as it starts
         return waiting
 
     def _switch_up(self) -> bool:
