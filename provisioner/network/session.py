@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.network.models import SwitchTarget
 from provisioner.network.platforms import Platform, platform_for
@@ -76,10 +78,18 @@ def pinned_key(register: Register, switch: SwitchTarget) -> HostKey:
         if record is not None:
             return HostKey(record.key_type, record.key_base64)
     seen = fetch_host_key(switch.host, switch.port)
-    with register.session() as session:
-        session.add(SwitchHostKeyRecord(switch=switch.name, host=switch.host, port=switch.port,
-                                        key_type=seen.key_type, key_base64=seen.key_base64,
-                                        fingerprint=seen.fingerprint))
+    try:
+        with register.session() as session:
+            session.add(SwitchHostKeyRecord(switch=switch.name, host=switch.host, port=switch.port,
+                                            key_type=seen.key_type, key_base64=seen.key_base64,
+                                            fingerprint=seen.fingerprint))
+    except IntegrityError:
+        # Another run made first contact at the same moment: its pin is the one to check against.
+        with register.session() as session:
+            record = session.get(SwitchHostKeyRecord, switch.name)
+            if record is None:
+                raise
+            return HostKey(record.key_type, record.key_base64)
     return seen
 
 

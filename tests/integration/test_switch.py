@@ -238,3 +238,15 @@ def test_plan_lists_only_the_difference(sim: RunningSim, register: Register) -> 
         apply_change(sim.switch, AGENCY[:1], pool)
         plan = plan_change(sim.switch, AGENCY, pool)
     assert "vlan 120" not in plan.lines and "interface Vlan120" in plan.lines
+
+
+def test_first_contact_from_several_runs_at_once_pins_one_key(sim: RunningSim, register: Register) -> None:
+    """Eight runs reach a new switch at the same moment: one pin is recorded and every run accepts it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from provisioner.network.session import probe_switch
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _i: probe_switch(register, sim.switch), range(8)))
+    assert results == [None] * 8
+    assert "15" in show(sim, register, "show privilege")
