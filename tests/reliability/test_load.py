@@ -6,6 +6,7 @@ session in at a time: the lock table never showed two holders for a switch, and 
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import Counter
@@ -93,7 +94,8 @@ def test_eight_at_once(lab: LabHandle, tmp_path: Path, figures: Figures) -> None
             config = port_config(register, site, placement["port"])
             assert f"switchport access vlan {placement['vlan']}" in config
             assert request_id in config, (host, config)
-            assert placement["gateway"] in port_config(register, site, f"Vlan{placement['vlan']}")
+            gateway = str(next(ipaddress.ip_network(placement["subnet"]).hosts()))  # the first host
+            assert gateway in port_config(register, site, f"Vlan{placement['vlan']}")
         figures.fault(len(HOSTS))
     finally:
         stop.set()
