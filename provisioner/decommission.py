@@ -88,7 +88,7 @@ def decommission(
         release(register, facility, record.id)
         actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "
                        f"port {held.switch_port}, address {held.address}")
-    site = {"code": facility.site.code, "name": facility.site.name, "domain": facility.site.domain}
+    site = facility.site.letterhead()
     with register.session() as session:
         record = get_request(session, request_id)
         asset = _asset_closed(session, record, actor, actions)

@@ -100,7 +100,7 @@ def run_demo(
     staging, serial = lab_ready(say)
     clear_earlier(register, site_dir, output_dir, actor, say)
     facility = load_facility(site_dir)
-    site = {"code": facility.site.code, "name": facility.site.name, "domain": facility.site.domain}
+    site = facility.site.letterhead()
     spec, text = load_request(EXAMPLE_REQUEST)
     request_id = submit_request(register, spec.model_dump(mode="json"), text, actor=spec.agency.contact.name)
     say(f"step 1: {request_id} submitted ({spec.letter.number})")

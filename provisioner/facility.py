@@ -87,6 +87,10 @@ class Site(_Model):
     name: str = Field(min_length=1, max_length=200)
     domain: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
+    def letterhead(self) -> dict[str, str]:
+        """What every document's letterhead shows of the site."""
+        return {"code": self.code, "name": self.name, "domain": self.domain}
+
 
 class Ups(_Model):
     name: Name

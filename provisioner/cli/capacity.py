@@ -39,7 +39,7 @@ def capacity(
 
     context = obtain(ctx)
     facility = load_facility(context.site_dir)
-    site = {"code": facility.site.code, "name": facility.site.name, "domain": facility.site.domain}
+    site = facility.site.letterhead()
 
     def write(session: Session, record: RequestRecord, event: EventRecord) -> Sequence[DocumentRecord]:
         out_dir = context.output_dir

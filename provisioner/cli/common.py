@@ -45,8 +45,7 @@ class Context:
         """The facility's site (code, name, domain) for letterheads."""
         from provisioner.facility import load_facility
 
-        site = load_facility(self.site_dir).site
-        return {"code": site.code, "name": site.name, "domain": site.domain}
+        return load_facility(self.site_dir).site.letterhead()
 
     def close(self) -> None:
         if self._register is not None:

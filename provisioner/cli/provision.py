@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from provisioner.cli.common import JsonFlag, console, obtain, person, print_json
+from provisioner.cli.common import JsonFlag, console, obtain, print_json, technician
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from provisioner.stages.base import Details
 
 ByOption = Annotated[
-    str | None, typer.Option("--by", help="The technician doing the work [$COLO_ACTOR, else $USER].")
+    str | None, typer.Option("--by", help="The technician [$COLO_TECHNICIAN, else the login name].")
 ]
 
 _STATUS_STYLE = {
@@ -31,10 +30,6 @@ _STATUS_STYLE = {
     "failed": "bold red",
     "interrupted": "bold red",
 }
-
-
-def actor_name(by: str | None) -> str:
-    return person(by or os.environ.get("COLO_ACTOR") or os.environ.get("USER") or "pelaksana", "--by")
 
 
 def stage_table(runs: dict[str, StageRun]) -> Table:
@@ -117,7 +112,7 @@ def provision_command(
     with live_progress(out, enabled=not as_json) as (progress, live):
         holder[0] = live
         result = provision(
-            state.register(), request_id, state.site_dir, state.output_dir, actor=actor_name(by),
+            state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by),
             confirm=confirmer(yes, out, holder), progress=progress,
         )
     if as_json:
@@ -142,7 +137,7 @@ def decommission_command(
 
     state = obtain(ctx)
     result = decommission(
-        state.register(), request_id, state.site_dir, state.output_dir, actor=actor_name(by)
+        state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by)
     )
     if as_json:
         print_json(result)
@@ -166,7 +161,7 @@ def demo_command(
     with live_progress(out, enabled=not as_json) as (progress, _live):
         say = (lambda _m: None) if as_json else out.print
         result = run_demo(
-            state.register(), state.site_dir, state.output_dir, actor=actor_name(by), progress=progress,
+            state.register(), state.site_dir, state.output_dir, actor=technician(by), progress=progress,
             say=say,
         )
     if as_json:

@@ -16,11 +16,6 @@ from provisioner.workflow import Step, get_request, perform_step
 DOCUMENTS = ("work_report", "handover_minutes")
 
 
-def site_fields(ctx: StageContext) -> dict[str, str]:
-    site = ctx.facility.site
-    return {"code": site.code, "name": site.name, "domain": site.domain}
-
-
 def handover_number(record: RequestRecord, site_code: str) -> str:
     """The handover minutes' number: sequence/BAST-COLO/site/year, from the request's own sequence."""
     return f"{record.seq:03d}/BAST-COLO/{site_code}/{record.year}"
@@ -97,7 +92,7 @@ class RecordStage:
     title = "berita acara dan register aset (record)"
 
     def run(self, ctx: StageContext) -> Details:
-        site = site_fields(ctx)
+        site = ctx.facility.site.letterhead()
         with ctx.register.session() as session:
             record = get_request(session, ctx.request_id)
             numbers = {

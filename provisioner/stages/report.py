@@ -63,8 +63,7 @@ def run_report(
     register: Register, request_id: str, site_dir: Path, output_dir: Path, *, actor: str
 ) -> dict[str, Any]:
     """Step 7: the final report (with the evidence) and its mail; a repeat reports the earlier result."""
-    site = load_facility(site_dir).site
-    site_fields = {"code": site.code, "name": site.name, "domain": site.domain}
+    site_fields = load_facility(site_dir).site.letterhead()
     mail: dict[str, Any] = {}
 
     def write(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
@@ -73,7 +72,7 @@ def run_report(
         document = write_step_document(session, record, KIND, site_fields, output_dir, extra, event=event)
         handover = [Path(d.pdf_path) for d in record.documents if d.kind == "handover_minutes"][-1:]
         message = build_report_message(
-            report_mail(record, asset, site.domain, actor), [Path(document.pdf_path), *handover]
+            report_mail(record, asset, site_fields["domain"], actor), [Path(document.pdf_path), *handover]
         )
         result = deliver_report(message, output_dir / record.id / f"{KIND}.eml", smtp_settings())
         mail.update(eml=str(result.eml_path), sent=result.sent, recipients=list(result.recipients))
