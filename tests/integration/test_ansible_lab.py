@@ -7,6 +7,7 @@ allocator's supernet. The server and its switch port are put back on the staging
 from __future__ import annotations
 
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,12 @@ def _vars(staging: str) -> dict[str, object]:
     }
 
 
+def _known(address: str, known_hosts: Path) -> bool:
+    found = subprocess.run(["ssh-keygen", "-F", address, "-f", str(known_hosts)],
+                           capture_output=True, check=False)
+    return found.returncode == 0
+
+
 def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_path: Path) -> None:
     lab, staging, port = server
     profile = lab.host(HOST).profile
@@ -91,6 +98,7 @@ def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_pa
         "disk_gb": profile.disk_gb, "os": {"family": "Debian", "version": "12"}})
     assert all(f.ok for f in compare_spec(request, facts)), compare_spec(request, facts)
     assert any(line.kind == "ok" and line.host == HOST for line in lines)
+    assert _known(staging, known_hosts), "first contact records the server's host key"
 
     # server: staged over the staging address; the session survives, and a second run changes nothing
     first = run_playbook("provision.yml", [on_staging], {}, run_dir, known_hosts=known_hosts)
@@ -105,6 +113,7 @@ def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_pa
     final = run_playbook("provision.yml", [on_agency], {}, run_dir, tags=["finalize"],
                          known_hosts=known_hosts)
     assert final.ok, final.failed_tasks
+    assert _known(ADDRESS, known_hosts)
     addresses = lab.lab.run_in(HOST, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout
     assert f"{ADDRESS}/27" in addresses
     assert staging not in addresses

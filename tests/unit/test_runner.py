@@ -17,6 +17,7 @@ from provisioner.runner import (
     _Collector,
     ansible_cfg,
     inventory,
+    mitogen_strategy_dir,
     playbook_path,
     run_environment,
 )
@@ -27,6 +28,14 @@ def test_inventory_holds_address_user_and_key_file_and_host_vars() -> None:
     assert inventory([target]) == {"all": {"hosts": {"lab-srv2": {
         "colo_address": "x", "ansible_host": "10.231.250.12", "ansible_port": 22, "ansible_user": "root",
         "ansible_ssh_private_key_file": "/keys/id"}}}}
+
+
+def test_mitogen_runs_get_the_keepalive_and_no_compression_as_variables() -> None:
+    target = HostTarget("a", "10.231.250.12", "root", Path("/k"))
+    assert inventory([target], FAST)["all"]["vars"] == {
+        "mitogen_ssh_keepalive_interval": 10, "mitogen_ssh_keepalive_count": 6,
+        "mitogen_ssh_compression": False}
+    assert "vars" not in inventory([target], STOCK)["all"]
 
 
 def test_host_vars_cannot_override_the_connection() -> None:
@@ -42,6 +51,9 @@ def test_fast_settings_pipeline_persist_and_cache_facts(tmp_path: Path) -> None:
     assert "ControlPersist=120s" in cfg
     assert f"fact_caching_connection = {tmp_path / 'facts'}" in cfg
     assert "forks = 20" in cfg
+    assert f"strategy_plugins = {mitogen_strategy_dir()}" in cfg
+    assert "strategy = mitogen_linear" in cfg
+    assert (mitogen_strategy_dir() / "mitogen_linear.py").is_file()
     assert f"UserKnownHostsFile={tmp_path / 'known_hosts'} -o StrictHostKeyChecking=accept-new" in cfg
 
 
@@ -51,6 +63,7 @@ def test_stock_settings_are_ansible_defaults(tmp_path: Path) -> None:
     assert "transfer_method" not in cfg
     assert "-C -o ControlMaster=auto" in cfg
     assert "fact_caching" not in cfg
+    assert "strategy" not in cfg
     assert "forks = 5" in cfg
     assert "ControlPersist=60s" in cfg
 
