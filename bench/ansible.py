@@ -1,9 +1,9 @@
 """provision.yml on a lab server with the runner's speed settings against ansible-playbook's stock settings.
 
 Same host (lab-srv3), same playbook and variables, through provisioner.runner in both cases; only the
-SpeedSettings differ (FAST: pipelining, ControlPersist 120 s, fact cache, 20 forks; STOCK: Ansible's
-defaults). The server keeps its staging address as its own (no switch change); a warm-up run configures
-it, then the runs alternate so both see the same state. Prints seconds per run and the ratio.
+SpeedSettings differ (FAST: Mitogen's strategy, pipelining, ControlPersist 120 s, fact cache, 20 forks;
+STOCK: Ansible's defaults). The server keeps its staging address as its own (no switch change); a warm-up
+run configures it, then the runs alternate so both see the same state. Prints seconds per run and the ratio.
 
     python3 bench/ansible.py [--rounds N]
 """
