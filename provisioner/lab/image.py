@@ -20,6 +20,8 @@ PACKAGES = (
     "prometheus-node-exporter", "ifupdown", "openssl", "ca-certificates", "procps",
 )
 SUITE = "bookworm"
+BUILD_STEPS = "apt-caches"
+"""Names what `_finish` does beyond debootstrap; part of the image id, so changing the steps rebuilds."""
 PODMAN_IMAGE = "localhost/colo-debian:12"
 CONTAINERS_CONF = Path(__file__).with_name("containers.conf")
 _LABEL = "org.colo-provisioner.image-id"
@@ -32,7 +34,7 @@ def cache_dir() -> Path:
 
 def image_id() -> str:
     """A short digest of what the image is built from; a change rebuilds it."""
-    return hashlib.sha256(f"{SUITE}:minbase:{','.join(PACKAGES)}".encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{SUITE}:minbase:{','.join(PACKAGES)}:{BUILD_STEPS}".encode()).hexdigest()[:12]
 
 
 def rootfs_dir() -> Path:
@@ -75,9 +77,15 @@ def build(mirror: str | None = None) -> Path:
 
 
 def _finish(root: Path) -> None:
-    """Drop downloaded packages and the shared SSH host keys (each lab host makes its own)."""
+    """Drop downloaded packages and the shared SSH host keys (each lab host makes its own); build apt's
+    package caches, as an installed server has them (else each lab host builds them at its first apt run)."""
     for deb in (root / "var/cache/apt/archives").glob("*.deb"):
         deb.unlink()
+    proc = subprocess.run(["chroot", str(root), "apt-cache", "gencaches"], capture_output=True, text=True,
+                          check=False)
+    if proc.returncode != 0:
+        raise InfrastructureError("apt-cache gencaches failed in the image",
+                                  proc.stderr.strip().splitlines()[-5:])
     for key in (root / "etc/ssh").glob("ssh_host_*"):
         key.unlink()
     (root / "etc/hostname").write_text("localhost\n")
