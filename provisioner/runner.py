@@ -189,7 +189,7 @@ def playbook_path(playbook: str) -> Path:
     return path.resolve()
 
 
-def inventory(targets: Sequence[HostTarget], speed: SpeedSettings = STOCK) -> dict[str, Any]:
+def inventory(targets: Sequence[HostTarget], speed: SpeedSettings) -> dict[str, Any]:
     """The inventory for `targets`: addresses, users and key files, plus each host's own variables.
 
     Mitogen takes its SSH keep-alive and compression from variables rather than from ssh_args.

@@ -25,7 +25,7 @@ from provisioner.runner import (
 
 def test_inventory_holds_address_user_and_key_file_and_host_vars() -> None:
     target = HostTarget("lab-srv2", "10.231.250.12", "root", Path("/keys/id"), hostvars={"colo_address": "x"})
-    assert inventory([target]) == {"all": {"hosts": {"lab-srv2": {
+    assert inventory([target], STOCK) == {"all": {"hosts": {"lab-srv2": {
         "colo_address": "x", "ansible_host": "10.231.250.12", "ansible_port": 22, "ansible_user": "root",
         "ansible_ssh_private_key_file": "/keys/id"}}}}
 
@@ -40,7 +40,7 @@ def test_mitogen_runs_get_the_keepalive_and_no_compression_as_variables() -> Non
 
 def test_host_vars_cannot_override_the_connection() -> None:
     target = HostTarget("a", "10.231.250.12", "root", Path("/k"), hostvars={"ansible_host": "10.9.9.9"})
-    assert inventory([target])["all"]["hosts"]["a"]["ansible_host"] == "10.231.250.12"
+    assert inventory([target], FAST)["all"]["hosts"]["a"]["ansible_host"] == "10.231.250.12"
 
 
 def test_fast_settings_pipeline_persist_and_cache_facts(tmp_path: Path) -> None:
