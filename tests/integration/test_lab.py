@@ -154,6 +154,14 @@ def test_every_server_has_its_own_host_key(lab: LabHandle) -> None:
     assert len(set(keys)) == len(keys)
 
 
+def test_servers_are_delivered_with_apts_package_caches(lab: LabHandle) -> None:
+    """As an installed server is: the first package task on a server does not rebuild them."""
+    for host in lab.hosts:
+        find = ["find", "/var/cache/apt", "-maxdepth", "1", "-name", "*pkgcache.bin", "-size", "+1M"]
+        found = lab.lab.run_in(host.name, find).stdout.split()
+        assert sorted(found) == ["/var/cache/apt/pkgcache.bin", "/var/cache/apt/srcpkgcache.bin"], host.name
+
+
 def prometheus_targets(lab: LabHandle) -> list[dict[str, Any]]:
     with urllib.request.urlopen(f"{lab.prometheus_url}/api/v1/targets", timeout=5) as resp:
         return list(json.load(resp)["data"]["activeTargets"])
