@@ -8,6 +8,7 @@ secrets (they are recorded as artifacts, as ansible-runner always does).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import re
@@ -73,6 +74,8 @@ STOCK = SpeedSettings(forks=5, pipelining=False, control_persist_s=60, fact_cach
 KEEPALIVE_INTERVAL_S = 10
 KEEPALIVE_COUNT = 6
 """A server that vanishes mid-run (unplugged, moved VLAN) ends the run in about a minute."""
+FIRST_CONTACT_SETTLE_S = 15.0
+"""How long first contact keeps trying a server that refuses it (one that has just moved VLAN)."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,16 @@ def ssh_options(speed: SpeedSettings, known_hosts: Path) -> str:
             f" -o ServerAliveInterval={KEEPALIVE_INTERVAL_S} -o ServerAliveCountMax={KEEPALIVE_COUNT}")
 
 
+def control_path_dir(known_hosts: Path) -> str:
+    """Where the SSH master connections of runs that share `known_hosts` live.
+
+    A run never reuses a connection opened under another known_hosts file, whose host keys it has not
+    checked. The directory name is short: a UNIX socket path holds at most 107 bytes.
+    """
+    digest = hashlib.sha256(str(known_hosts.resolve()).encode()).hexdigest()[:12]
+    return f"~/.ansible/cp/{digest}"
+
+
 def ansible_cfg(speed: SpeedSettings, known_hosts: Path, fact_cache: Path) -> str:
     """The ansible.cfg of one run."""
     lines = [
@@ -249,29 +262,40 @@ def ansible_cfg(speed: SpeedSettings, known_hosts: Path, fact_cache: Path) -> st
         lines += ["gathering = smart", "fact_caching = jsonfile",
                   f"fact_caching_connection = {fact_cache}", "fact_caching_timeout = 3600"]
     lines += ["", "[ssh_connection]", f"pipelining = {speed.pipelining}",
-              f"ssh_args = {ssh_options(speed, known_hosts)}"]
+              f"ssh_args = {ssh_options(speed, known_hosts)}",
+              f"control_path_dir = {control_path_dir(known_hosts)}"]
     if speed.pipelining:
         lines.append("transfer_method = piped")
     return "\n".join(lines) + "\n"
 
 
-def accept_new_host_keys(targets: Sequence[HostTarget], known_hosts: Path, options: str) -> None:
+def accept_new_host_keys(targets: Sequence[HostTarget], known_hosts: Path, options: str,
+                         settle_s: float = FIRST_CONTACT_SETTLE_S) -> None:
     """First contact, as ssh's accept-new makes it, with each target whose key `known_hosts` lacks.
 
-    Mitogen's SSH refuses any host not yet known; a host whose key changed stays refused by the run.
+    Mitogen's SSH refuses any host not yet known; a host whose key changed stays refused by the run. A
+    server that has just moved VLAN may refuse the first attempts (no ARP entry yet), so failed attempts are
+    repeated for `settle_s`; a server still unreachable then is reported by the run itself.
     """
     for target in targets:
         host = target.address if target.port == 22 else f"[{target.address}]:{target.port}"
-        known = subprocess.run(["ssh-keygen", "-F", host, "-f", str(known_hosts)], capture_output=True,
-                               check=False)
-        if known.returncode == 0:
-            continue
-        try:  # an unreachable host is reported by the run itself
-            subprocess.run(["ssh", *shlex.split(options), "-i", str(target.key_file), "-p", str(target.port),
-                            "-l", target.user, target.address, "true"],
-                           capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
-        except subprocess.TimeoutExpired:
-            continue
+        deadline = time.monotonic() + settle_s
+        while not _known_host(host, known_hosts):
+            try:
+                subprocess.run(["ssh", *shlex.split(options), "-i", str(target.key_file),
+                                "-p", str(target.port), "-l", target.user, target.address, "true"],
+                               capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
+            except subprocess.TimeoutExpired:
+                break
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(1.0)
+
+
+def _known_host(host: str, known_hosts: Path) -> bool:
+    found = subprocess.run(["ssh-keygen", "-F", host, "-f", str(known_hosts)],
+                           capture_output=True, check=False)
+    return found.returncode == 0
 
 
 def run_environment(runner_env: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:

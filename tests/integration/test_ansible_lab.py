@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from provisioner.request import Server
-from provisioner.runner import HostTarget, ProgressLine, gather_server_facts, run_playbook
+from provisioner.runner import (
+    FAST,
+    HostTarget,
+    ProgressLine,
+    accept_new_host_keys,
+    gather_server_facts,
+    run_playbook,
+    ssh_options,
+)
 from provisioner.spec import compare_spec
 from tests.integration.conftest import LabHandle
 
@@ -133,3 +142,29 @@ def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_pa
     assert undo.ok, undo.failed_tasks
     assert not lab.lab.reachable_from_noc(ADDRESS, 9100)
     assert _tcp_open(ADDRESS, 22)
+
+
+def test_first_contact_waits_for_a_server_that_refuses_at_first(
+        server: tuple[LabHandle, str, str], tmp_path: Path) -> None:
+    """A server that refuses SSH for a few seconds (just moved VLAN) still has its key recorded."""
+    lab, staging, _ = server
+    netns = lab.host(HOST).netns
+    target = HostTarget(HOST, staging, "root", lab.key_path)
+    known_hosts = tmp_path / "known_hosts"
+    options = ssh_options(FAST, known_hosts)
+    refuse = ("add table inet colo_test_refuse\n"
+              "add chain inet colo_test_refuse input { type filter hook input priority -10; }\n"
+              "add rule inet colo_test_refuse input tcp dport 22 reject with tcp reset\n")
+    lift = ["ip", "netns", "exec", netns, "nft", "delete", "table", "inet", "colo_test_refuse"]
+    subprocess.run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input=refuse, text=True, check=True)
+    lifted = threading.Timer(3.0, subprocess.run, (lift,), {"check": True})
+    try:
+        accept_new_host_keys([target], known_hosts, options, settle_s=0)
+        assert not _known(staging, known_hosts), "a refused first contact records nothing"
+        lifted.start()
+        accept_new_host_keys([target], known_hosts, options)
+    finally:
+        if lifted.is_alive():
+            lifted.join()
+        subprocess.run(lift, capture_output=True, check=False)
+    assert _known(staging, known_hosts)

@@ -16,6 +16,7 @@ from provisioner.runner import (
     _check_env,
     _Collector,
     ansible_cfg,
+    control_path_dir,
     inventory,
     mitogen_strategy_dir,
     playbook_path,
@@ -55,6 +56,15 @@ def test_fast_settings_pipeline_persist_and_cache_facts(tmp_path: Path) -> None:
     assert "strategy = mitogen_linear" in cfg
     assert (mitogen_strategy_dir() / "mitogen_linear.py").is_file()
     assert f"UserKnownHostsFile={tmp_path / 'known_hosts'} -o StrictHostKeyChecking=accept-new" in cfg
+
+
+def test_runs_with_different_known_hosts_never_share_a_master_connection(tmp_path: Path) -> None:
+    one, other = tmp_path / "a" / "known_hosts", tmp_path / "b" / "known_hosts"
+    assert control_path_dir(one) != control_path_dir(other)
+    assert control_path_dir(one) == control_path_dir(tmp_path / "a" / ".." / "a" / "known_hosts")
+    assert f"control_path_dir = {control_path_dir(one)}" in ansible_cfg(FAST, one, tmp_path / "facts")
+    socket_path = Path(control_path_dir(one)).expanduser() / "0123456789"  # ssh's %C, as Ansible names it
+    assert len(str(socket_path)) < 100
 
 
 def test_stock_settings_are_ansible_defaults(tmp_path: Path) -> None:
