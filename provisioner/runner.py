@@ -269,14 +269,15 @@ def ansible_cfg(speed: SpeedSettings, known_hosts: Path, fact_cache: Path) -> st
     return "\n".join(lines) + "\n"
 
 
-def accept_new_host_keys(targets: Sequence[HostTarget], known_hosts: Path, options: str,
+def accept_new_host_keys(targets: Sequence[HostTarget], known_hosts: Path, speed: SpeedSettings,
                          settle_s: float = FIRST_CONTACT_SETTLE_S) -> None:
     """First contact, as ssh's accept-new makes it, with each target whose key `known_hosts` lacks.
 
     Mitogen's SSH refuses any host not yet known; a host whose key changed stays refused by the run. A
-    server that has just moved VLAN may refuse the first attempts (no ARP entry yet), so failed attempts are
-    repeated for `settle_s`; a server still unreachable then is reported by the run itself.
+    server that has just moved VLAN may fail the first attempts, so failed attempts are repeated for
+    `settle_s`; a server still unreachable then is reported by the run itself.
     """
+    options = ssh_options(speed, known_hosts)
     for target in targets:
         host = target.address if target.port == 22 else f"[{target.address}]:{target.port}"
         deadline = time.monotonic() + settle_s
@@ -369,7 +370,7 @@ def run_playbook(
     config.prepare()
     config.env = run_environment(config.env, extra_env)
     if speed.mitogen:
-        accept_new_host_keys(targets, known_hosts, ssh_options(speed, known_hosts))
+        accept_new_host_keys(targets, known_hosts, speed)
     collector = _Collector(on_event)
     runner = ansible_runner.Runner(config=config, event_handler=collector)
     runner.run()

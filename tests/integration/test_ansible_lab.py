@@ -22,7 +22,6 @@ from provisioner.runner import (
     accept_new_host_keys,
     gather_server_facts,
     run_playbook,
-    ssh_options,
 )
 from provisioner.spec import compare_spec
 from tests.integration.conftest import LabHandle
@@ -151,7 +150,6 @@ def test_first_contact_waits_for_a_server_that_refuses_at_first(
     netns = lab.host(HOST).netns
     target = HostTarget(HOST, staging, "root", lab.key_path)
     known_hosts = tmp_path / "known_hosts"
-    options = ssh_options(FAST, known_hosts)
     refuse = ("add table inet colo_test_refuse\n"
               "add chain inet colo_test_refuse input { type filter hook input priority -10; }\n"
               "add rule inet colo_test_refuse input tcp dport 22 reject with tcp reset\n")
@@ -159,10 +157,10 @@ def test_first_contact_waits_for_a_server_that_refuses_at_first(
     subprocess.run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input=refuse, text=True, check=True)
     lifted = threading.Timer(3.0, subprocess.run, (lift,), {"check": True})
     try:
-        accept_new_host_keys([target], known_hosts, options, settle_s=0)
+        accept_new_host_keys([target], known_hosts, FAST, settle_s=0)
         assert not _known(staging, known_hosts), "a refused first contact records nothing"
         lifted.start()
-        accept_new_host_keys([target], known_hosts, options)
+        accept_new_host_keys([target], known_hosts, FAST)
     finally:
         if lifted.is_alive():
             lifted.join()
