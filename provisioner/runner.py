@@ -279,9 +279,8 @@ def accept_new_host_keys(targets: Sequence[HostTarget], known_hosts: Path, speed
     """
     options = ssh_options(speed, known_hosts)
     for target in targets:
-        host = target.address if target.port == 22 else f"[{target.address}]:{target.port}"
         deadline = time.monotonic() + settle_s
-        while not _known_host(host, known_hosts):
+        while not has_host_key(known_hosts, target.address, target.port):
             try:
                 subprocess.run(["ssh", *shlex.split(options), "-i", str(target.key_file),
                                 "-p", str(target.port), "-l", target.user, target.address, "true"],
@@ -293,7 +292,9 @@ def accept_new_host_keys(targets: Sequence[HostTarget], known_hosts: Path, speed
             time.sleep(1.0)
 
 
-def _known_host(host: str, known_hosts: Path) -> bool:
+def has_host_key(known_hosts: Path, address: str, port: int = 22) -> bool:
+    """Whether `known_hosts` holds a key for the server at `address` and `port`."""
+    host = address if port == 22 else f"[{address}]:{port}"
     found = subprocess.run(["ssh-keygen", "-F", host, "-f", str(known_hosts)],
                            capture_output=True, check=False)
     return found.returncode == 0

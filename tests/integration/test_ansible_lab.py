@@ -21,6 +21,7 @@ from provisioner.runner import (
     ProgressLine,
     accept_new_host_keys,
     gather_server_facts,
+    has_host_key,
     run_playbook,
 )
 from provisioner.spec import compare_spec
@@ -81,12 +82,6 @@ def _vars(staging: str) -> dict[str, object]:
     }
 
 
-def _known(address: str, known_hosts: Path) -> bool:
-    found = subprocess.run(["ssh-keygen", "-F", address, "-f", str(known_hosts)],
-                           capture_output=True, check=False)
-    return found.returncode == 0
-
-
 def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_path: Path) -> None:
     lab, staging, port = server
     profile = lab.host(HOST).profile
@@ -106,7 +101,7 @@ def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_pa
         "disk_gb": profile.disk_gb, "os": {"family": "Debian", "version": "12"}})
     assert all(f.ok for f in compare_spec(request, facts)), compare_spec(request, facts)
     assert any(line.kind == "ok" and line.host == HOST for line in lines)
-    assert _known(staging, known_hosts), "first contact records the server's host key"
+    assert has_host_key(known_hosts, staging), "first contact records the server's host key"
 
     # server: staged over the staging address; the session survives, and a second run changes nothing
     first = run_playbook("provision.yml", [on_staging], {}, run_dir, known_hosts=known_hosts)
@@ -121,7 +116,7 @@ def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_pa
     final = run_playbook("provision.yml", [on_agency], {}, run_dir, tags=["finalize"],
                          known_hosts=known_hosts)
     assert final.ok, final.failed_tasks
-    assert _known(ADDRESS, known_hosts)
+    assert has_host_key(known_hosts, ADDRESS)
     addresses = lab.lab.run_in(HOST, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout
     assert f"{ADDRESS}/27" in addresses
     assert staging not in addresses
@@ -145,7 +140,7 @@ def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_pa
 
 def test_first_contact_waits_for_a_server_that_refuses_at_first(
         server: tuple[LabHandle, str, str], tmp_path: Path) -> None:
-    """A server that refuses SSH for a few seconds (just moved VLAN) still has its key recorded."""
+    """A server refusing SSH for a few seconds, as one may just after its VLAN moved: its key is recorded."""
     lab, staging, _ = server
     netns = lab.host(HOST).netns
     target = HostTarget(HOST, staging, "root", lab.key_path)
@@ -158,11 +153,11 @@ def test_first_contact_waits_for_a_server_that_refuses_at_first(
     lifted = threading.Timer(3.0, subprocess.run, (lift,), {"check": True})
     try:
         accept_new_host_keys([target], known_hosts, FAST, settle_s=0)
-        assert not _known(staging, known_hosts), "a refused first contact records nothing"
+        assert not has_host_key(known_hosts, staging), "a refused first contact records nothing"
         lifted.start()
         accept_new_host_keys([target], known_hosts, FAST)
     finally:
         if lifted.is_alive():
             lifted.join()
         subprocess.run(lift, capture_output=True, check=False)
-    assert _known(staging, known_hosts)
+    assert has_host_key(known_hosts, staging)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from provisioner.runner import (
     _Collector,
     ansible_cfg,
     control_path_dir,
+    has_host_key,
     inventory,
     mitogen_strategy_dir,
     playbook_path,
@@ -65,6 +67,17 @@ def test_runs_with_different_known_hosts_never_share_a_master_connection(tmp_pat
     assert f"control_path_dir = {control_path_dir(one)}" in ansible_cfg(FAST, one, tmp_path / "facts")
     socket_path = Path(control_path_dir(one)).expanduser() / "0123456789"  # ssh's %C, as Ansible names it
     assert len(str(socket_path)) < 100
+
+
+def test_host_keys_are_found_by_address_and_port(tmp_path: Path) -> None:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "key")], check=True)
+    key = " ".join((tmp_path / "key.pub").read_text().split()[:2])
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"10.231.250.12 {key}\n[10.231.250.13]:2222 {key}\n")
+    assert has_host_key(known_hosts, "10.231.250.12")
+    assert has_host_key(known_hosts, "10.231.250.13", 2222)
+    assert not has_host_key(known_hosts, "10.231.250.13")
+    assert not has_host_key(known_hosts, "10.231.250.12", 2222)
 
 
 def test_stock_settings_are_ansible_defaults(tmp_path: Path) -> None:
