@@ -98,3 +98,13 @@ def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def example_request_path() -> Path:
     return EXAMPLE_REQUEST
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With $COLO_TEST_WITHOUT_LAB set, every test that uses the lab is skipped (a machine whose lab is busy)."""
+    if not os.environ.get("COLO_TEST_WITHOUT_LAB"):
+        return
+    skip = pytest.mark.skip(reason="COLO_TEST_WITHOUT_LAB is set")
+    for item in items:
+        if "lab" in getattr(item, "fixturenames", ()) or item.get_closest_marker("lab"):
+            item.add_marker(skip)
