@@ -101,7 +101,7 @@ def example_request_path() -> Path:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With $COLO_TEST_WITHOUT_LAB set, every test that uses the lab is skipped (a machine whose lab is busy)."""
+    """With $COLO_TEST_WITHOUT_LAB set, every test that uses the lab is skipped (its lab is busy)."""
     if not os.environ.get("COLO_TEST_WITHOUT_LAB"):
         return
     skip = pytest.mark.skip(reason="COLO_TEST_WITHOUT_LAB is set")
