@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -89,10 +90,12 @@ def read_document(path: Path) -> bytes:
     """The bytes of a file written by :func:`write_documents`; refused when it or its folder is a link."""
     with _folder(path.parent, "--output", own=True) as folder:
         try:
-            fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+            fd = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
         except OSError as exc:
             raise BadInput(f"--output: cannot read {path} ({exc.strerror})") from exc
         with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise BadInput(f"--output: {path} is not a regular file")
             return handle.read()
 
 
