@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from provisioner.errors import BadInput
+from provisioner.files import write_file
 from provisioner.register.capacity_models import AgencyNetworkRecord, ClaimRecord, UnitClaimRecord
 from provisioner.register.models import AssetRecord, RequestRecord
 
@@ -153,7 +157,7 @@ def write_csv(rows: Iterable[AssetRow], out: IO[str]) -> int:
     return count
 
 
-def write_xlsx(rows: Iterable[AssetRow], path: Path) -> int:
+def write_xlsx(rows: Iterable[AssetRow], target: Path | IO[bytes]) -> int:
     """Write one sheet `Aset` (header row frozen; text never taken as a formula); returns the row count."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -179,21 +183,55 @@ def write_xlsx(rows: Iterable[AssetRow], path: Path) -> int:
     for column_cells in sheet.columns:
         width = max(len(_text(c.value)) for c in column_cells)
         sheet.column_dimensions[column_cells[0].column_letter].width = min(60, max(10, width + 2))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    book.save(target)
     return count
 
 
-def export_assets(rows: Sequence[AssetRow], fmt: str, output: Path | None, stdout: IO[str]) -> int:
-    """Write rows as csv (to output, or stdout) or xlsx (to output, required); returns the row count."""
-    if fmt == "csv":
-        if output is None:
-            return write_csv(rows, stdout)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8", newline="") as out:
-            return write_csv(rows, out)
-    if fmt == "xlsx":
-        if output is None:
+def check_output(output: Path, *, force: bool, protected: Mapping[Path, str] | None = None) -> None:
+    """Refuse an --output that is, by its real path, a protected file or in a protected folder (each named
+    by what it is), that is not a regular file, or that exists when ``force`` is not given."""
+    real = Path(os.path.realpath(output))
+    for path, what in (protected or {}).items():
+        guarded = Path(os.path.realpath(path))
+        if real == guarded or guarded in real.parents:
+            raise BadInput(f"--output: {output} is {what}; the export does not write there")
+    try:
+        found = output.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        if not output.parent.is_dir():
+            raise BadInput(f"--output: folder {output.parent} does not exist") from None
+        return
+    if stat.S_ISLNK(found.st_mode):
+        raise BadInput(f"--output: {output} is a symbolic link; name the file itself")
+    if stat.S_ISDIR(found.st_mode):
+        raise BadInput(f"--output: {output} is a folder; name a file in it")
+    if not stat.S_ISREG(found.st_mode):
+        raise BadInput(f"--output: {output} is not a regular file")
+    if not force:
+        raise BadInput(f"--output: {output} exists; give --force to replace it")
+
+
+def export_assets(
+    rows: Sequence[AssetRow], fmt: str, output: Path | None, stdout: IO[str], *, force: bool = False
+) -> int:
+    """Write rows as csv (to output, or stdout) or xlsx (to output, required); returns the row count.
+
+    A file is written whole (temporary file renamed over the name, 0640), after :func:`check_output`.
+    """
+    if fmt not in ("csv", "xlsx"):
+        raise BadInput(f"--format: {fmt!r} is not csv or xlsx")
+    if output is None:
+        if fmt == "xlsx":
             raise BadInput("--output: an xlsx export needs a file to write")
-        return write_xlsx(rows, output)
-    raise BadInput(f"--format: {fmt!r} is not csv or xlsx")
+        return write_csv(rows, stdout)
+    check_output(output, force=force)
+    if fmt == "csv":
+        text = io.StringIO()
+        count = write_csv(rows, text)
+        data = text.getvalue().encode("utf-8")
+    else:
+        book = io.BytesIO()
+        count = write_xlsx(rows, book)
+        data = book.getvalue()
+    write_file(output, data, "--output")
+    return count

@@ -19,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from provisioner.errors import BadInput, InfrastructureError
+from provisioner.files import read_document, write_documents
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -112,7 +113,7 @@ def build_report_message(
     for path in attachments:
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = ctype.split("/", 1)
-        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        msg.add_attachment(read_document(path), maintype=maintype, subtype=subtype, filename=path.name)
     return msg
 
 
@@ -126,10 +127,9 @@ def recipients(msg: EmailMessage) -> tuple[str, ...]:
 
 
 def write_eml(msg: EmailMessage, path: Path) -> Path:
-    """Write the message as an .eml file (CRLF line ends, as on the wire)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")))
-    return path
+    """Write the message as an .eml file (CRLF line ends, as on the wire); returns its absolute path."""
+    data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    return write_documents(path.parent, {path.name: data}) / path.name
 
 
 def send(msg: EmailMessage, smtp: SmtpSettings) -> None:
@@ -155,7 +155,7 @@ def send(msg: EmailMessage, smtp: SmtpSettings) -> None:
 
 def deliver_report(msg: EmailMessage, eml_path: Path, smtp: SmtpSettings | None = None) -> MailResult:
     """Always write the .eml; send it too when an SMTP server is given."""
-    write_eml(msg, eml_path)
+    written = write_eml(msg, eml_path)
     if smtp is not None:
         send(msg, smtp)
-    return MailResult(eml_path, smtp is not None, recipients(msg), str(msg["Message-ID"]))
+    return MailResult(written, smtp is not None, recipients(msg), str(msg["Message-ID"]))

@@ -8,13 +8,35 @@ from typing import Annotated
 
 import typer
 
-from provisioner.cli.common import JsonFlag, obtain, print_json
+from provisioner.cli.common import Context, JsonFlag, obtain, print_json
 
 register_app = typer.Typer(help="The asset register.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(register_app, name="register")
+
+
+def _register_files(url: str) -> list[Path]:
+    """The SQLite register's file and its journals (none for a server database or one in memory)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return []
+    database = Path(str(parsed.database).removeprefix("file:"))
+    return [database, *(database.with_name(database.name + end) for end in ("-journal", "-wal", "-shm"))]
+
+
+def protected_paths(context: Context) -> dict[Path, str]:
+    """What an export must never replace: the register's files, the site folder, the documents folder."""
+    from provisioner.register.db import default_url
+
+    files = _register_files(context.register_url or default_url())
+    guarded = {path: "the register" if n == 0 else "a file of the register" for n, path in enumerate(files)}
+    guarded[context.site_dir] = f"in the site folder {context.site_dir}"
+    guarded[context.output_dir] = f"in the documents folder {context.output_dir}"
+    return guarded
 
 
 @register_app.command("export")
@@ -27,17 +49,24 @@ def export(
     active_only: Annotated[
         bool, typer.Option("--active-only", help="Leave out decommissioned servers.")
     ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --output file if it exists.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Export the asset register: one row per server placed, with its rack, port, VLAN and handover."""
+    """Export the asset register: one row per server placed, with its rack, port, VLAN and handover.
+
+    The file is written whole or not at all; the register, the site's files and the documents are refused.
+    """
     from provisioner.errors import BadInput
-    from provisioner.export import asset_rows, export_assets
+    from provisioner.export import asset_rows, check_output, export_assets
 
     if json_out and output is None:
         raise BadInput("--json: give --output, stdout carries the JSON document")
-    with obtain(ctx).register().session() as session:
+    context = obtain(ctx)
+    if output is not None:
+        check_output(output, force=force, protected=protected_paths(context))
+    with context.register().session() as session:
         rows = asset_rows(session, include_decommissioned=not active_only)
-    count = export_assets(rows, fmt, output, sys.stdout)
+    count = export_assets(rows, fmt, output, sys.stdout, force=force)
     if json_out:
         print_json({"format": fmt, "output": str(output), "rows": count})
     elif output is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,8 @@ def write_step_document(
     *,
     event: EventRecord | None = None,
 ) -> DocumentRecord:
-    """Render ``kind`` under <output_root>/<REQ-ID>/ and record it, tied to the step's event."""
+    """Render ``kind`` under <output_root>/<REQ-ID>/ and record it (by absolute paths), tied to the step's
+    event."""
     context = {**request_context(record, site), **(extra or {})}
     rendered = render_document(kind, context, output_root / record.id)
     document = DocumentRecord(
@@ -49,7 +49,7 @@ def write_step_document(
         kind=kind,
         html_path=str(rendered.html),
         pdf_path=str(rendered.pdf),
-        sha256=hashlib.sha256(rendered.pdf.read_bytes()).hexdigest(),
+        sha256=rendered.sha256,
     )
     session.add(document)
     session.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,6 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
+
+from provisioner.files import write_documents
 
 TEMPLATES = Path(__file__).with_name("templates")
 LOCAL_TIME = ZoneInfo("Asia/Jakarta")
@@ -22,8 +24,11 @@ _MONTHS = (
 
 @dataclass(frozen=True)
 class RenderedDocument:
+    """The two files written (absolute paths) and the SHA-256 of the PDF's bytes."""
+
     html: Path
     pdf: Path
+    sha256: str
 
 
 def tanggal(value: date | str) -> str:
@@ -54,20 +59,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _write(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o640)
-
-
 def render_document(kind: str, context: Mapping[str, object], out_dir: Path) -> RenderedDocument:
-    """Render templates/<kind>.html.j2 with ``context`` to <out_dir>/<kind>.html and .pdf (files 0640)."""
+    """Render templates/<kind>.html.j2 with ``context`` to <out_dir>/<kind>.html and .pdf (files 0640,
+    written as provisioner.files writes: never through a link)."""
     from weasyprint import HTML
 
     html = _environment().get_template(f"{kind}.html.j2").render(**context)
-    out_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
-    rendered = RenderedDocument(out_dir / f"{kind}.html", out_dir / f"{kind}.pdf")
-    _write(rendered.html, html.encode("utf-8"))
-    _write(rendered.pdf, HTML(string=html, base_url=str(TEMPLATES)).write_pdf())
-    return rendered
+    pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    folder = write_documents(out_dir, {f"{kind}.html": html.encode("utf-8"), f"{kind}.pdf": pdf})
+    return RenderedDocument(folder / f"{kind}.html", folder / f"{kind}.pdf", hashlib.sha256(pdf).hexdigest())

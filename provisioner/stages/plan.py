@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from provisioner.capacity import HOLD
 from provisioner.errors import Refused
+from provisioner.files import write_documents
 from provisioner.stages.base import Details, StageContext
 
 SHEET_NAME = "placement_sheet.txt"
@@ -54,12 +54,8 @@ def placement_sheet(ctx: StageContext, plan: Details) -> str:
 
 
 def write_sheet(output_dir: Path, text: str) -> Path:
-    output_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
-    path = output_dir / SHEET_NAME
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return path
+    """The placement sheet in the request's documents folder (absolute path)."""
+    return write_documents(output_dir, {SHEET_NAME: text.encode("utf-8")}) / SHEET_NAME
 
 
 class PlanStage:

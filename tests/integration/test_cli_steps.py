@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,63 @@ def test_unknown_request_and_bad_arguments_exit_2(colo: Colo) -> None:
     assert "no request 'REQ-2026-9999'" in colo("request", "show", "REQ-2026-9999", code=2).stderr
     colo("dispose", "REQ-2026-0001", "--by", "A", code=2)
     colo("dispose", "REQ-2026-0001", "--by", "", "--to", "B", code=2)
+
+
+def test_a_planted_link_is_replaced_never_written_through(colo: Colo) -> None:
+    """`<output>/<REQ>/disposition.html` and `.pdf` planted as links: the documents replace the links; the
+    files they pointed to keep their bytes and their mode."""
+    request_id = colo("request", "submit", str(EXAMPLE)).stdout.strip()
+    victims = {}
+    (colo.output / request_id).mkdir(parents=True)
+    for name in ("disposition.html", "disposition.pdf"):
+        victim = colo.cwd / f"victim-{name}"
+        victim.write_text(f"not a document: {name}\n")
+        victim.chmod(0o600)
+        (colo.output / request_id / name).symlink_to(victim)
+        victims[victim] = victim.read_bytes()
+    colo("dispose", request_id, "--by", "Drs. Asep", "--to", "Dedi")
+    for victim, data in victims.items():
+        assert victim.read_bytes() == data and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    for name in ("disposition.html", "disposition.pdf"):
+        written = colo.output / request_id / name
+        assert not written.is_symlink() and stat.S_IMODE(written.stat().st_mode) == 0o640
+    assert (colo.output / request_id / "disposition.pdf").read_bytes().startswith(b"%PDF")
+    names = sorted(p.name for p in (colo.output / request_id).iterdir())
+    assert names == ["disposition.html", "disposition.pdf"]
+
+
+def test_a_request_folder_that_is_a_link_is_refused(colo: Colo) -> None:
+    """`<output>/<REQ>` planted as a link: step 2 is refused (exit 2 naming --output), nothing recorded and
+    nothing written where it points; an output root that is itself a link is the operator's and is used."""
+    request_id = colo("request", "submit", str(EXAMPLE)).stdout.strip()
+    elsewhere = colo.cwd / "elsewhere"
+    elsewhere.mkdir()
+    colo.output.mkdir()
+    (colo.output / request_id).symlink_to(elsewhere, target_is_directory=True)
+    refused = colo("dispose", request_id, "--by", "Drs. Asep", "--to", "Dedi", code=2)
+    assert "--output" in refused.stderr and "link" in refused.stderr
+    assert list(elsewhere.iterdir()) == []
+    shown = colo.json("request", "show", request_id)
+    assert isinstance(shown, dict) and shown["state"] == "submitted" and shown["documents"] == []
+    real_root = colo.cwd / "real-documents"
+    real_root.mkdir()
+    (colo.cwd / "documents-link").symlink_to(real_root, target_is_directory=True)
+    colo.env["COLO_OUTPUT"] = str(colo.cwd / "documents-link")
+    colo("dispose", request_id, "--by", "Drs. Asep", "--to", "Dedi")
+    assert (real_root / request_id / "disposition.pdf").is_file()
+
+
+def test_document_paths_hold_from_another_folder(colo: Colo) -> None:
+    """Documents written under a relative output folder are recorded by a path that `colo request show`,
+    run from another folder, still finds."""
+    colo.env["COLO_OUTPUT"] = "documents"
+    request_id = colo("request", "submit", str(EXAMPLE)).stdout.strip()
+    colo("dispose", request_id, "--by", "Drs. Asep", "--to", "Dedi")
+    other = colo.cwd / "other"
+    other.mkdir()
+    colo.cwd = other
+    shown = colo.json("request", "show", request_id)
+    assert isinstance(shown, dict) and [d["kind"] for d in shown["documents"]] == ["disposition"]
+    for key in ("pdf", "html"):
+        path = other / shown["documents"][0][key]
+        assert path.is_file() and path.parent == colo.output / request_id, path

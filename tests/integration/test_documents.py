@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import os
 import shutil
 import stat
 import subprocess
+import sys
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from provisioner.documents import render_document, request_context, write_step_document
 from provisioner.documents.render import tanggal, waktu
 from provisioner.register.db import open_register
-from provisioner.register.models import DocumentRecord
+from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
 from provisioner.workflow import Step, get_request, perform_step, submit_request
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -115,3 +121,56 @@ def test_final_report_skeleton_renders(tmp_path: Path, approved: tuple[str, str]
     register.close()
     body = " ".join(pdf_text(Path(run.documents[0].pdf_path)).split())
     assert "https://simpeg.ciamiskab.go.id:443/" in body and "Rina Teknisi" in body
+
+
+def _colo(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    command = [sys.executable, "-m", "provisioner.cli.main", *args]
+    return subprocess.run(command, env=full, cwd=cwd, capture_output=True, text=True, timeout=99, check=False)
+
+
+def test_step7_from_another_folder_attaches_the_handover_and_replaces_a_planted_link(
+    tmp_path: Path, approved: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 6's documents written under a relative output folder are still found by `colo report` run from
+    another folder; a link planted at final_report.eml is replaced, the file it points to untouched."""
+    url, request_id = approved
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.chdir(first)
+
+    def step6(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
+        session.add(AssetRecord(
+            request_id=record.id, agency_code="disdik", hostname="simpeg", serial="7XK2Q93", os="Debian 12",
+            location="R01 U10", address="10.231.0.5", installed_at=event.at,
+            details={"asset_tag": "DKF-2026-0007", "rack": "R01", "units": [10], "site": "dc-lab",
+                     "switch": "sw-lab-01", "switch_port": "GigabitEthernet1/0/1", "vlan": 100,
+                     "subnet": "10.231.0.0/27", "handover_number": "BAST/001/2026",
+                     "handover_date": "2026-11-25"},
+        ))
+        # the handover minutes as step 6 records them: a document written under a relative output folder
+        document = write_step_document(session, record, "disposition", SITE, Path("documents"), event=event)
+        document.kind = "handover_minutes"
+        return [document]
+
+    register = open_register(url)
+    perform_step(register, request_id, Step.PROVISION, "Rina Teknisi", {}, after=step6)
+    register.close()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not a mail\n")
+    victim.chmod(0o600)
+    (first / "documents" / request_id / "final_report.eml").symlink_to(victim)
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "facilities" / "example.yml", site / "facility.yml")
+    env = {"COLO_DB": url, "COLO_SITE": str(site), "COLO_OUTPUT": str(first / "documents")}
+    done = _colo(["report", request_id, "--by", "Rina Teknisi", "--json"], env, second)
+    assert done.returncode == 0, done.stderr
+    eml = first / "documents" / request_id / "final_report.eml"
+    assert not eml.is_symlink() and stat.S_IMODE(eml.stat().st_mode) == 0o640
+    assert victim.read_text() == "not a mail\n" and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert names == ["final_report.pdf", "disposition.pdf"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -244,6 +245,7 @@ def test_cli_exports_csv_to_stdout_and_xlsx_to_a_file(
     assert done.returncode == 0, done.stderr
     read = list(csv.DictReader(io.StringIO(done.stdout)))
     assert [r["serial"] for r in read] == ["7XK2Q93"]
+    (tmp_path / "out").mkdir()
     xlsx = tmp_path / "out" / "aset.xlsx"
     done = _colo(
         ["register", "export", "--format", "xlsx", "--output", str(xlsx), "--json"], register_url, tmp_path
@@ -257,3 +259,69 @@ def test_cli_exports_csv_to_stdout_and_xlsx_to_a_file(
     assert bad.returncode == 2 and "--format" in bad.stderr
     bad = _colo(["register", "export", "--format", "xlsx"], register_url, tmp_path)
     assert bad.returncode == 2 and "--output" in bad.stderr
+
+
+def _site_copy(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "facility.yml").write_bytes((ROOT / "inventories" / "lab" / "facility.yml").read_bytes())
+    return site
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("register_url", ["sqlite"], indirect=True)
+def test_cli_export_never_writes_over_the_register_or_the_site(
+    register: Register, register_url: str, tmp_path: Path
+) -> None:
+    """The register (by its path, through `..` or a link, or named relative to the cwd) and the site's files
+    are refused, --force or not: exit 2 naming --output, every byte as it was."""
+    register.close()
+    site = _site_copy(tmp_path)
+    db = tmp_path / "register" / "register.db"
+    (tmp_path / "link.csv").symlink_to(db)
+    before = (_tree(tmp_path / "register"), _tree(site))
+    relative_url = "sqlite:///register/register.db"
+    outputs = [
+        (register_url, str(db)),
+        (register_url, str(tmp_path / "register" / ".." / "register" / "register.db")),
+        (register_url, str(tmp_path / "link.csv")),
+        (relative_url, "./register/../register/register.db"),
+        (register_url, str(db) + "-journal"),
+        (register_url, str(site / "facility.yml")),
+        (register_url, str(site / "aset.csv")),
+        (register_url, str(site)),
+    ]
+    for url, output in outputs:
+        for options in (["--format", "csv"], ["--format", "xlsx", "--force"]):
+            args = ["--site", str(site), "register", "export", "--output", output, *options]
+            done = _colo(args, url, tmp_path)
+            assert done.returncode == 2, (output, options, done.stdout, done.stderr)
+            assert "--output" in done.stderr and "Traceback" not in done.stderr, done.stderr
+            assert (_tree(tmp_path / "register"), _tree(site)) == before, (output, options)
+    assert (tmp_path / "link.csv").is_symlink()
+
+
+@pytest.mark.parametrize("register_url", ["sqlite"], indirect=True)
+def test_cli_export_replaces_an_existing_file_only_with_force(
+    register: Register, register_url: str, tmp_path: Path
+) -> None:
+    """An existing file is kept unless --force; then it is replaced whole (0640, no temporary file left)."""
+    out = tmp_path / "exports"
+    out.mkdir()
+    target = out / "aset.csv"
+    target.write_text("keep me\n")
+    refused = _colo(["register", "export", "--output", str(target)], register_url, tmp_path)
+    assert refused.returncode == 2 and "--output" in refused.stderr and "--force" in refused.stderr
+    assert target.read_text() == "keep me\n"
+    done = _colo(["register", "export", "--output", str(target), "--force"], register_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [r["serial"] for r in csv.DictReader(io.StringIO(target.read_text()))] == ["7XK2Q93", "SN2X0042"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    xlsx = out / "aset.xlsx"
+    done = _colo(["register", "export", "--format", "xlsx", "--output", str(xlsx)], register_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(xlsx.stat().st_mode) == 0o640 and load_workbook(xlsx).active.max_row == 3
+    assert sorted(p.name for p in out.iterdir()) == ["aset.csv", "aset.xlsx"]
