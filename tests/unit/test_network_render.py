@@ -92,6 +92,21 @@ def test_values_that_bypass_validation_are_still_refused_at_render() -> None:
         platform_for("cisco_ios").render_intent(forged)
 
 
+ROUTEROS_HOSTILE = ["x;/system reboot", "x$(y)", "$x", "x[/system reboot]", "x]", "x{y}", "{{ x }}",
+                    "x\\", "x\"y", "x y", "x=y"]
+
+
+@pytest.mark.parametrize("value", ROUTEROS_HOSTILE)
+def test_values_that_would_start_another_routeros_command_are_refused(value: str) -> None:
+    with pytest.raises(ValidationError):
+        AccessPortIntent(port="ether5", vlan_id=120, description=value)
+    with pytest.raises(ValidationError):
+        VlanIntent(vlan_id=120, name=value)
+    forged = AccessPortIntent.model_construct(port="ether5", vlan_id=120, description=value, kind="access")
+    with pytest.raises(BadInput, match="refusing description"):
+        platform_for("mikrotik_routeros").render_intent(forged)
+
+
 def test_numbers_are_not_coerced_and_ranges_hold() -> None:
     with pytest.raises(ValidationError):
         VlanIntent(vlan_id="120", name="X")  # type: ignore[arg-type]
