@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import ipaddress
 import re
 import shlex
 import subprocess
@@ -53,6 +54,10 @@ class HostTarget:
     key_file: Path
     port: int = 22
     hostvars: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """The address is an IP address: ssh would read one starting with '-' as an option."""
+        ipaddress.ip_address(self.address)
 
 
 @dataclass(frozen=True)
@@ -323,7 +328,7 @@ def accept_new_host_keys(targets: Sequence[HostTarget], known_hosts: Path, speed
         while not has_host_key(known_hosts, target.address, target.port):
             try:
                 subprocess.run(["ssh", *shlex.split(options), "-i", str(target.key_file),
-                                "-p", str(target.port), "-l", target.user, target.address, "true"],
+                                "-p", str(target.port), "-l", target.user, "--", target.address, "true"],
                                capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
             except subprocess.TimeoutExpired:
                 break

@@ -129,6 +129,12 @@ def test_host_keys_are_found_by_address_and_port(tmp_path: Path) -> None:
     assert not has_host_key(known_hosts, "10.231.250.12", 2222)
 
 
+def test_a_target_address_is_an_ip_address_never_an_ssh_option() -> None:
+    for address in ("-oProxyCommand=touch /tmp/x", "10.0.0.1 -v", "lab-srv1"):
+        with pytest.raises(ValueError):
+            HostTarget("a", address, "root", Path("/k"))
+
+
 def test_stock_settings_are_ansible_defaults(tmp_path: Path) -> None:
     cfg = ansible_cfg(STOCK, tmp_path / "known_hosts", tmp_path / "facts")
     assert "pipelining = False" in cfg
