@@ -5,9 +5,10 @@ artifacts). Secrets never go into it: SSH keys and the vault password come as fi
 environment is cut down to an allowlist before ansible-runner records it, and extravars must not hold
 secrets (they are recorded as artifacts, as ansible-runner always does).
 
-Nothing of ours is ever a template to Ansible: the inventory and the extra vars are written as YAML in which
-every string is tagged ``!unsafe``, so text from a request or a facility file (a port's purpose, a search
-domain) reaches the roles as it was written, and ``{{ lookup('pipe', ...) }}`` in it stays text.
+Nothing of ours is ever a template to Ansible: the inventory and the extra vars are written as YAML under
+an ``!unsafe`` root, which makes every string in them untrusted, so text from a request or a facility file (a
+port's purpose, a search domain) reaches the roles as it was written and ``{{ lookup('pipe', ...) }}`` in it
+stays text.
 """
 
 from __future__ import annotations
