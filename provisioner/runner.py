@@ -4,13 +4,18 @@ Each run gets a private data dir under the request's run folder (inventory, extr
 artifacts). Secrets never go into it: SSH keys and the vault password come as file paths, the process
 environment is cut down to an allowlist before ansible-runner records it, and extravars must not hold
 secrets (they are recorded as artifacts, as ansible-runner always does).
+
+Nothing of ours is ever a template to Ansible: the inventory and the extra vars are written as YAML under
+an ``!unsafe`` root, which makes every string in them untrusted, so text from a request or a facility file (a
+port's purpose, a search domain) reaches the roles as it was written and ``{{ lookup('pipe', ...) }}`` in it
+stays text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
+import ipaddress
 import re
 import shlex
 import subprocess
@@ -20,6 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from provisioner.errors import InfrastructureError
 from provisioner.spec import ServerFacts
@@ -48,6 +55,10 @@ class HostTarget:
     key_file: Path
     port: int = 22
     hostvars: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """The address is an IP address: ssh would read one starting with '-' as an option."""
+        ipaddress.ip_address(self.address)
 
 
 @dataclass(frozen=True)
@@ -214,6 +225,41 @@ def inventory(targets: Sequence[HostTarget], speed: SpeedSettings) -> dict[str, 
     return {"all": {"hosts": hosts, "vars": mitogen_vars}}
 
 
+class _Unsafe(dict[str, object]):
+    """The document's root mapping, written with Ansible's `!unsafe` tag."""
+
+
+class _UnsafeDumper(yaml.SafeDumper):
+    """SafeDumper writing strings double-quoted (never read as another type) and the root as `!unsafe`."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+
+    def represent_unsafe(self, data: _Unsafe) -> yaml.MappingNode:
+        return self.represent_mapping("!unsafe", data)
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+_UnsafeDumper.add_representer(str, _UnsafeDumper.represent_str)
+_UnsafeDumper.add_representer(_Unsafe, _UnsafeDumper.represent_unsafe)
+_UnsafeDumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+
+
+def unsafe_yaml(data: Mapping[str, object]) -> str:
+    """`data` as YAML for Ansible (inventory, extra vars) in which no string is ever templated.
+
+    The root mapping is tagged `!unsafe`, which Ansible's loader applies to everything beneath it: every
+    string comes out untrusted, never rendered as a template wherever a role uses it. Tagging each string
+    instead would not do: Ansible re-reads an `!unsafe` scalar as if unquoted, so `!unsafe "12"` becomes the
+    integer 12. Values are plain data (strings, numbers, booleans, None, lists, tuples, mappings); anything
+    else is a RepresenterError.
+    """
+    return yaml.dump(_Unsafe(data), Dumper=_UnsafeDumper, allow_unicode=True, sort_keys=False,
+                     width=2**31 - 1, default_flow_style=False)
+
+
 def mitogen_strategy_dir() -> Path:
     """Where the installed Mitogen keeps its Ansible strategy plugins (found without importing it)."""
     spec = importlib.util.find_spec("ansible_mitogen")
@@ -283,7 +329,7 @@ def accept_new_host_keys(targets: Sequence[HostTarget], known_hosts: Path, speed
         while not has_host_key(known_hosts, target.address, target.port):
             try:
                 subprocess.run(["ssh", *shlex.split(options), "-i", str(target.key_file),
-                                "-p", str(target.port), "-l", target.user, target.address, "true"],
+                                "-p", str(target.port), "-l", target.user, "--", target.address, "true"],
                                capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
             except subprocess.TimeoutExpired:
                 break
@@ -354,8 +400,8 @@ def run_playbook(
     known_hosts.touch(mode=0o600, exist_ok=True)
     cfg = data_dir / "env" / "ansible.cfg"
     _write(cfg, ansible_cfg(speed, known_hosts, run_dir / "fact_cache"))
-    _write(data_dir / "inventory" / "hosts.json", json.dumps(inventory(targets, speed), indent=2))
-    _write(data_dir / "env" / "extravars", json.dumps(dict(extravars)))
+    _write(data_dir / "inventory" / "hosts.yml", unsafe_yaml(inventory(targets, speed)))
+    _write(data_dir / "env" / "extravars", unsafe_yaml(extravars))
     (data_dir / "project").mkdir(mode=0o700)
     extra_env |= {"ANSIBLE_CONFIG": str(cfg), "ANSIBLE_HOST_KEY_CHECKING": "True",
                   "ANSIBLE_ROLES_PATH": str(ROLES_DIR), "ANSIBLE_NOCOLOR": "1"}
@@ -364,7 +410,7 @@ def run_playbook(
 
     config = ansible_runner.RunnerConfig(
         private_data_dir=str(data_dir), playbook=str(path),
-        inventory=str(data_dir / "inventory" / "hosts.json"),
+        inventory=str(data_dir / "inventory" / "hosts.yml"),
         tags=",".join(tags) or None, envvars=extra_env, quiet=True, timeout=timeout_s,
         fact_cache_type="none",
     )

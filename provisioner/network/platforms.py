@@ -2,8 +2,9 @@
 
 Templates live in ``templates/<platform>/<operation>.j2`` (operations: vlan, svi, access, staging, reset,
 save, and confirm where the platform commits in two steps; remove_svi and remove_vlan where written) and
-are rendered with ``StrictUndefined`` from validated intents only; a value that still holds a control
-character, ``?`` or ``|`` is refused.
+are rendered with ``StrictUndefined`` from validated intents only (values, never templates); a value holding
+anything but letters, digits and ``_ . : / @ -`` is refused there too, so that no value can start a second
+command on any platform (a newline, ``;``, ``$``, ``[`` on RouterOS, ``|`` or ``?`` on the others).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from provisioner.errors import BadInput
 from provisioner.network.models import SwitchIntent
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f?|]")
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9_.:/@-]*")
 
 
 @cache
@@ -52,11 +53,11 @@ class Platform:
 
     @classmethod
     def render(cls, operation: str, **values: object) -> list[str]:
-        """The non-empty lines of one operation's template, refusing any unsafe character."""
+        """The non-empty lines of one operation's template, refusing a value outside the safe characters."""
         for key, value in values.items():
-            if _UNSAFE.search(str(value)):
+            if not _SAFE_VALUE.fullmatch(str(value)):
                 raise BadInput(f"{cls.name}/{operation}: refusing {key}={value!r}: it holds a control "
-                               "character, '?' or '|'")
+                               "character, a space or a character other than letters, digits and _ . : / @ -")
         template = _environment().get_template(f"{cls.name}/{operation}.j2")
         return [line.rstrip() for line in template.render(**values).split("\n") if line.strip()]
 

@@ -59,8 +59,10 @@ def test_every_registered_platform_renders_every_operation() -> None:
             assert platform.render_intent(intent), (name, intent.kind)
 
 
+ROUTEROS_HOSTILE = ["x;/system reboot", "x$(y)", "$x", "x[/system reboot]", "x]", "x{y}", "{{ x }}",
+                    "x\\", "x\"y", "x y", "x=y"]
 HOSTILE = ["a\nshutdown", "a\rno vlan 1", "a?", "a|include x", "a b", "a\x00", "a\x1b[2J", "a!b", "a;b",
-           "a#b", "a\"b", "a'b", "", "x" * 81, "\u200ba", "-leading"]
+           "a#b", "a\"b", "a'b", "", "x" * 81, "\u200ba", "-leading", *ROUTEROS_HOSTILE]
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -90,6 +92,13 @@ def test_values_that_bypass_validation_are_still_refused_at_render() -> None:
                                               kind="access")
     with pytest.raises(BadInput, match="control character"):
         platform_for("cisco_ios").render_intent(forged)
+
+
+@pytest.mark.parametrize("value", ROUTEROS_HOSTILE)
+def test_values_that_would_start_another_routeros_command_are_refused_at_render(value: str) -> None:
+    forged = AccessPortIntent.model_construct(port="ether5", vlan_id=120, description=value, kind="access")
+    with pytest.raises(BadInput, match="refusing description"):
+        platform_for("mikrotik_routeros").render_intent(forged)
 
 
 def test_numbers_are_not_coerced_and_ranges_hold() -> None:

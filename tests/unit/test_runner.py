@@ -6,6 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import is_trusted_as_template
 
 from provisioner.errors import InfrastructureError
 from provisioner.runner import (
@@ -23,7 +26,53 @@ from provisioner.runner import (
     mitogen_strategy_dir,
     playbook_path,
     run_environment,
+    unsafe_yaml,
 )
+
+AWKWARD = (
+    "{{ lookup('pipe', 'touch /tmp/colo-marker') }}", "{% set x = lookup('pipe', 'id') %}", "{# hidden #}",
+    "12", "0o17", "0x1F", "1.5e3", "yes", "off", "null", "~", "", "2026-11-20", "2026-11-20 09:00:00",
+    " spaces around ", "two\nlines\r\n", "\u2028\u2029\u202e\u200b", "tab\there", "\x00\x1b[31m\x7f\x85",
+    "quote \" and ' and \\", "#not a comment", "key: value", "- item", "!unsafe x", "&anchor *alias",
+    "[flow, list]", "{flow: map}", "Dinas Pendidikan — émoji 🚀", "x" * 5000,
+)
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in `value`, mapping keys included."""
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in (*_strings(key), *_strings(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def _load_as_ansible(path: Path, text: str) -> object:
+    """`text` read the way Ansible reads an inventory or an extra-vars file (trusted as templates)."""
+    path.write_text(text, encoding="utf-8")
+    return DataLoader().load_from_file(str(path), cache="none", trusted_as_template=True)
+
+
+def test_unsafe_yaml_round_trips_and_ansible_trusts_none_of_its_strings(tmp_path: Path) -> None:
+    data: dict[str, object] = {
+        "colo_ports": [{"port": 22, "protocol": "tcp", "purpose": text} for text in AWKWARD],
+        "colo_dns_search": list(AWKWARD),
+        "other": {"n": 0, "f": 1.5, "yes": True, "no": False, "none": None, "nested": [["x", 1], {"k": "v"}]},
+        **{f"colo_text_{i}": text for i, text in enumerate(AWKWARD)},
+    }
+    loaded = _load_as_ansible(tmp_path / "vars.yml", unsafe_yaml(data))
+    assert loaded == data
+    assert len(_strings(loaded)) > 3 * len(AWKWARD)
+    assert not [s for s in _strings(loaded) if is_trusted_as_template(s)]
+    plain = _load_as_ansible(tmp_path / "plain.yml", yaml.safe_dump(data))
+    assert all(is_trusted_as_template(s) for s in _strings(plain)), "the check above can fail"
+
+
+def test_unsafe_yaml_writes_tuples_as_lists_and_refuses_other_objects(tmp_path: Path) -> None:
+    loaded = _load_as_ansible(tmp_path / "vars.yml", unsafe_yaml({"servers": ("10.0.0.1", "10.0.0.2")}))
+    assert loaded == {"servers": ["10.0.0.1", "10.0.0.2"]}
+    with pytest.raises(yaml.representer.RepresenterError):
+        unsafe_yaml({"key_file": Path("/k")})
 
 
 def test_inventory_holds_address_user_and_key_file_and_host_vars() -> None:
@@ -78,6 +127,12 @@ def test_host_keys_are_found_by_address_and_port(tmp_path: Path) -> None:
     assert has_host_key(known_hosts, "10.231.250.13", 2222)
     assert not has_host_key(known_hosts, "10.231.250.13")
     assert not has_host_key(known_hosts, "10.231.250.12", 2222)
+
+
+def test_a_target_address_is_an_ip_address_never_an_ssh_option() -> None:
+    for address in ("-oProxyCommand=touch /tmp/x", "10.0.0.1 -v", "lab-srv1"):
+        with pytest.raises(ValueError):
+            HostTarget("a", address, "root", Path("/k"))
 
 
 def test_stock_settings_are_ansible_defaults(tmp_path: Path) -> None:
