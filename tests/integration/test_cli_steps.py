@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from provisioner.register.db import open_register
 from provisioner.workflow import Step, perform_step
@@ -134,3 +135,71 @@ def test_unknown_request_and_bad_arguments_exit_2(colo: Colo) -> None:
     assert "no request 'REQ-2026-9999'" in colo("request", "show", "REQ-2026-9999", code=2).stderr
     colo("dispose", "REQ-2026-0001", "--by", "A", code=2)
     colo("dispose", "REQ-2026-0001", "--by", "", "--to", "B", code=2)
+
+
+def _request_file(tmp: Path, name: str, changes: dict[str, object]) -> Path:
+    """The example request with the fields at dotted paths (list indices as numbers) set, as a file."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[int(last) if last.isdigit() else last] = value
+    out = tmp / name
+    out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("date: 2026-11-20", "date: 2026-02-30", "letter.date"),
+    ("date: 2026-11-20", "date: 2026-11-20 25:00:00", "letter.date"),
+    ("date: 2026-11-20", "date: 0000-01-01", "letter.date"),
+    ("memory_gb: 64", "memory_gb: " + "9" * 5000, "server.memory_gb"),
+    ("{port: 443,", "{port: 4" + "3" * 4999 + ",", "network.ports[1].port"),
+    ("number: \"027/114/Disdik/2026\"", "number: 2026-11-20T10:00:00+25:00", "letter.number"),
+], ids=["feb-30", "hour-25", "year-0", "int-5000-digits", "port-5000-digits", "offset-25h"])
+def test_impossible_values_exit_2_naming_the_field(
+    colo: Colo, tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    text = EXAMPLE.read_text()
+    assert old in text
+    path = tmp_path / "impossible.yaml"
+    path.write_text(text.replace(old, new, 1))
+    done = colo("request", "submit", str(path), code=2)
+    assert f"{field}: " in done.stderr and "unexpected" not in done.stderr
+    assert len(done.stderr) < 1000
+    assert colo.json("request", "list") == []
+
+
+@pytest.mark.parametrize(("field", "char"), [
+    ("agency.name", "\u2028"), ("agency.name", "\u2029"), ("agency.name", "\u202e"),
+    ("agency.name", "\u200b"), ("agency.contact.name", "\ufeff"), ("letter.subject", "\u2066"),
+    ("network.ports.0.purpose", "\u2028"), ("applications.0.name", "\u200d"), ("server.vendor", "\x9b"),
+    ("letter.number", "\u2029"),
+])
+def test_invisible_and_line_breaking_characters_exit_2(
+    colo: Colo, tmp_path: Path, field: str, char: str
+) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    node = data
+    *parents, last = field.split(".")
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    value = node[last][:2] + char + node[last][2:]
+    done = colo("request", "submit", str(_request_file(tmp_path, "char.yaml", {field: value})), code=2)
+    shown = field.replace(".0.", "[0].")
+    assert f"{shown}: " in done.stderr, done.stderr
+    assert colo.json("request", "list") == []
+
+
+@pytest.mark.parametrize("address", [
+    "bédi@disdik.ciamiskab.go.id", 'bu"di@disdik.ciamiskab.go.id', "a>,<evil@disdik.ciamiskab.go.id",
+    "bu\x9bdi@disdik.ciamiskab.go.id", "budi@disdik..go.id", ".budi@disdik.ciamiskab.go.id",
+    "budi@localhost", "budi@[10.0.0.1]",
+])
+def test_addresses_the_mailer_cannot_use_exit_2(colo: Colo, tmp_path: Path, address: str) -> None:
+    path = _request_file(tmp_path, "mail.yaml", {"agency.contact.email": address})
+    done = colo("request", "submit", str(path), code=2)
+    assert "agency.contact.email: " in done.stderr
+    assert colo.json("request", "list") == []
