@@ -151,6 +151,42 @@ def _request_file(tmp: Path, name: str, changes: dict[str, object]) -> Path:
     return out
 
 
+MARKUP_NAMES = ["Budi [/b]", "Dinas [/x] Ciamis", "[/x]", "[bold]Budi[/bold] :warning:", "[link=x]a"]
+
+
+@pytest.mark.parametrize("name", MARKUP_NAMES)
+def test_markup_in_names_is_printed_as_text(colo: Colo, tmp_path: Path, name: str) -> None:
+    colo.env["COLUMNS"] = "250"
+    path = _request_file(tmp_path, "markup.yaml", {"agency.contact.name": name, "agency.name": name})
+    request_id = colo("request", "submit", str(path)).stdout.strip()
+    colo("dispose", request_id, "--by", name, "--to", name)
+    for _repeat in range(2):
+        shown = colo("request", "show", request_id).stdout
+        assert f"{request_id}  {name}  host simpeg" in shown
+        assert f"│ {name} (disdik) " in shown
+        [disposition] = [line for line in shown.splitlines() if "│ disposition " in line]
+        assert f"│ {name} " in disposition
+        assert "\u26a0" not in shown
+    assert request_id in colo("request", "list").stdout
+    cancelled = colo("request", "cancel", request_id, "--by", name, "--reason", name).stdout
+    assert f"cancelled by {name} at" in cancelled
+    assert f"cancelled by {name}\n" in colo("request", "show", request_id).stdout
+
+
+def test_show_keeps_its_own_styling(colo: Colo, tmp_path: Path) -> None:
+    colo.env.update(COLUMNS="250", FORCE_COLOR="1")
+    path = _request_file(tmp_path, "bold.yaml", {"agency.name": "[bold]Dinas[/bold]"})
+    request_id = colo("request", "submit", str(path)).stdout.strip()
+    shown = colo("request", "show", request_id).stdout
+    assert f"\x1b[1m{request_id}\x1b[0m" in shown
+    assert "[bold]Dinas[/bold]" in shown
+
+
+def test_markup_in_an_error_message_reaches_stderr_as_written(colo: Colo) -> None:
+    done = colo("request", "show", "[/x] :warning:", code=2)
+    assert "no request '[/x] :warning:'" in done.stderr
+
+
 @pytest.mark.parametrize(("old", "new", "field"), [
     ("date: 2026-11-20", "date: 2026-02-30", "letter.date"),
     ("date: 2026-11-20", "date: 2026-11-20 25:00:00", "letter.date"),
@@ -203,3 +239,18 @@ def test_addresses_the_mailer_cannot_use_exit_2(colo: Colo, tmp_path: Path, addr
     done = colo("request", "submit", str(path), code=2)
     assert "agency.contact.email: " in done.stderr
     assert colo.json("request", "list") == []
+
+
+def test_apply_out_of_order_is_refused_as_out_of_order_whatever_the_serial(colo: Colo) -> None:
+    request_id = colo("request", "submit", str(EXAMPLE)).stdout.strip()
+    colo("dispose", request_id, "--by", "Drs. Asep", "--to", "Dedi")
+    early = colo("apply", request_id, "--serial", "WRONG1", code=3)
+    assert "needs step 3 (capacity check) first" in early.stderr and "WRONG1" not in early.stderr
+    register = open_register(colo.url)
+    perform_step(register, request_id, Step.CAPACITY, "Rina Teknisi", {})
+    register.close()
+    mismatch = colo("apply", request_id, "--serial", "WRONG1", code=3)
+    assert "names serial 7XK2Q93, the server is WRONG1" in mismatch.stderr
+    colo("apply", request_id, "--serial", "7XK2Q93")
+    again = colo("apply", request_id, "--serial", "WRONG1", code=3)
+    assert "names serial 7XK2Q93, the server is WRONG1" in again.stderr
