@@ -7,7 +7,6 @@ The SMTP password comes from the caller (provisioner.secrets) and is never writt
 from __future__ import annotations
 
 import mimetypes
-import re
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -20,9 +19,7 @@ from pathlib import Path
 
 from provisioner.errors import BadInput, InfrastructureError
 from provisioner.files import read_document, write_documents
-
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from provisioner.plaintext import check_plain_text, mail_address
 
 
 @dataclass(frozen=True)
@@ -33,10 +30,12 @@ class Person:
     email: str
 
     def address(self) -> Address:
-        if not _EMAIL.match(self.email) or _CONTROL.search(self.name):
-            raise BadInput(f"not a usable mail address: {self.name!r} <{self.email!r}>")
-        username, domain = self.email.split("@", 1)
-        return Address(self.name, username, domain)
+        """The header address; the same rules as step 1 (provisioner.plaintext), else BadInput."""
+        try:
+            parsed = mail_address(self.email)
+            return Address(check_plain_text(self.name), parsed.local_part, parsed.domain)
+        except ValueError:
+            raise BadInput(f"not a usable mail address: {self.name!r} <{self.email!r}>") from None
 
 
 @dataclass(frozen=True)
@@ -100,15 +99,18 @@ def build_report_message(
 ) -> EmailMessage:
     """An RFC 5322 message: To the agency contact, Cc the head of division, text body, files attached."""
     for text in (mail.subject(), mail.request_id):
-        if _CONTROL.search(text):
-            raise BadInput(f"control character in mail header text: {text!r}")
+        try:
+            check_plain_text(text)
+        except ValueError:
+            raise BadInput(f"control or invisible character in mail header text: {text!r}") from None
     msg = EmailMessage()
+    sender = mail.sender.address()
     msg["Subject"] = mail.subject()
-    msg["From"] = mail.sender.address()
+    msg["From"] = sender
     msg["To"] = mail.recipient.address()
     msg["Cc"] = mail.head_of_division.address()
     msg["Date"] = format_datetime(date or datetime.now(UTC))
-    msg["Message-ID"] = make_msgid(idstring=mail.request_id, domain=mail.sender.email.split("@", 1)[1])
+    msg["Message-ID"] = make_msgid(idstring=mail.request_id, domain=sender.domain)
     msg.set_content(mail.body())
     for path in attachments:
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -23,22 +23,25 @@ from pydantic import (
 )
 
 from provisioner.errors import BadInput
-from provisioner.safe_yaml import load_yaml_text, read_text_file
+from provisioner.plaintext import check_plain_text, mail_address
+from provisioner.safe_yaml import field_path, load_yaml_text, read_text_file
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
-def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters (newlines, tabs, escapes)")
+def _trimmed(value: str) -> str:
     if value != value.strip():
         raise ValueError("must not start or end with spaces")
     return value
 
 
+def _email(value: str) -> str:
+    """Step 1 takes only what the step 7 mailer can send to (provisioner.plaintext.mail_address)."""
+    mail_address(value)
+    return value
+
+
 _AGENCY_CODE = r"^[a-z0-9-]{2,20}$"
-_EMAIL = r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 _PHONE = r"^\+?[0-9][0-9 ()-]{4,24}$"
 _SERIAL = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,49}$"
 _OS_FAMILY = r"^[A-Za-z][A-Za-z0-9 ._-]{0,39}$"
@@ -47,7 +50,6 @@ _URL_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$"
 _PATTERN_HELP = {
     _LABEL: "must be one DNS label: a-z, 0-9 and '-', 1 to 63 characters, no '-' at either end, no dots",
     _AGENCY_CODE: "must be 2 to 20 characters of a-z, 0-9 and '-'",
-    _EMAIL: "must be an e-mail address (name@domain)",
     _PHONE: "must be a telephone number (digits, spaces, '+', '-', parentheses)",
     _SERIAL: "must be a serial number: letters, digits and . _ / - (up to 50)",
     _OS_FAMILY: "must be an OS family name such as Debian, Ubuntu, RedHat, Rocky, AlmaLinux",
@@ -60,20 +62,32 @@ def _iso_date(value: object) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return date.fromisoformat(value)
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value} is not a date of the calendar ({exc})") from None
     raise ValueError("must be an ISO date, YYYY-MM-DD")
 
 
-Text = Annotated[str, AfterValidator(_no_control)]
+Text = Annotated[str, AfterValidator(_trimmed)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Label = Annotated[str, Field(pattern=_LABEL)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class _Model(BaseModel):
-    """Strict: unknown keys are errors and values are not coerced between types (``"16"`` is not 16)."""
+    """Strict: unknown keys are errors and values are not coerced between types (``"16"`` is not 16).
+
+    Every text field, whatever its type says beyond that, holds plain text (provisioner.plaintext).
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_text(cls, value: object) -> object:
+        return check_plain_text(value) if isinstance(value, str) else value
 
 
 class Letter(_Model):
@@ -84,7 +98,7 @@ class Letter(_Model):
 
 class Contact(_Model):
     name: Annotated[Text, Field(min_length=1, max_length=100)]
-    email: Annotated[str, Field(max_length=254, pattern=_EMAIL)]
+    email: Email
     phone: Annotated[str, Field(pattern=_PHONE)] | None = None
 
 
@@ -181,9 +195,7 @@ def error_lines(exc: ValidationError) -> list[str]:
     """One line per problem, each starting with the field path: ``network.ports[1].protocol: ...``."""
     lines = []
     for error in exc.errors(include_url=False):
-        path = ""
-        for part in error["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        path = field_path(error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (not part of the request format)"

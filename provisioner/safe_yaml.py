@@ -2,13 +2,16 @@
 
 Only plain data comes out (mappings, sequences, strings, numbers, booleans, null, dates). A file that is
 too large, not UTF-8 text, expands aliases beyond the limit, repeats a key or carries a tag that would build
-an object is refused with :class:`~provisioner.errors.BadInput` before anything else reads it.
+an object is refused with :class:`~provisioner.errors.BadInput` before anything else reads it; so is a
+value written as a date, time or number that does not exist (2026-02-30, 25:00, 5,000 digits), with the
+place of the value in the document (``letter.date``).
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -30,6 +33,14 @@ class _LimitError(Exception):
     """The document breaks one of the limits; the message says which."""
 
 
+class _ImpossibleValue(Exception):
+    """A scalar has the form of a date, time or number but no such value exists (2026-02-30, 25:00)."""
+
+    def __init__(self, node: ScalarNode, reason: str) -> None:
+        super().__init__(reason)
+        self.node = node
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that builds plain data only and refuses repeated keys."""
 
@@ -37,7 +48,12 @@ class _StrictLoader(yaml.SafeLoader):
         if node.tag not in _PLAIN_TAGS:
             mark = node.start_mark
             raise _LimitError(f"line {mark.line + 1}: the tag {node.tag!r} is not allowed (plain data only)")
-        return super().construct_object(node, deep=deep)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            if not isinstance(node, ScalarNode):
+                raise
+            raise _ImpossibleValue(node, _impossible(node, exc)) from None
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[object, object]:
         seen: set[str] = set()
@@ -48,6 +64,51 @@ class _StrictLoader(yaml.SafeLoader):
                     raise _LimitError(f"line {line}: the key {key_node.value!r} appears twice")
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
+
+
+def _impossible(node: ScalarNode, exc: Exception) -> str:
+    """Why a date, time or number cannot be read, without repeating a value of thousands of digits."""
+    if node.tag.endswith(":timestamp"):
+        return f"{node.value} is not a date or time that exists ({exc})"
+    if len(node.value) > 40:
+        return f"a number of {len(node.value)} characters is far beyond any allowed value"
+    return f"{node.value} is not a number that can be read ({exc})"
+
+
+def field_path(parts: Iterable[object]) -> str:
+    """A value's place in a document as messages name it: ``network.ports[1].protocol``.
+
+    A key that is not printable text is shown quoted and escaped, so a message never carries its controls.
+    """
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            continue
+        name = part if isinstance(part, str) and part.isprintable() else repr(part)
+        path += f".{name}" if path else name
+    return path
+
+
+def _parts_to(root: Node, target: Node) -> list[object] | None:
+    """The keys and indices that lead from ``root`` to ``target`` (a key node counts as its key's place)."""
+    if root is target:
+        return []
+    pairs: list[tuple[object, Node]]
+    if isinstance(root, SequenceNode):
+        pairs = list(enumerate(root.value))
+    elif isinstance(root, MappingNode):
+        pairs = []
+        for key_node, value_node in root.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else "?"
+            pairs += [(key, key_node), (key, value_node)]
+    else:
+        return None
+    for part, child in pairs:
+        below = _parts_to(child, target)
+        if below is not None:
+            return [part, *below]
+    return None
 
 
 def _check_expansion(root: Node) -> None:
@@ -90,7 +151,11 @@ def load_yaml_text(text: str, source: str = "<text>") -> object:
         if node is None:
             raise BadInput(f"{source}: the file is empty")
         _check_expansion(node)
-        return loader.construct_document(node)
+        try:
+            return loader.construct_document(node)
+        except _ImpossibleValue as exc:
+            where = field_path(_parts_to(node, exc.node) or []) or "(document)"
+            raise BadInput(f"{source}: line {exc.node.start_mark.line + 1}: {where}: {exc}") from None
     except _LimitError as exc:
         raise BadInput(f"{source}: {exc}") from None
     except yaml.YAMLError as exc:

@@ -66,6 +66,7 @@ def _print_report(
 ) -> None:
     """The report as a table, the held placement, the documents."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{request_id}: capacity at {report['site']}" + (" (checked before)" * repeated))
     numbers = {"capacity", "used", "held", "this request", "headroom"}
@@ -76,7 +77,8 @@ def _print_report(
         table.add_row(
             line["resource"], line["subject"], f"{line['capacity']}{unit}", str(line["used"]),
             str(line["held"]), str(line["request"]), str(line["headroom"]),
-            ("ok" if line["ok"] else "[bold red]SHORT[/]") + (f" ({line['note']})" if line["note"] else ""),
+            Text.assemble("ok" if line["ok"] else ("SHORT", "bold red"),
+                          f" ({line['note']})" if line["note"] else ""),
         )
     out = console()
     out.print(table)

@@ -90,9 +90,11 @@ def print_json(data: object) -> None:
 
 
 def console() -> Console:
+    """Rich output where every string is text: no markup, no emoji codes (a name ``Budi [/b]`` or
+    ``:warning:`` prints as written). Styling goes in as styles, ``Text(..., style="bold")``."""
     from rich.console import Console
 
-    return Console()
+    return Console(markup=False, emoji=False)
 
 
 def duration(value: timedelta | None) -> str:

@@ -31,10 +31,12 @@ def _show(status: LabStatus, json_out: bool) -> None:
         print_json(status.to_dict())
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("part", "state", "detail")
     for part in status.parts:
-        table.add_row(part.name, "[green]ok[/green]" if part.healthy else "[red]FAILED[/red]", part.detail)
+        state = Text("ok", style="green") if part.healthy else Text("FAILED", style="red")
+        table.add_row(part.name, state, part.detail)
     console().print(table)
 
 

@@ -35,13 +35,14 @@ _STATUS_STYLE = {
 def stage_table(runs: dict[str, StageRun]) -> Table:
     """The live progress list: one row per stage with its status and time."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False)
     for column in ("stage", "status", "time"):
         table.add_column(column)
     for run in runs.values():
         seconds = "" if run.seconds is None else f"{run.seconds:.1f} s"
-        table.add_row(run.title, f"[{_STATUS_STYLE.get(run.status, '')}]{run.status}[/]", seconds)
+        table.add_row(run.title, Text(run.status, style=_STATUS_STYLE.get(run.status, "")), seconds)
     return table
 
 
@@ -106,7 +107,7 @@ def provision_command(
         else:
             out.print(planned.sheet)
             out.print("Switch diff:" if planned.switch_diff else "Switch: no change")
-            out.print(planned.switch_diff, markup=False, highlight=False)
+            out.print(planned.switch_diff, highlight=False)
         return
     holder: list[Live | None] = [None]
     with live_progress(out, enabled=not as_json) as (progress, live):

@@ -130,12 +130,14 @@ def _print_show(
     documents: list[dict[str, Any]],
 ) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     out = console()
-    out.print(f"[bold]{summary['id']}[/bold]  {document['agency']['name']}  host {summary['hostname']}  "
-              f"state [bold]{summary['state']}[/bold]")
+    agency, host = document["agency"]["name"], summary["hostname"]
+    state = (summary["state"], "bold")
+    out.print(Text.assemble((summary["id"], "bold"), f"  {agency}  host {host}  state ", state))
     out.print(f"letter {document['letter']['number']} of {document['letter']['date']}: "
-              f"{document['letter']['subject']}", markup=False)
+              f"{document['letter']['subject']}")
     table = Table(title="Timeline (elapsed = since the previous step)")
     for column in ("#", "step", "done", "by", "outcome", "elapsed", "standard", "status"):
         table.add_column(column)
@@ -155,11 +157,11 @@ def _print_show(
     out.print(table)
     for e in events:
         step, stage = e["step"] or "-", e["stage"] or ""
-        out.print(f"  {when(e['at'])} step {step} {stage} {e['outcome']} by {e['actor']}", markup=False)
+        out.print(f"  {when(e['at'])} step {step} {stage} {e['outcome']} by {e['actor']}")
     for d in documents:
-        out.print(f"  document {d['kind']}: {d['pdf']}", markup=False)
+        out.print(f"  document {d['kind']}: {d['pdf']}")
     if summary["overdue"]:
-        out.print(f"[red]overdue: {_overdue_text([s for s in lines if s.overdue])}[/red]")
+        out.print(f"overdue: {_overdue_text([s for s in lines if s.overdue])}", style="red")
 
 
 @request_app.command("cancel")

@@ -105,16 +105,26 @@ def apply(
             details["staging_address"] = str(ipaddress.IPv4Address(staging_address))
         except ValueError:
             raise BadInput(f"--staging-address: {staging_address!r} is not an IPv4 address") from None
-    from provisioner.workflow import get_request
-
     context = obtain(ctx)
-    with context.register().session() as session:
-        spec = get_request(session, request_id).document
+    spec = _ready_for_apply(context, request_id)
     expected = spec["server"].get("serial")
     if expected and expected != serial:
         raise SpecMismatch(f"{request_id}: the request names serial {expected}, the server is {serial}")
     actor = person(by, "--by") if by else spec["agency"]["contact"]["name"]
     run_step(context, request_id, 4, actor, details, "application_form", json_out)
+
+
+def _ready_for_apply(context: Context, request_id: str) -> dict[str, Any]:
+    """The request's document, once step 4 may run: a closed request, or one whose earlier steps are not
+    done, is refused as such before the delivered server is compared with it (the comparison means
+    nothing until then). A step 4 done before still compares, so a wrong serial is never reported done."""
+    from provisioner.workflow import Step, get_request, require_step, step_result
+
+    with context.register().session() as session:
+        record = get_request(session, request_id)
+        if step_result(record, Step.APPLY) is None:
+            require_step(record, Step.APPLY)
+        return dict(record.document)
 
 
 def approve(

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from provisioner.register.db import open_register
 from provisioner.workflow import Step, perform_step
@@ -195,3 +196,122 @@ def test_document_paths_hold_from_another_folder(colo: Colo) -> None:
     for key in ("pdf", "html"):
         path = other / shown["documents"][0][key]
         assert path.is_file() and path.parent == colo.output / request_id, path
+
+
+def _request_file(tmp: Path, name: str, changes: dict[str, object]) -> Path:
+    """The example request with the fields at dotted paths (list indices as numbers) set, as a file."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        node = data
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[int(last) if last.isdigit() else last] = value
+    out = tmp / name
+    out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return out
+
+
+MARKUP_NAMES = ["Budi [/b]", "Dinas [/x] Ciamis", "[/x]", "[bold]Budi[/bold] :warning:", "[link=x]a"]
+
+
+@pytest.mark.parametrize("name", MARKUP_NAMES)
+def test_markup_in_names_is_printed_as_text(colo: Colo, tmp_path: Path, name: str) -> None:
+    colo.env["COLUMNS"] = "250"
+    path = _request_file(tmp_path, "markup.yaml", {"agency.contact.name": name, "agency.name": name})
+    request_id = colo("request", "submit", str(path)).stdout.strip()
+    colo("dispose", request_id, "--by", name, "--to", name)
+    for _repeat in range(2):
+        shown = colo("request", "show", request_id).stdout
+        assert f"{request_id}  {name}  host simpeg" in shown
+        assert f"│ {name} (disdik) " in shown
+        [disposition] = [line for line in shown.splitlines() if "│ disposition " in line]
+        assert f"│ {name} " in disposition
+        assert "\u26a0" not in shown
+    assert request_id in colo("request", "list").stdout
+    cancelled = colo("request", "cancel", request_id, "--by", name, "--reason", name).stdout
+    assert f"cancelled by {name} at" in cancelled
+    assert f"cancelled by {name}\n" in colo("request", "show", request_id).stdout
+
+
+def test_show_keeps_its_own_styling(colo: Colo, tmp_path: Path) -> None:
+    colo.env.update(COLUMNS="250", FORCE_COLOR="1")
+    path = _request_file(tmp_path, "bold.yaml", {"agency.name": "[bold]Dinas[/bold]"})
+    request_id = colo("request", "submit", str(path)).stdout.strip()
+    shown = colo("request", "show", request_id).stdout
+    assert f"\x1b[1m{request_id}\x1b[0m" in shown
+    assert "[bold]Dinas[/bold]" in shown
+
+
+def test_markup_in_an_error_message_reaches_stderr_as_written(colo: Colo) -> None:
+    done = colo("request", "show", "[/x] :warning:", code=2)
+    assert "no request '[/x] :warning:'" in done.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("date: 2026-11-20", "date: 2026-02-30", "letter.date"),
+    ("date: 2026-11-20", "date: 2026-11-20 25:00:00", "letter.date"),
+    ("date: 2026-11-20", "date: 0000-01-01", "letter.date"),
+    ("memory_gb: 64", "memory_gb: " + "9" * 5000, "server.memory_gb"),
+    ("{port: 443,", "{port: 4" + "3" * 4999 + ",", "network.ports[1].port"),
+    ("number: \"027/114/Disdik/2026\"", "number: 2026-11-20T10:00:00+25:00", "letter.number"),
+], ids=["feb-30", "hour-25", "year-0", "int-5000-digits", "port-5000-digits", "offset-25h"])
+def test_impossible_values_exit_2_naming_the_field(
+    colo: Colo, tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    text = EXAMPLE.read_text()
+    assert old in text
+    path = tmp_path / "impossible.yaml"
+    path.write_text(text.replace(old, new, 1))
+    done = colo("request", "submit", str(path), code=2)
+    assert f"{field}: " in done.stderr and "unexpected" not in done.stderr
+    assert len(done.stderr) < 1000
+    assert colo.json("request", "list") == []
+
+
+@pytest.mark.parametrize(("field", "char"), [
+    ("agency.name", "\u2028"), ("agency.name", "\u2029"), ("agency.name", "\u202e"),
+    ("agency.name", "\u200b"), ("agency.contact.name", "\ufeff"), ("letter.subject", "\u2066"),
+    ("network.ports.0.purpose", "\u2028"), ("applications.0.name", "\u200d"), ("server.vendor", "\x9b"),
+    ("letter.number", "\u2029"),
+])
+def test_invisible_and_line_breaking_characters_exit_2(
+    colo: Colo, tmp_path: Path, field: str, char: str
+) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    node = data
+    *parents, last = field.split(".")
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    value = node[last][:2] + char + node[last][2:]
+    done = colo("request", "submit", str(_request_file(tmp_path, "char.yaml", {field: value})), code=2)
+    shown = field.replace(".0.", "[0].")
+    assert f"{shown}: " in done.stderr, done.stderr
+    assert colo.json("request", "list") == []
+
+
+@pytest.mark.parametrize("address", [
+    "bédi@disdik.ciamiskab.go.id", 'bu"di@disdik.ciamiskab.go.id', "a>,<evil@disdik.ciamiskab.go.id",
+    "bu\x9bdi@disdik.ciamiskab.go.id", "budi@disdik..go.id", ".budi@disdik.ciamiskab.go.id",
+    "budi@localhost", "budi@[10.0.0.1]",
+])
+def test_addresses_the_mailer_cannot_use_exit_2(colo: Colo, tmp_path: Path, address: str) -> None:
+    path = _request_file(tmp_path, "mail.yaml", {"agency.contact.email": address})
+    done = colo("request", "submit", str(path), code=2)
+    assert "agency.contact.email: " in done.stderr
+    assert colo.json("request", "list") == []
+
+
+def test_apply_out_of_order_is_refused_as_out_of_order_whatever_the_serial(colo: Colo) -> None:
+    request_id = colo("request", "submit", str(EXAMPLE)).stdout.strip()
+    colo("dispose", request_id, "--by", "Drs. Asep", "--to", "Dedi")
+    early = colo("apply", request_id, "--serial", "WRONG1", code=3)
+    assert "needs step 3 (capacity check) first" in early.stderr and "WRONG1" not in early.stderr
+    register = open_register(colo.url)
+    perform_step(register, request_id, Step.CAPACITY, "Rina Teknisi", {})
+    register.close()
+    mismatch = colo("apply", request_id, "--serial", "WRONG1", code=3)
+    assert "names serial 7XK2Q93, the server is WRONG1" in mismatch.stderr
+    colo("apply", request_id, "--serial", "7XK2Q93")
+    again = colo("apply", request_id, "--serial", "WRONG1", code=3)
+    assert "names serial 7XK2Q93, the server is WRONG1" in again.stderr

@@ -109,6 +109,19 @@ _REQUEST_FIELDS: list[tuple[str, str, object, str]] = [
     ("os-version-newline", "server.os.version", "12\nx", "server.os.version"),
     ("os-family-jinja", "server.os.family", "{{ lookup('pipe','id') }}", "server.os.family"),
     ("phone-letters", "agency.contact.phone", "call me", "agency.contact.phone"),
+    # characters that break mail headers or hide and reverse text (Zl, Zp, Cf, Cc)
+    ("agency-name-line-separator", "agency.name", "Dinas\u2028Pendidikan", "agency.name"),
+    ("agency-name-paragraph-separator", "agency.name", "Dinas\u2029Pendidikan", "agency.name"),
+    ("agency-name-rtl-override", "agency.name", "Dinas \u202eniaC", "agency.name"),
+    ("contact-name-zero-width", "agency.contact.name", "Bu\u200bdi", "agency.contact.name"),
+    ("subject-bom", "letter.subject", "SIMPEG\ufeff", "letter.subject"),
+    ("purpose-isolate", "network.ports.0.purpose", "ssh\u2066", "network.ports[0].purpose"),
+    ("vendor-c1-csi", "server.vendor", "Dell\x9b2J", "server.vendor"),
+    # e-mail addresses the step 7 mailer cannot send to
+    ("email-non-ascii-local", "agency.contact.email", "bédi@disdik.ciamiskab.go.id", "agency.contact.email"),
+    ("email-quote", "agency.contact.email", 'bu"di@disdik.ciamiskab.go.id', "agency.contact.email"),
+    ("email-two-addresses", "agency.contact.email", "a>,<evil@disdik.go.id", "agency.contact.email"),
+    ("email-c1-control", "agency.contact.email", "bu\x9bdi@disdik.ciamiskab.go.id", "agency.contact.email"),
     # structure
     ("unknown-top-key", "priority", "high", "priority"),
     ("unknown-nested-key", "server.ram_gb", 64, "server.ram_gb"),
@@ -159,7 +172,17 @@ _RAW_REQUESTS: list[tuple[str, Callable[[], bytes], str]] = [
     ("huge-8m-string", lambda: b"letter: {number: '" + b"9" * 8_000_000 + b"'}\n", "larger than"),
     ("two-documents", lambda: _dump(example_request()) + b"---\n" + _dump(example_request()), "YAML"),
     ("repeated-port", lambda: _dump(_repeated_port(example_request())), "more than once"),
+    ("date-february-30", lambda: _replaced("date: 2026-11-20", "date: 2026-02-30"), "letter.date"),
+    ("date-hour-25", lambda: _replaced("date: 2026-11-20", "date: 2026-11-20 25:00:00"), "letter.date"),
+    ("int-5000-digits", lambda: _replaced("memory_gb: 64", "memory_gb: " + "9" * 5000), "server.memory_gb"),
 ]
+
+
+def _replaced(old: str, new: str) -> bytes:
+    """The example request file as written, with one piece of its text replaced."""
+    text = EXAMPLE_REQUEST.read_text()
+    assert old in text
+    return text.replace(old, new, 1).encode()
 
 
 def request_cases() -> list[Case]:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import copy
+import email
+import email.policy
+import typing
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from provisioner.errors import BadInput
+from provisioner.mail import Person, ReportMail, build_report_message
 from provisioner.request import ColoRequest, load_request, parse_request
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -189,3 +197,114 @@ def test_not_a_mapping_is_refused() -> None:
 def test_stored_form_round_trips() -> None:
     spec = parse_request(example())
     assert ColoRequest.model_validate(spec.model_dump(mode="json")) == spec
+
+
+def _leaves(annotation: object) -> list[object]:
+    """The types a field's annotation is made of: ``list[A] | None`` gives A and NoneType."""
+    if typing.get_origin(annotation) in (None, typing.Literal):
+        return [annotation]
+    return [leaf for arg in typing.get_args(annotation) for leaf in _leaves(arg)]
+
+
+def _text_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """The dotted path of every str field of the model, nested models and lists of them included."""
+    paths = []
+    for name, info in model.model_fields.items():
+        for leaf in _leaves(info.annotation):
+            if isinstance(leaf, type) and issubclass(leaf, BaseModel):
+                index = ".0" if typing.get_origin(info.annotation) is list else ""
+                paths += _text_paths(leaf, f"{prefix}{name}{index}.")
+            elif leaf is str or typing.get_origin(leaf) is typing.Literal:
+                paths.append(f"{prefix}{name}")
+    return sorted(paths)
+
+
+TEXT_PATHS = _text_paths(ColoRequest)
+REFUSED_CHARACTERS = ["\u2028", "\u2029", "\u202e", "\u200b", "\ufeff", "\u2066", "\u00ad", "\x9b",
+                      "\x85", "\ud800"]
+
+
+def test_every_text_field_is_found() -> None:
+    assert len(TEXT_PATHS) == 19
+    assert {"agency.contact.email", "network.ports.0.protocol", "applications.0.scheme"} <= set(TEXT_PATHS)
+
+
+@pytest.mark.parametrize("char", REFUSED_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("path", TEXT_PATHS)
+def test_no_text_field_holds_invisible_or_line_breaking_characters(path: str, char: str) -> None:
+    node: Any = example()
+    for part in path.split("."):
+        node = node[int(part)] if part.isdigit() else node[part]
+    assert isinstance(node, str)
+    lines = problems(changed(path, node[:1] + char + node[1:]))
+    where = path.replace(".0.", "[0].").replace("network.ports.0", "network.ports[0]")
+    assert len(lines) == 1 and lines[0].startswith(f"{where}: "), lines
+
+
+def test_unknown_keys_with_controls_are_named_escaped() -> None:
+    [line] = problems(changed("agency.x\x1b[2J", 1))
+    assert line.startswith("agency.'x\\x1b[2J': unknown key")
+
+
+def _received(spec: ColoRequest) -> EmailMessage:
+    """The step 7 mail for an accepted request, as the agency's mail server would read it."""
+    contact = spec.agency.contact
+    message = build_report_message(ReportMail(
+        request_id="REQ-2026-0001", letter_number=spec.letter.number, agency_name=spec.agency.name,
+        recipient=Person(contact.name, contact.email),
+        head_of_division=Person("Kepala Bidang Persandian", "kabid.sandi@ciamiskab.go.id"),
+        sender=Person("Rina Teknisi", "noc@ciamiskab.go.id"), hostname=spec.server.hostname,
+        address="10.231.0.5", applications=tuple(a.name for a in spec.applications),
+    ), [])
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    received = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(received, EmailMessage)
+    return received
+
+
+@pytest.mark.parametrize(("address", "accepted"), [
+    ("budi@disdik.ciamiskab.go.id", True), ("o'brien+colo@disdik.go.id", True), ("a{b}|c~=#$@x.id", True),
+    ("Budi.Santoso@Disdik.GO.ID", True), ("budi@dïnas.ciamiskab.go.id", True),
+    ("bédi@disdik.go.id", False), ('bu"di@disdik.go.id', False), ("a>,<evil@disdik.go.id", False),
+    ("bu\x9bdi@disdik.go.id", False), ("budi\u200b@disdik.go.id", False), ("Budi <budi@disdik.go.id>", False),
+    ('"budi"@disdik.go.id', False), ("budi@disdik..go.id", False), (".budi@disdik.go.id", False),
+    ("budi@x.local", False), ("budi@[10.0.0.1]", False), ("budi@-disdik.go.id", False),
+    ("b" * 65 + "@disdik.go.id", False), ("budi@disdik.go.id\n", False),
+])
+def test_step_1_takes_exactly_the_addresses_the_mailer_sends_to(address: str, accepted: bool) -> None:
+    data = changed("agency.contact.email", address)
+    if not accepted:
+        [line] = problems(data)
+        assert line.startswith("agency.contact.email: ")
+        with pytest.raises(BadInput):
+            Person("Budi", address).address()
+        return
+    [to] = _received(parse_request(data))["To"].addresses
+    local, domain = address.rsplit("@", 1)
+    ascii_domain = domain.lower().encode("idna").decode()
+    assert (to.display_name, to.username, to.domain) == ("Budi Santoso", local, ascii_domain)
+
+
+@settings(max_examples=300, deadline=None)
+@given(address=st.emails() | st.from_regex(r"[^@]{1,12}@[^@]{1,12}", fullmatch=True))
+def test_step_1_and_the_mailer_agree_on_any_address(address: str) -> None:
+    try:
+        parse_request(changed("agency.contact.email", address))
+    except BadInput:
+        with pytest.raises(BadInput):
+            Person("Budi", address).address()
+    else:
+        Person("Budi", address).address()
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(st.characters() | st.sampled_from(REFUSED_CHARACTERS), min_size=1, max_size=60),
+       field=st.sampled_from(["agency.name", "agency.contact.name", "letter.number"]))
+def test_any_name_step_1_accepts_makes_a_mail(name: str, field: str) -> None:
+    try:
+        spec = parse_request(changed(field, name))
+    except BadInput:
+        return
+    received = _received(spec)
+    body = received.get_body(("plain",))
+    assert body is not None and name in str(received["Subject"]) + body.get_content()
