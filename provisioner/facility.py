@@ -22,7 +22,7 @@ ports. Agency VLANs and the staging VLAN lie in 2..4094 (VLAN 1 is every switch'
 also refused when a cisco_ios switch is present, which reserves them). The supernet is at most a /8 and lies
 outside 0/8, 127/8, 169.254/16 and 224/3; an agency subnet is a /16 to a /30. At most 3 DNS servers (what a
 resolver reads), 6 search domains and 8 NTP servers. Every text field is one line of visible characters
-(`provisioner.text`).
+(`provisioner.plaintext`).
 
 Server port names are read per platform and kept in the platform's own spelling: `Gi1/0/01` on cisco_ios
 is `GigabitEthernet1/0/1`, so two entries that name the same physical port are refused. Ranges are kept as
@@ -47,9 +47,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError
 
 from provisioner.errors import BadInput
+from provisioner.plaintext import check_plain_text
 from provisioner.request import error_lines
 from provisioner.safe_yaml import load_yaml_file
-from provisioner.text import Text
 
 FACILITY_FILE = "facility.yml"
 MAX_PORTS_PER_RANGE = 1024
@@ -60,6 +60,7 @@ _NOT_FOR_HOSTS = tuple(
     ipaddress.IPv4Network(n) for n in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
 )
 
+Text = Annotated[str, AfterValidator(check_plain_text)]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Domain = Annotated[
     str, Field(max_length=253, pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
