@@ -88,6 +88,7 @@ def big_facility() -> Facility:
                     "name": f"sw-{r:02d}",
                     "platform": "cisco_ios",
                     "host": "127.0.0.1",
+                    "port": 2201 + r,
                     "credentials": "sw",
                     "rack": f"R{r:02d}",
                     "server_ports": [f"GigabitEthernet1/0/1-{per_rack}"],
@@ -95,7 +96,7 @@ def big_facility() -> Facility:
                 for r in range(RACKS)
             ],
             "vlans": {"range": [100, 399], "name_prefix": "OPD-", "staging": 999},
-            "addressing": {"supernet": "10.231.0.0/16", "agency_prefix_len": 26, "reserved_hosts": 4},
+            "addressing": {"supernet": "10.232.0.0/16", "agency_prefix_len": 26, "reserved_hosts": 4},
             "dns": {"servers": ["10.231.253.2"]},
             "monitoring": {"kind": "prometheus", "url": "http://10.231.253.2:9090", "file_sd_dir": "/tmp/sd"},
         }

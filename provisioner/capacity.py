@@ -241,7 +241,7 @@ def _rack_lines(
     tallies = [index.ports[s.name] for s in switches]
     ports = _Tally(sum(t.used for t in tallies), sum(t.held for t in tallies))
     port_line = ports.line(
-        "switch port", rack.name, "port", sum(len(s.ports) for s in switches), 1,
+        "switch port", rack.name, "port", sum(s.port_count for s in switches), 1,
         f"{port[0]} {port[1]}" if port else ", ".join(s.name for s in switches) or "no switch in this rack",
     )
     return [space, power, ups_line, port_line], units, port

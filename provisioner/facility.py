@@ -8,46 +8,115 @@ whose problems name the field (`racks[1].ups: ...`). Inside the program a `Facil
 Agency addressing: each agency gets one subnet of `agency_prefix_len` out of `supernet`. Its usable hosts are
 numbered from 1; the first `reserved_hosts` of them are kept for the network (host 1 is the gateway, the SVI
 on the layer-3 switch), and servers get host `reserved_hosts + 1` onwards. With a /27 and 4 reserved hosts,
-10.231.0.0/27 has gateway 10.231.0.1, reserves .1 to .4 and gives its first server 10.231.0.5.
+10.231.0.0/27 has gateway 10.231.0.1, reserves .1 to .4 and gives its first server 10.231.0.5. The supernet
+holds none of the facility's own addresses (DNS, NTP, monitoring, switch management): sooner or later an
+agency would get them.
+
+Bounds (a file beyond them is refused, naming the field): every number is a YAML number (not text, not
+true/false), finite, and within what a building holds. A UPS carries at most 10 MVA (`capacity_va`), a genset
+100,000 kVA with at most 3 decimals, a rack 1 MW (`power_budget_w`) and 100 units; base loads are at most
+10 MW on a UPS and 100 MW on a genset; power factors and `max_load_ratio` lie in (0, 1] with at most 4
+decimals; an uplink carries at most 10 Tbit/s (10,000,000 Mbps). At most 100 UPSs, 100 gensets, 100 uplinks,
+1,000 racks and 1,000 switches; a port range holds at most 1,024 ports and the facility at most 10,000 server
+ports. Agency VLANs and the staging VLAN lie in 2..4094 (VLAN 1 is every switch's default VLAN; 1002-1005 are
+also refused when a cisco_ios switch is present, which reserves them). The supernet is at most a /8 and lies
+outside 0/8, 127/8, 169.254/16 and 224/3; an agency subnet is a /16 to a /30. At most 3 DNS servers (what a
+resolver reads), 6 search domains and 8 NTP servers. Every text field is one line of visible characters
+(`provisioner.plaintext`).
+
+Server port names are read per platform and kept in the platform's own spelling: `Gi1/0/01` on cisco_ios
+is `GigabitEthernet1/0/1`, so two entries that name the same physical port are refused. Ranges are kept as
+ranges (`PortRange`) and expanded only when a command asks for a switch's ports.
 """
 
 from __future__ import annotations
 
 import builtins
+import heapq
 import ipaddress
 import re
-from collections import Counter
+import urllib.parse
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError
 
 from provisioner.errors import BadInput
+from provisioner.plaintext import check_plain_text
 from provisioner.request import error_lines
 from provisioner.safe_yaml import load_yaml_file
 
 FACILITY_FILE = "facility.yml"
 MAX_PORTS_PER_RANGE = 1024
+MAX_SERVER_PORTS = 10_000
+MAX_PROBLEMS = 50
+CISCO_RESERVED_VLANS = range(1002, 1006)
+_NOT_FOR_HOSTS = tuple(
+    ipaddress.IPv4Network(n) for n in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
+)
 
+Text = Annotated[str, AfterValidator(check_plain_text)]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-Ratio = Annotated[Decimal, Field(gt=0, le=1)]
+Domain = Annotated[
+    str, Field(max_length=253, pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+]
 
-# Interface names each supported platform (a Netmiko device_type) gives its server ports.
-PORT_NAMES: Mapping[str, re.Pattern[str]] = {
-    "cisco_ios": re.compile(
-        r"(FastEthernet|GigabitEthernet|TwoGigabitEthernet|TenGigabitEthernet|TwentyFiveGigE|"
-        r"FortyGigabitEthernet|HundredGigE|Ethernet)\d+(/\d+){0,2}"
-    ),
-    "arista_eos": re.compile(r"Ethernet\d+(/\d+){0,2}"),
-    "juniper_junos": re.compile(r"(fe|ge|xe|mge|et)-\d+/\d+/\d+"),
-    "hp_procurve": re.compile(r"[A-Z]?\d+|\d+/\d+"),
-    "aruba_os": re.compile(r"\d+(/\d+){0,2}"),
-    "mikrotik_routeros": re.compile(r"(ether|sfp|sfp-sfpplus|qsfpplus\d+-)\d+"),
-}
-_RANGE = re.compile(r"(?P<prefix>.*?)(?P<first>\d+)-(?P<last>\d+)")
+
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?", re.ASCII)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _number(value: object) -> object:
+    """A YAML number: `1e5000` and `"0.9"` are text in YAML, and true/false are not amounts."""
+    if isinstance(value, str | bool):
+        raise ValueError("must be a number (not text or true/false)")
+    return value
+
+
+Ratio = Annotated[Decimal, BeforeValidator(_number), Field(gt=0, le=1, decimal_places=4)]
+Kva = Annotated[Decimal, BeforeValidator(_number), Field(gt=0, le=100_000, decimal_places=3)]
+
+
+def _host_address(address: ipaddress.IPv4Address) -> ipaddress.IPv4Address:
+    if address.is_unspecified or address.is_multicast or address.is_reserved:
+        raise ValueError(f"{address} is not the address of a host")
+    return address
+
+
+HostAddress = Annotated[ipaddress.IPv4Address, AfterValidator(_host_address)]
+
+
+def _host(value: str) -> str:
+    """An IP address or a DNS host name (where a switch answers SSH)."""
+    if _ip(value) is None and not _HOSTNAME.fullmatch(value):
+        raise ValueError("must be an IP address or a host name")
+    return value
+
+
+def _supernet(net: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    if net.prefixlen < 8:
+        raise ValueError(f"{net} is larger than a /8 (agency subnets come from at most 16,777,216 addresses)")
+    if special := next((s for s in _NOT_FOR_HOSTS if net.overlaps(s)), None):
+        raise ValueError(f"{net} overlaps {special}, which is not for host addresses")
+    return net
+
+
+def _url(value: str) -> str:
+    if not urllib.parse.urlsplit(value).hostname:
+        raise ValueError("must name a host (http://HOST:PORT/...)")
+    return value
 
 
 def floor_watts(value: Decimal) -> int:
@@ -55,27 +124,130 @@ def floor_watts(value: Decimal) -> int:
     return int(value.to_integral_value(rounding=ROUND_FLOOR))
 
 
-def expand_ports(platform: str, specs: Iterable[str]) -> tuple[str, ...]:
-    """Expand port names and ranges (`GigabitEthernet1/0/1-40`, `ge-0/0/0-47`, `1-48`, `ether1-24`).
+# ---- Server ports: names per platform, ranges ----
 
-    A range is the platform's interface name whose last number is written `first-last`. Every resulting name
-    must be one the platform uses; ValueError says which spec is wrong and why.
+
+def _spellings(types: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Lower-case spellings (the full name and its abbreviations) of each interface type."""
+    return {spelling: name for name, short in types.items() for spelling in (name.lower(), *short)}
+
+
+@dataclass(frozen=True)
+class _Platform:
+    """How a platform names a server port: an interface type, then numbers separated by '/'."""
+
+    pattern: re.Pattern[str]  # groups `type` and `numbers`
+    types: Mapping[str, str] | None = None  # lower-case spelling -> the type's name; None: as written
+
+    def parse(self, name: str) -> tuple[str, int] | None:
+        """(`GigabitEthernet1/0/`, 7) for `Gi1/0/07`: the canonical name up to its last number, and that."""
+        match = self.pattern.fullmatch(name)
+        if match is None:
+            return None
+        kind = match["type"] if self.types is None else self.types.get(match["type"].lower())
+        if kind is None:
+            return None
+        *head, last = (int(n) for n in match["numbers"].split("/"))
+        return kind + "".join(f"{n}/" for n in head), last
+
+
+_SLOTS = r"(?P<numbers>\d+(?:/\d+){0,2})"
+_ETHERNET = {"Ethernet": ("e", "et", "eth")}
+PLATFORMS: Mapping[str, _Platform] = {
+    "cisco_ios": _Platform(
+        re.compile(r"(?P<type>[A-Za-z]+)" + _SLOTS, re.ASCII),
+        _spellings({
+            "FastEthernet": ("fa",), "GigabitEthernet": ("gi", "gig"), "TwoGigabitEthernet": ("tw",),
+            "TenGigabitEthernet": ("te", "ten"), "TwentyFiveGigE": ("twe",), "FortyGigabitEthernet": ("fo",),
+            "HundredGigE": ("hu",), **_ETHERNET,
+        }),
+    ),
+    "arista_eos": _Platform(re.compile(r"(?P<type>[A-Za-z]+)" + _SLOTS, re.ASCII), _spellings(_ETHERNET)),
+    "juniper_junos": _Platform(
+        re.compile(r"(?P<type>(?:fe|ge|xe|mge|et)-)(?P<numbers>\d+/\d+/\d+)", re.ASCII)
+    ),
+    "hp_procurve": _Platform(re.compile(r"(?P<type>[A-Z]?)(?P<numbers>\d+|(?<![A-Z])\d+/\d+)", re.ASCII)),
+    "aruba_os": _Platform(re.compile(r"(?P<type>)" + _SLOTS, re.ASCII)),
+    "mikrotik_routeros": _Platform(
+        re.compile(r"(?P<type>ether|sfp-sfpplus|sfp|qsfpplus\d+-)(?P<numbers>\d+)", re.ASCII)
+    ),
+}
+
+
+@dataclass(frozen=True, order=True)
+class PortRange:
+    """The ports `prefix + n` for n from first to last (one port when they are equal), canonically spelt."""
+
+    prefix: str
+    first: int
+    last: int
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    def names(self) -> Iterator[str]:
+        return (f"{self.prefix}{n}" for n in range(self.first, self.last + 1))
+
+
+def _parse_spec(platform: _Platform, spec: str) -> PortRange | None:
+    """A port name, or a range whose last number is `first-last` (or `first-<name>last`); None if neither."""
+    if single := platform.parse(spec):
+        return PortRange(single[0], single[1], single[1])
+    for cut in (i for i in range(len(spec) - 1, 0, -1) if spec[i] == "-"):
+        start, end = platform.parse(spec[:cut]), spec[cut + 1:]
+        if start is None:
+            continue
+        stop = (start[0], int(end)) if end.isascii() and end.isdigit() else platform.parse(end)
+        if stop is None or stop[0] != start[0]:
+            continue
+        if stop[1] < start[1] or stop[1] - start[1] >= MAX_PORTS_PER_RANGE:
+            raise ValueError(f"{spec!r}: a range runs upwards and holds at most {MAX_PORTS_PER_RANGE}")
+        return PortRange(start[0], start[1], stop[1])
+    return None
+
+
+def parse_ports(platform: str, specs: Iterable[str]) -> tuple[PortRange, ...]:
+    """Port names and ranges (`GigabitEthernet1/0/1-40`, `ge-0/0/0-47`, `1-48`, `ether1-24`), unexpanded.
+
+    Every name must be one the platform uses; ValueError says which spec is wrong and why.
     """
-    pattern = PORT_NAMES.get(platform)
-    if pattern is None:
-        raise ValueError(f"unknown platform {platform!r} (one of: {', '.join(sorted(PORT_NAMES))})")
-    ports: list[str] = []
+    known = PLATFORMS.get(platform)
+    if known is None:
+        raise ValueError(f"unknown platform {platform!r} (one of: {', '.join(sorted(PLATFORMS))})")
+    ranges = []
     for spec in specs:
-        names = [spec]
-        if not pattern.fullmatch(spec) and (match := _RANGE.fullmatch(spec)):
-            first, last = int(match["first"]), int(match["last"])
-            if last < first or last - first >= MAX_PORTS_PER_RANGE:
-                raise ValueError(f"{spec!r}: a range runs upwards and holds at most {MAX_PORTS_PER_RANGE}")
-            names = [f"{match['prefix']}{n}" for n in range(first, last + 1)]
-        if not all(pattern.fullmatch(name) for name in names):
+        port_range = _parse_spec(known, spec)
+        if port_range is None:
             raise ValueError(f"{spec!r} is not a {platform} port name or range of port names")
-        ports.extend(names)
-    return tuple(ports)
+        ranges.append(port_range)
+    return tuple(ranges)
+
+
+def expand_ports(ranges: Iterable[PortRange]) -> tuple[str, ...]:
+    """Every port name of the ranges, in order."""
+    return tuple(name for port_range in ranges for name in port_range.names())
+
+
+def _port_overlaps(field: str, ranges: Sequence[PortRange]) -> list[str]:
+    """Ports that more than one entry names (`Gi1/0/1-10` and `GigabitEthernet1/0/10`), without expanding."""
+    times: dict[str, int] = {}
+    by_prefix: defaultdict[str, list[PortRange]] = defaultdict(list)
+    for port_range in ranges:
+        by_prefix[port_range.prefix].append(port_range)
+    for group in by_prefix.values():
+        open_ends: list[int] = []  # a heap: the last ports of the earlier entries
+        for port_range in sorted(group):
+            while open_ends and open_ends[0] < port_range.first:
+                heapq.heappop(open_ends)
+            if open_ends:
+                name = f"{port_range.prefix}{port_range.first}"
+                times[name] = max(times.get(name, 0), len(open_ends) + 1)
+            heapq.heappush(open_ends, port_range.last)
+    return [f"{field}: {name!r} appears {n} times" for name, n in times.items()]
+
+
+# ---- The model ----
 
 
 class _Model(BaseModel):
@@ -84,8 +256,8 @@ class _Model(BaseModel):
 
 class Site(_Model):
     code: Name
-    name: str = Field(min_length=1, max_length=200)
-    domain: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    domain: Domain
 
     def letterhead(self) -> dict[str, str]:
         """What every document's letterhead shows of the site."""
@@ -94,22 +266,22 @@ class Site(_Model):
 
 class Ups(_Model):
     name: Name
-    capacity_va: int = Field(gt=0)
+    capacity_va: Annotated[StrictInt, Field(gt=0, le=10_000_000)]
     power_factor: Ratio
-    base_load_w: int = Field(ge=0)
+    base_load_w: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 
 
 class Genset(_Model):
     name: Name
-    capacity_kva: Decimal = Field(gt=0)
+    capacity_kva: Kva
     power_factor: Ratio
-    base_load_w: int = Field(ge=0)
+    base_load_w: Annotated[StrictInt, Field(ge=0, le=100_000_000)]
 
 
 class Power(_Model):
     max_load_ratio: Ratio
-    ups: tuple[Ups, ...] = Field(min_length=1)
-    gensets: tuple[Genset, ...] = ()
+    ups: tuple[Ups, ...] = Field(min_length=1, max_length=100)
+    gensets: tuple[Genset, ...] = Field(default=(), max_length=100)
 
     def ups_limit_w(self, ups: Ups) -> int:
         """What the capacity check may plan on a UPS: VA x power factor x max_load_ratio, in whole watts."""
@@ -122,10 +294,10 @@ class Power(_Model):
 
 class Rack(_Model):
     name: Name
-    height_u: int = Field(ge=1, le=100)
-    power_budget_w: int = Field(ge=0)
+    height_u: Annotated[StrictInt, Field(ge=1, le=100)]
+    power_budget_w: Annotated[StrictInt, Field(ge=0, le=1_000_000)]
     ups: Name
-    reserved_u: tuple[int, ...] = ()
+    reserved_u: tuple[StrictInt, ...] = Field(default=(), max_length=100)
 
     @cached_property
     def free_units(self) -> frozenset[int]:
@@ -135,30 +307,45 @@ class Rack(_Model):
 
 class Uplink(_Model):
     name: Name
-    capacity_mbps: int = Field(gt=0)
-    committed_mbps: int = Field(ge=0)
+    capacity_mbps: Annotated[StrictInt, Field(gt=0, le=10_000_000)]
+    committed_mbps: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 
 
 class Switch(_Model):
     name: Name
-    platform: str
-    host: str = Field(min_length=1, max_length=253)
-    port: int = Field(default=22, ge=1, le=65535)
+    platform: str = Field(max_length=64)
+    host: Annotated[str, Field(min_length=1, max_length=253), AfterValidator(_host)]
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = 22
     credentials: Name
     rack: Name
-    server_ports: tuple[str, ...] = Field(min_length=1)
+    server_ports: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = Field(min_length=1)
     layer3: bool = False
 
     @cached_property
+    def port_ranges(self) -> tuple[PortRange, ...]:
+        """The server ports as the file gives them, names and ranges parsed, nothing expanded."""
+        return parse_ports(self.platform, self.server_ports)
+
+    @property
+    def port_count(self) -> int:
+        return sum(r.count for r in self.port_ranges)
+
+    @cached_property
     def ports(self) -> tuple[str, ...]:
-        """The server ports, ranges expanded, in the order the file gives them."""
-        return expand_ports(self.platform, self.server_ports)
+        """The server ports, ranges expanded (on first use), in the order the file gives them."""
+        return expand_ports(self.port_ranges)
+
+    @property
+    def endpoint(self) -> tuple[str, int]:
+        """Where the switch answers, one way of writing it: (`10.0.0.2`, 22), host names in lower case."""
+        address = _ip(self.host)
+        return (address.compressed if address else self.host.lower().rstrip(".")), self.port
 
 
 class Vlans(_Model):
-    range: tuple[int, int]
+    range: tuple[StrictInt, StrictInt]
     name_prefix: str = Field(default="", max_length=12, pattern=r"^[A-Za-z0-9_-]*$")  # + 20-char code <= 32
-    staging: int = Field(ge=1, le=4094)
+    staging: Annotated[StrictInt, Field(ge=2, le=4094)]
 
     @property
     def ids(self) -> builtins.range:
@@ -171,9 +358,9 @@ class Vlans(_Model):
 
 
 class Addressing(_Model):
-    supernet: ipaddress.IPv4Network
-    agency_prefix_len: int = Field(ge=8, le=30)
-    reserved_hosts: int = Field(ge=1)
+    supernet: Annotated[ipaddress.IPv4Network, AfterValidator(_supernet)]
+    agency_prefix_len: Annotated[StrictInt, Field(ge=16, le=30)]
+    reserved_hosts: Annotated[StrictInt, Field(ge=1, le=65_533)]
 
     def gateway(self, subnet: ipaddress.IPv4Network) -> ipaddress.IPv4Address:
         """Host 1 of the subnet."""
@@ -186,26 +373,30 @@ class Addressing(_Model):
 
 
 class Dns(_Model):
-    servers: tuple[ipaddress.IPv4Address, ...] = Field(min_length=1)
-    search: tuple[str, ...] = ()
+    servers: tuple[HostAddress, ...] = Field(min_length=1, max_length=3)
+    search: tuple[Domain, ...] = Field(default=(), max_length=6)
 
 
 class Monitoring(_Model):
     kind: Literal["prometheus"]
-    url: str = Field(pattern=r"^https?://[^\s]+$")
-    file_sd_dir: str = Field(min_length=1)
+    url: Annotated[Text, Field(max_length=2000, pattern=r"^https?://[^\s]+$"), AfterValidator(_url)]
+    file_sd_dir: Annotated[Text, Field(min_length=1, max_length=4096, pattern=r"^/")]
+
+    @property
+    def host(self) -> str:
+        return urllib.parse.urlsplit(self.url).hostname or ""
 
 
 class Facility(_Model):
     site: Site
     power: Power
-    racks: tuple[Rack, ...] = Field(min_length=1)
-    uplinks: tuple[Uplink, ...] = Field(min_length=1)
-    switches: tuple[Switch, ...] = Field(min_length=1)
+    racks: tuple[Rack, ...] = Field(min_length=1, max_length=1000)
+    uplinks: tuple[Uplink, ...] = Field(min_length=1, max_length=100)
+    switches: tuple[Switch, ...] = Field(min_length=1, max_length=1000)
     vlans: Vlans
     addressing: Addressing
     dns: Dns
-    ntp: tuple[ipaddress.IPv4Address, ...] = ()
+    ntp: tuple[HostAddress, ...] = Field(default=(), max_length=8)
     monitoring: Monitoring
 
     def rack(self, name: str) -> Rack:
@@ -228,9 +419,85 @@ class Facility(_Model):
     def agency_subnet_count(self) -> int:
         return 1 << max(self.addressing.agency_prefix_len - self.addressing.supernet.prefixlen, 0)
 
+    def own_addresses(self) -> Iterator[tuple[str, ipaddress.IPv4Address | ipaddress.IPv6Address]]:
+        """The facility's own addresses (DNS, NTP, switch management, monitoring), each with its field."""
+        yield from ((f"dns.servers[{i}]", a) for i, a in enumerate(self.dns.servers))
+        yield from ((f"ntp[{i}]", a) for i, a in enumerate(self.ntp))
+        for i, switch in enumerate(self.switches):
+            if address := _ip(switch.host):
+                yield f"switches[{i}].host", address
+        if address := _ip(self.monitoring.host):
+            yield "monitoring.url", address
+
 
 def _duplicates(field: str, names: Sequence[str]) -> list[str]:
     return [f"{field}: {name!r} appears {n} times" for name, n in Counter(names).items() if n > 1]
+
+
+def _switch_problems(f: Facility) -> list[str]:
+    """Unknown racks and platforms, port names, ports named twice, the facility's port total, endpoints."""
+    problems: list[str] = []
+    rack_names = {r.name for r in f.racks}
+    total, seen = 0, dict[tuple[str, int], int]()
+    for i, switch in enumerate(f.switches):
+        if switch.rack not in rack_names:
+            problems.append(f"switches[{i}].rack: {switch.rack!r} is not a rack in racks")
+        if (earlier := seen.setdefault(switch.endpoint, i)) != i:
+            host, port = switch.endpoint
+            problems.append(
+                f"switches[{i}].host: {host} port {port} is also switches[{earlier}]; one switch, one entry"
+            )
+        if switch.platform not in PLATFORMS:
+            known = ", ".join(sorted(PLATFORMS))
+            problems.append(f"switches[{i}].platform: {switch.platform!r} is not one of {known}")
+            continue
+        try:
+            ranges = switch.port_ranges
+        except ValueError as exc:
+            problems.append(f"switches[{i}].server_ports: {exc}")
+            continue
+        problems += _port_overlaps(f"switches[{i}].server_ports", ranges)
+        before, total = total, total + sum(r.count for r in ranges)
+        if before <= MAX_SERVER_PORTS < total:
+            problems.append(f"switches[{i}].server_ports: these bring the facility to {total} server ports, "
+                            f"more than {MAX_SERVER_PORTS}")
+    return problems
+
+
+def _vlan_problems(f: Facility) -> list[str]:
+    low, high = f.vlans.range
+    staging = f.vlans.staging
+    problems = []
+    if not 1 <= low <= high <= 4094:
+        problems.append(f"vlans.range: [{low}, {high}] must run upwards within 1..4094")
+    elif low == 1:
+        problems.append(f"vlans.range: [{low}, {high}] holds VLAN 1, every switch's default VLAN; start at 2")
+    if low <= staging <= high:
+        problems.append(f"vlans.staging: {staging} lies inside vlans.range [{low}, {high}]")
+    if any(s.platform == "cisco_ios" for s in f.switches):
+        reserved = CISCO_RESERVED_VLANS
+        if low <= reserved[-1] and high >= reserved[0]:
+            problems.append(f"vlans.range: [{low}, {high}] holds VLANs 1002-1005, which cisco_ios reserves")
+        if staging in reserved:
+            problems.append(f"vlans.staging: {staging} is one of VLANs 1002-1005, which cisco_ios reserves")
+    return problems
+
+
+def _addressing_problems(f: Facility) -> list[str]:
+    a = f.addressing
+    if a.agency_prefix_len < a.supernet.prefixlen:
+        return [f"addressing.supernet: {a.supernet} is too small for agency_prefix_len {a.agency_prefix_len}"]
+    problems = [
+        f"addressing.supernet: {a.supernet} holds {field} ({address}); agency subnets are given from it"
+        for field, address in f.own_addresses()
+        if address in a.supernet
+    ]
+    if a.reserved_hosts + 1 > 2 ** (32 - a.agency_prefix_len) - 2:
+        problems.append(
+            f"addressing.reserved_hosts: {a.reserved_hosts} leaves no server address "
+            f"in a /{a.agency_prefix_len}"
+        )
+    return problems
 
 
 def _cross_problems(f: Facility) -> list[str]:
@@ -249,34 +516,15 @@ def _cross_problems(f: Facility) -> list[str]:
     for i, uplink in enumerate(f.uplinks):
         if uplink.committed_mbps > uplink.capacity_mbps:
             problems.append(f"uplinks[{i}].committed_mbps: {uplink.committed_mbps} exceeds capacity_mbps")
-    rack_names = {r.name for r in f.racks}
-    for i, switch in enumerate(f.switches):
-        if switch.rack not in rack_names:
-            problems.append(f"switches[{i}].rack: {switch.rack!r} is not a rack in racks")
-        if switch.platform not in PORT_NAMES:
-            known = ", ".join(sorted(PORT_NAMES))
-            problems.append(f"switches[{i}].platform: {switch.platform!r} is not one of {known}")
-            continue
-        try:
-            problems += _duplicates(f"switches[{i}].server_ports", switch.ports)
-        except ValueError as exc:
-            problems.append(f"switches[{i}].server_ports: {exc}")
-    low, high = f.vlans.range
-    if not 1 <= low <= high <= 4094:
-        problems.append(f"vlans.range: [{low}, {high}] must run upwards within 1..4094")
-    if low <= f.vlans.staging <= high:
-        problems.append(f"vlans.staging: {f.vlans.staging} lies inside vlans.range [{low}, {high}]")
-    a = f.addressing
-    if a.agency_prefix_len < a.supernet.prefixlen:
-        problems.append(
-            f"addressing.supernet: {a.supernet} is too small for agency_prefix_len {a.agency_prefix_len}"
-        )
-    elif a.reserved_hosts + 1 > 2 ** (32 - a.agency_prefix_len) - 2:
-        problems.append(
-            f"addressing.reserved_hosts: {a.reserved_hosts} leaves no server address "
-            f"in a /{a.agency_prefix_len}"
-        )
-    return problems
+    return problems + _switch_problems(f) + _vlan_problems(f) + _addressing_problems(f)
+
+
+def _refused(source: str, problems: list[str]) -> BadInput:
+    """The refusal, with at most MAX_PROBLEMS lines (a broken generated file can hold thousands)."""
+    shown = problems[:MAX_PROBLEMS]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(f"... and {len(problems) - MAX_PROBLEMS} more problems")
+    return BadInput(f"{source}: the facility file is invalid", shown)
 
 
 def parse_facility(data: object, source: str = FACILITY_FILE) -> Facility:
@@ -284,9 +532,9 @@ def parse_facility(data: object, source: str = FACILITY_FILE) -> Facility:
     try:
         facility = Facility.model_validate(data)
     except ValidationError as exc:
-        raise BadInput(f"{source}: the facility file is invalid", error_lines(exc)) from None
+        raise _refused(source, error_lines(exc)) from None
     if problems := _cross_problems(facility):
-        raise BadInput(f"{source}: the facility file is invalid", problems)
+        raise _refused(source, problems)
     return facility
 
 

@@ -223,7 +223,53 @@ _FACILITY_FIELDS: list[tuple[str, str, object, str]] = [
     ("site-domain-upper", "site.domain", "LAB.Example", "site.domain"),
     ("duplicate-racks", "racks", [{"name": "R01", "height_u": 42, "power_budget_w": 1, "ups": "UPS-A"}] * 2,
      "racks"),
+    # numbers: YAML numbers, finite, within what a building holds
+    ("kva-1e5000-text", "power.gensets.0.capacity_kva", "1e5000", "power.gensets[0].capacity_kva"),
+    ("kva-1e999999999-text", "power.gensets.0.capacity_kva", "1e999999999", "power.gensets[0].capacity_kva"),
+    ("kva-infinite", "power.gensets.0.capacity_kva", float("inf"), "power.gensets[0].capacity_kva"),
+    ("kva-over-100000", "power.gensets.0.capacity_kva", 100_001, "power.gensets[0].capacity_kva"),
+    ("ups-va-true", "power.ups.0.capacity_va", True, "power.ups[0].capacity_va"),
+    ("ups-va-huge", "power.ups.0.capacity_va", 10**15, "power.ups[0].capacity_va"),
+    ("power-factor-tiny", "power.ups.0.power_factor", 1e-9, "power.ups[0].power_factor"),
+    ("rack-budget-huge", "racks.0.power_budget_w", 10**9, "racks[0].power_budget_w"),
+    ("uplink-huge", "uplinks.0.capacity_mbps", 10**12, "uplinks[0].capacity_mbps"),
+    # text: one line of visible characters
+    ("site-name-newline", "site.name", "Data Center\nLab", "site.name"),
+    ("site-name-line-separator", "site.name", "Data Center\u2028Lab", "site.name"),
+    ("site-name-rtl-override", "site.name", "Data \u202eCenter", "site.name"),
+    ("dns-search-newline", "dns.search", ["lab.ciamiskab.go.id\nnameserver 10.6.6.6"], "dns.search[0]"),
+    ("monitoring-url-bidi", "monitoring.url", "http://10.231.253.2:9090/\u202e", "monitoring.url"),
+    ("switch-host-newline", "switches.0.host", "127.0.0.1\nreload", "switches[0].host"),
+    # VLANs and addressing
+    ("vlan-range-holds-1", "vlans.range", [1, 99], "vlans.range"),
+    ("staging-vlan-1", "vlans.staging", 1, "vlans.staging"),
+    ("staging-vlan-4095", "vlans.staging", 4095, "vlans.staging"),
+    ("vlan-range-cisco-reserved", "vlans.range", [1000, 1010], "vlans.range"),
+    ("supernet-everything", "addressing.supernet", "0.0.0.0/0", "addressing.supernet"),
+    ("supernet-loopback", "addressing.supernet", "127.0.0.0/16", "addressing.supernet"),
+    ("supernet-holds-dns", "addressing.supernet", "10.231.0.0/16", "dns.servers[0]"),
+    ("supernet-holds-switch", "switches.0.host", "10.231.0.2", "switches[0].host"),
+    # the same physical port twice
+    ("port-twice-zero-padded", "switches.0.server_ports",
+     ["GigabitEthernet1/0/1-24", "GigabitEthernet01/0/01"], "switches[0].server_ports"),
+    ("port-twice-abbreviated", "switches.0.server_ports", ["Gi1/0/7", "GigabitEthernet1/0/7"],
+     "'GigabitEthernet1/0/7' appears 2 times"),
 ]
+
+
+def _switch_twice() -> dict[str, Any]:
+    """A second switch entry for the same host and port as the first."""
+    data = lab_facility()
+    data["switches"].append({**data["switches"][0], "name": "sw-lab-02"})
+    return data
+
+
+def _many_port_ranges() -> dict[str, Any]:
+    """9,000 ranges of 1,024 ports: once 20 s and 1.2 GB for every command that loaded the site."""
+    data = lab_facility()
+    ranges = [f"Ethernet{k}/1-1024" for k in range(1, 9001)]
+    data["switches"][0].update(platform="arista_eos", server_ports=ranges)
+    return data
 
 _RAW_FACILITIES: list[tuple[str, Callable[[], bytes], str]] = [
     ("empty", lambda: b"", "empty"),
@@ -233,6 +279,8 @@ _RAW_FACILITIES: list[tuple[str, Callable[[], bytes], str]] = [
     ("binary-random", lambda: bytes(range(256)) * 8, "binary"),
     ("huge-300k", lambda: _dump(lab_facility()) + b"#" * 300_000 + b"\n", "larger than"),
     ("not-utf8", lambda: b"site: {code: dc-lab, name: \"Data Center \xe9\"}\n", "UTF-8"),
+    ("switch-twice", lambda: _dump(_switch_twice()), "switches[1].host"),
+    ("port-ranges-9000", lambda: _dump(_many_port_ranges()), "switches[0].server_ports"),
 ]
 
 

@@ -136,7 +136,7 @@ def test_held_units_count_as_taken() -> None:
 def test_next_rack_when_the_first_is_full() -> None:
     data = facility_data()
     data["racks"].append({"name": "R02", "height_u": 10, "power_budget_w": 4000, "ups": "UPS-A"})
-    data["switches"].append({**data["switches"][0], "name": "sw2", "rack": "R02"})
+    data["switches"].append({**data["switches"][0], "name": "sw2", "rack": "R02", "port": 2202})
     usage = Usage([claim(units=tuple(range(1, 10)))])
     report = check_capacity(parse_facility(data), demand(), usage)
     assert report.placement is not None and report.placement.rack == "R02"

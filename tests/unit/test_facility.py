@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,14 @@ import pytest
 import yaml
 
 from provisioner.errors import BadInput
-from provisioner.facility import expand_ports, load_facility, parse_facility
+from provisioner.facility import (
+    MAX_PROBLEMS,
+    MAX_SERVER_PORTS,
+    expand_ports,
+    load_facility,
+    parse_facility,
+    parse_ports,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "facilities"
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +117,7 @@ def test_unknown_platform(data: dict[str, Any]) -> None:
 def test_duplicate_names(data: dict[str, Any], section: str, field: str) -> None:
     data[section].append(copy.deepcopy(data[section][0]))
     if section == "switches":
-        data[section][-1]["rack"] = "R02"
+        data[section][-1].update(rack="R02", host="10.0.0.4")
     name = data[section][0]["name"]
     assert problems_of(data) == [f"{field}: {name!r} appears 2 times"]
 
@@ -161,7 +169,7 @@ def test_gateway_and_first_server_address(data: dict[str, Any]) -> None:
     ],
 )
 def test_port_ranges_per_platform(platform: str, spec: str, first: str, last: str, count: int) -> None:
-    ports = expand_ports(platform, [spec])
+    ports = expand_ports(parse_ports(platform, [spec]))
     assert (ports[0], ports[-1], len(ports)) == (first, last, count)
 
 
@@ -174,7 +182,7 @@ def test_port_ranges_per_platform(platform: str, spec: str, first: str, last: st
     ],
 )
 def test_single_ports_stay_single(platform: str, spec: str) -> None:
-    assert expand_ports(platform, [spec]) == (spec,)
+    assert expand_ports(parse_ports(platform, [spec])) == (spec,)
 
 
 @pytest.mark.parametrize(
@@ -191,4 +199,286 @@ def test_single_ports_stay_single(platform: str, spec: str) -> None:
 )
 def test_wrong_port_names_are_refused(platform: str, spec: str) -> None:
     with pytest.raises(ValueError, match=platform if "5000" not in spec else "at most"):
-        expand_ports(platform, [spec])
+        expand_ports(parse_ports(platform, [spec]))
+
+
+# ---- Numbers: finite, bounded, YAML numbers ----
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("power.gensets.0.capacity_kva", "1e5000"),  # text in YAML, once read as a Decimal
+        ("power.gensets.0.capacity_kva", "1e999999999"),
+        ("power.gensets.0.capacity_kva", float("inf")),
+        ("power.gensets.0.capacity_kva", float("nan")),
+        ("power.gensets.0.capacity_kva", 100_001),
+        ("power.gensets.0.capacity_kva", 40.0001),
+        ("power.gensets.0.capacity_kva", True),
+        ("power.gensets.0.base_load_w", 100_000_001),
+        ("power.ups.0.capacity_va", 10_000_001),
+        ("power.ups.0.capacity_va", "10000"),
+        ("power.ups.0.capacity_va", True),
+        ("power.ups.0.capacity_va", 10000.0),
+        ("power.ups.0.base_load_w", 10_000_001),
+        ("power.ups.0.power_factor", 0),
+        ("power.ups.0.power_factor", 1.01),
+        ("power.ups.0.power_factor", 1e-9),
+        ("power.ups.0.power_factor", "0.9"),
+        ("power.max_load_ratio", 1e-300),
+        ("racks.0.power_budget_w", 1_000_001),
+        ("racks.0.height_u", 101),
+        ("uplinks.0.capacity_mbps", 10_000_001),
+        ("uplinks.0.committed_mbps", -1),
+        ("switches.0.port", "22"),
+        ("addressing.reserved_hosts", 10**30),
+        ("addressing.agency_prefix_len", 8),
+    ],
+)
+def test_numbers_are_finite_bounded_numbers(data: dict[str, Any], path: str, value: object) -> None:
+    *parents, last = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    node[int(last) if last.isdigit() else last] = value
+    field = re.sub(r"\.(\d+)", r"[\1]", path)
+    [problem] = problems_of(data)
+    assert problem.startswith(f"{field}: "), problem
+
+
+def test_bounds_themselves_are_accepted(data: dict[str, Any]) -> None:
+    data["power"]["ups"][0].update(capacity_va=10_000_000, power_factor=1)
+    data["power"]["gensets"][0].update(capacity_kva=100_000, power_factor=0.0001)
+    facility = parse_facility(data)
+    assert facility.power.ups_limit_w(facility.power.ups[0]) == 8_000_000
+    assert facility.power.genset_limit_w(facility.power.gensets[0]) == 8000
+
+
+# ---- Text fields: one line of visible characters ----
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "field"),
+    [
+        ("site", "name", "Data Center\nLab", "site.name"),
+        ("site", "name", "Data Center\u2028Lab", "site.name"),
+        ("site", "name", "Data \u202eCenter", "site.name"),
+        ("site", "name", "Data\u200bCenter", "site.name"),
+        ("dns", "search", ["ciamiskab.go.id\nnameserver 10.6.6.6"], "dns.search[0]"),
+        ("dns", "search", ["Ciamiskab.go.id"], "dns.search[0]"),
+        ("dns", "search", ["a.go.id"] * 7, "dns.search"),
+        ("dns", "servers", ["10.0.0.53", "10.0.0.54", "10.0.0.55", "10.0.0.56"], "dns.servers"),
+        ("dns", "servers", ["0.0.0.0"], "dns.servers[0]"),
+        ("dns", "servers", ["255.255.255.255"], "dns.servers[0]"),
+        ("monitoring", "url", "http://10.0.0.9:9090/\u202e", "monitoring.url"),
+        ("monitoring", "url", "http://:9090/", "monitoring.url"),
+        ("monitoring", "file_sd_dir", "/etc/prometheus\n/x", "monitoring.file_sd_dir"),
+        ("monitoring", "file_sd_dir", "relative/dir", "monitoring.file_sd_dir"),
+    ],
+)
+def test_text_fields_refuse_line_breaks_and_invisible_characters(
+    data: dict[str, Any], section: str, key: str, value: object, field: str
+) -> None:
+    data[section][key] = value
+    problem = problems_of(data)[0]  # an address refused also leaves dns.servers empty: a second line
+    assert problem.startswith(f"{field}: "), problem
+
+
+@pytest.mark.parametrize("host", ["10.0.0.2\nreload", "sw 01", "-sw01", "sw01..example", "10.0.0.2;id"])
+def test_switch_host_is_an_address_or_host_name(data: dict[str, Any], host: str) -> None:
+    data["switches"][0]["host"] = host
+    [problem] = problems_of(data)
+    assert problem.startswith("switches[0].host: ")
+
+
+# ---- VLANs and addressing ----
+
+
+@pytest.mark.parametrize(
+    ("vlans", "expected"),
+    [
+        ({"range": [1, 99]}, "vlans.range: [1, 99] holds VLAN 1, every switch's default VLAN; start at 2"),
+        ({"range": [1000, 1010]}, "vlans.range: [1000, 1010] holds VLANs 1002-1005, which cisco_ios"),
+        ({"staging": 1003}, "vlans.staging: 1003 is one of VLANs 1002-1005, which cisco_ios reserves"),
+        ({"range": [3000, 4095]}, "vlans.range: [3000, 4095] must run upwards within 1..4094"),
+        ({"range": ["100", 199]}, "vlans.range[0]: "),
+    ],
+)
+def test_vlans_an_agency_may_not_get(data: dict[str, Any], vlans: dict[str, object], expected: str) -> None:
+    data["vlans"].update(vlans)
+    [problem] = problems_of(data)
+    assert problem.startswith(expected), problem
+
+
+@pytest.mark.parametrize("staging", [0, 1, 4095])
+def test_staging_vlan_outside_2_to_4094(data: dict[str, Any], staging: int) -> None:
+    data["vlans"]["staging"] = staging
+    [problem] = problems_of(data)
+    assert problem.startswith("vlans.staging: ")
+
+
+def test_cisco_reserved_vlans_are_fine_without_cisco(data: dict[str, Any]) -> None:
+    for switch in data["switches"]:
+        switch.update(platform="arista_eos", server_ports=["Ethernet1-40"])
+    data["vlans"].update(range=[1000, 1002], staging=1005)
+    assert list(parse_facility(data).vlans.ids) == [1000, 1001, 1002]
+
+
+@pytest.mark.parametrize(
+    ("supernet", "expected"),
+    [
+        ("0.0.0.0/0", "0.0.0.0/0 is larger than a /8"),
+        ("10.0.0.0/7", "10.0.0.0/7 is larger than a /8"),
+        ("127.0.0.0/16", "127.0.0.0/16 overlaps 127.0.0.0/8"),
+        ("169.254.0.0/16", "169.254.0.0/16 overlaps 169.254.0.0/16"),
+        ("224.0.0.0/8", "224.0.0.0/8 overlaps 224.0.0.0/3"),
+        ("0.0.0.0/16", "0.0.0.0/16 overlaps 0.0.0.0/8"),
+    ],
+)
+def test_supernet_bounds(data: dict[str, Any], supernet: str, expected: str) -> None:
+    data["addressing"]["supernet"] = supernet
+    [problem] = problems_of(data)
+    assert problem.startswith("addressing.supernet: ") and expected in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("section", "change", "field", "address"),
+    [
+        ("dns", {"servers": ["10.20.255.53"]}, "dns.servers[0]", "10.20.255.53"),
+        ("ntp", ["10.0.0.123", "10.20.0.1"], "ntp[1]", "10.20.0.1"),
+        ("monitoring", {"url": "http://10.20.3.9:9090"}, "monitoring.url", "10.20.3.9"),
+        ("switches", {"host": "10.20.255.2"}, "switches[0].host", "10.20.255.2"),
+    ],
+)
+def test_supernet_holding_the_facility_s_own_addresses(
+    data: dict[str, Any], section: str, change: object, field: str, address: str
+) -> None:
+    if isinstance(change, list):
+        data[section] = change
+    elif section == "switches":
+        data["switches"][0].update(change)
+    else:
+        assert isinstance(change, dict)
+        data[section].update(change)
+    assert problems_of(data) == [
+        f"addressing.supernet: 10.20.0.0/16 holds {field} ({address}); agency subnets are given from it"
+    ]
+
+
+def test_a_slash_8_supernet_loads(data: dict[str, Any]) -> None:
+    data["addressing"].update(supernet="172.16.0.0/12", agency_prefix_len=16)
+    assert parse_facility(data).agency_subnet_count == 16
+
+
+# ---- Server ports: one physical port once, sizes bounded, ranges expanded only when asked ----
+
+
+@pytest.mark.parametrize(
+    ("ports", "name"),
+    [
+        (["Gi1/0/1", "GigabitEthernet1/0/1"], "GigabitEthernet1/0/1"),
+        (["Gi1/0/1", "Gi01/0/01"], "GigabitEthernet1/0/1"),
+        (["GigabitEthernet1/0/1-40", "gi1/0/40"], "GigabitEthernet1/0/40"),
+        (["Te1/1/1-4", "TenGigabitEthernet1/1/3-8"], "TenGigabitEthernet1/1/3"),
+        (["GigabitEthernet1/0/1-40", "Gig1/0/1-40"], "GigabitEthernet1/0/1"),
+    ],
+)
+def test_the_same_physical_port_twice(data: dict[str, Any], ports: list[str], name: str) -> None:
+    data["switches"][0]["server_ports"] = ports
+    assert problems_of(data) == [f"switches[0].server_ports: {name!r} appears 2 times"]
+
+
+def test_same_port_three_times_is_one_problem(data: dict[str, Any]) -> None:
+    data["switches"][0]["server_ports"] = ["Gi1/0/5", "GigabitEthernet1/0/1-10", "gi1/0/005"]
+    assert problems_of(data) == ["switches[0].server_ports: 'GigabitEthernet1/0/5' appears 3 times"]
+
+
+def test_abbreviated_port_names_are_kept_in_the_platform_s_spelling(data: dict[str, Any]) -> None:
+    data["switches"][0]["server_ports"] = ["Gi1/0/01-3", "te1/1/1"]
+    ports = parse_facility(data).switches[0].ports
+    assert ports == ("GigabitEthernet1/0/1", "GigabitEthernet1/0/2", "GigabitEthernet1/0/3",
+                     "TenGigabitEthernet1/1/1")
+
+
+@pytest.mark.parametrize(
+    ("platform", "spec", "expected"),
+    [
+        ("mikrotik_routeros", "ether2-ether23", ("ether2", "ether23", 22)),  # CONTRACT section 6
+        ("cisco_ios", "GigabitEthernet1/0/1-GigabitEthernet1/0/4", ("GigabitEthernet1/0/1",
+                                                                    "GigabitEthernet1/0/4", 4)),
+        ("arista_eos", "Et1/1-4", ("Ethernet1/1", "Ethernet1/4", 4)),
+    ],
+)
+def test_range_written_with_both_names(platform: str, spec: str, expected: tuple[str, str, int]) -> None:
+    ports = expand_ports(parse_ports(platform, [spec]))
+    assert (ports[0], ports[-1], len(ports)) == expected
+
+
+@pytest.mark.parametrize(
+    ("platform", "spec"),
+    [
+        ("cisco_ios", "Gx1/0/1"),  # no such interface type
+        ("cisco_ios", "GigabitEthernet1/0/\u0661"),  # an Arabic-Indic digit
+        ("mikrotik_routeros", "ether2-sfp5"),  # a range across interface types
+        ("hp_procurve", "A1/2"),
+        ("juniper_junos", "GE-0/0/0"),
+    ],
+)
+def test_names_the_platform_does_not_use(platform: str, spec: str) -> None:
+    with pytest.raises(ValueError, match=platform):
+        parse_ports(platform, [spec])
+
+
+def test_two_entries_for_one_switch(data: dict[str, Any]) -> None:
+    data["switches"][1].update(host="10.0.0.2", port=22)
+    assert problems_of(data) == [
+        "switches[1].host: 10.0.0.2 port 22 is also switches[0]; one switch, one entry"
+    ]
+
+
+def test_host_names_compare_without_case_or_final_dot(data: dict[str, Any]) -> None:
+    data["switches"][0]["host"] = "SW-01.ciamiskab.go.id."
+    data["switches"][1].update(host="sw-01.ciamiskab.go.id", port=22)
+    [problem] = problems_of(data)
+    assert problem.startswith("switches[1].host: sw-01.ciamiskab.go.id port 22 is also switches[0]")
+
+
+def test_one_host_with_two_ports_is_two_switches(data: dict[str, Any]) -> None:
+    data["switches"][1].update(host="10.0.0.2", port=2202)
+    assert len(parse_facility(data).switches) == 2
+
+
+def ranges_of_1024(count: int) -> list[str]:
+    return [f"Ethernet{k}/1-1024" for k in range(count)]
+
+
+def test_too_many_server_ports_refused_without_expanding(data: dict[str, Any]) -> None:
+    """9,000 ranges of 1,024 ports (9,216,000) once took 20 s and 1.2 GB to load; the total is now bounded."""
+    data["switches"][0].update(platform="arista_eos", server_ports=ranges_of_1024(9000))
+    assert problems_of(data) == [
+        f"switches[0].server_ports: these bring the facility to 9216000 server ports, "
+        f"more than {MAX_SERVER_PORTS}"
+    ]
+
+
+def test_port_total_counts_every_switch(data: dict[str, Any]) -> None:
+    data["switches"][0].update(platform="arista_eos", server_ports=ranges_of_1024(9))
+    data["switches"][1]["server_ports"] = ["GigabitEthernet1/0/1-1024"]
+    assert problems_of(data) == [
+        f"switches[1].server_ports: these bring the facility to 10240 server ports, "
+        f"more than {MAX_SERVER_PORTS}"
+    ]
+
+
+def test_ranges_are_expanded_only_when_asked(data: dict[str, Any]) -> None:
+    data["switches"][0].update(platform="arista_eos", server_ports=ranges_of_1024(9))
+    switch = parse_facility(data).switches[0]
+    assert switch.port_count == 9216
+    assert "ports" not in switch.__dict__, "loading the facility expanded the ranges"
+    assert switch.ports[-1] == "Ethernet8/1024" and len(switch.ports) == 9216
+
+
+def test_problem_list_is_bounded(data: dict[str, Any]) -> None:
+    data["racks"] = [{"name": f"R{k}", "height_u": 42, "power_budget_w": 1, "ups": "no"} for k in range(1000)]
+    problems = problems_of(data)
+    assert len(problems) == MAX_PROBLEMS + 1 and problems[-1] == "... and 952 more problems"
