@@ -45,18 +45,32 @@ def stage_table(runs: dict[str, StageRun]) -> Table:
     return table
 
 
+def stage_line(run: StageRun) -> str:
+    """One stage's result as a line of its own: ``jaringan ... (network): done 3.2 s``."""
+    seconds = "" if run.seconds is None else f" {run.seconds:.1f} s"
+    return f"{run.title}: {run.status}{seconds}"
+
+
 @contextmanager
 def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[StageRun], None], Live | None]]:
-    """A progress callback that redraws the stage list (Rich Live), or does nothing when disabled."""
+    """A progress callback: on a terminal it redraws the stage list (Rich Live); elsewhere (a pipe, a CI log)
+    it prints each stage's line when the stage ends, in order; when disabled it does nothing."""
     from rich.live import Live
 
-    from provisioner.provision import all_stages, pending
+    from provisioner.provision import PENDING, RUNNING, all_stages, pending
 
-    runs = {run.name: run for run in pending(all_stages())}
     if not enabled:
         yield (lambda _run: None), None
         return
+    if not out.is_terminal:
 
+        def print_ended(run: StageRun) -> None:
+            if run.status not in (PENDING, RUNNING):
+                out.print(stage_line(run), markup=False, highlight=False)
+
+        yield print_ended, None
+        return
+    runs = {run.name: run for run in pending(all_stages())}
     with Live(stage_table(runs), console=out, refresh_per_second=8, transient=False) as live:
 
         def update(run: StageRun) -> None:
@@ -64,6 +78,13 @@ def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[Stage
             live.update(stage_table(runs))
 
         yield update, live
+
+
+@contextmanager
+def step6_progress(out: Console, enabled: bool) -> Iterator[Callable[[StageRun], None]]:
+    """`live_progress` for a caller that shows step 6 among other steps (the demo)."""
+    with live_progress(out, enabled) as (progress, _live):
+        yield progress
 
 
 def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[Details], bool]:
@@ -158,12 +179,11 @@ def demo_command(
 
     state = obtain(ctx)
     out = console()
-    with live_progress(out, enabled=not as_json) as (progress, _live):
-        say = (lambda _m: None) if as_json else out.print
-        result = run_demo(
-            state.register(), state.site_dir, state.output_dir, actor=technician(by), progress=progress,
-            say=say,
-        )
+    result = run_demo(
+        state.register(), state.site_dir, state.output_dir, actor=technician(by),
+        step6_progress=lambda: step6_progress(out, enabled=not as_json),
+        say=(lambda _m: None) if as_json else out.print,
+    )
     if as_json:
         print_json(result)
         return
