@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from provisioner.cli.common import JsonFlag, console, obtain, print_json, technician
+from provisioner.cli.common import Context, JsonFlag, console, obtain, print_json, technician
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -87,6 +87,18 @@ def step6_progress(out: Console, enabled: bool) -> Iterator[Callable[[StageRun],
         yield progress
 
 
+def site_secrets(ctx: typer.Context) -> Context:
+    """The command's context, with the site's credentials file (if its facility.yml names one) made the
+    dotenv source of secrets when $COLO_CREDENTIALS_FILE is unset."""
+    from provisioner.facility import load_facility
+    from provisioner.secrets import use_site_file
+
+    state = obtain(ctx)
+    named = load_facility(state.site_dir).credentials_file
+    use_site_file(state.site_dir / named if named is not None else None)
+    return state
+
+
 def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[Details], bool]:
     """--yes confirms; otherwise show the placement sheet and ask the technician."""
 
@@ -118,7 +130,7 @@ def provision_command(
     """Step 6: place, verify, configure switch, server and monitoring, check access, hand over, register."""
     from provisioner.provision import preview, provision
 
-    state = obtain(ctx)
+    state = site_secrets(ctx)
     out = console()
     if check:
         planned = preview(state.register(), request_id, state.site_dir)
@@ -156,7 +168,7 @@ def decommission_command(
     """Undo step 6: port back on staging, monitoring removed, capacity freed, asset decommissioned."""
     from provisioner.decommission import decommission
 
-    state = obtain(ctx)
+    state = site_secrets(ctx)
     result = decommission(
         state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by)
     )
@@ -177,7 +189,7 @@ def demo_command(
     """The whole SOP on the lab for the example request: lab up, steps 1 to 7, where the documents are."""
     from provisioner.demo import run_demo
 
-    state = obtain(ctx)
+    state = site_secrets(ctx)
     out = console()
     result = run_demo(
         state.register(), state.site_dir, state.output_dir, actor=technician(by),
