@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -99,6 +100,13 @@ def site_secrets(ctx: typer.Context) -> Context:
     return state
 
 
+def ask(question: str) -> bool:
+    """A yes/no question on stderr, the answer a line of stdin: `y` or `yes` confirms, anything else (or no
+    input) declines. Nothing reaches stdout (click's prompt writes a space there, glued to the next line)."""
+    typer.echo(f"{question} [y/N]: ", err=True, nl=False)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
 def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[Details], bool]:
     """--yes confirms; otherwise show the placement sheet and ask the technician."""
 
@@ -109,7 +117,7 @@ def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callab
         if live is not None:
             live.stop()
         out.print(str(plan["sheet"]))
-        answer = typer.confirm("Server terpasang dan kabel tersambung (racked and cabled)?", err=True)
+        answer = ask("Server terpasang dan kabel tersambung (racked and cabled)?")
         if live is not None:
             live.start()
         return answer

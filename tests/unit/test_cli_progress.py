@@ -4,10 +4,12 @@ log): each stage on a line of its own when it ends, before anything printed afte
 from __future__ import annotations
 
 import io
+import sys
 
+import pytest
 from rich.console import Console
 
-from provisioner.cli.provision import live_progress, stage_line, step6_progress
+from provisioner.cli.provision import confirmer, live_progress, stage_line, step6_progress
 from provisioner.provision import DONE, FAILED, RUNNING, StageRun, all_stages, pending
 
 
@@ -54,3 +56,19 @@ def test_json_output_prints_no_progress() -> None:
     with live_progress(out, enabled=False) as (progress, _live):
         _run_all(progress)
     assert buffer.getvalue() == ""
+
+
+ANSWERS = [("y\n", True), ("YES\n", True), ("n\n", False), ("", False)]
+
+
+@pytest.mark.parametrize(("answer", "confirmed"), ANSWERS)
+def test_the_question_before_step_6_leaves_stdout_to_the_sheet(
+        answer: str, confirmed: bool, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
+    out = Console(file=sys.stdout, width=100)
+    assert confirmer(False, out, [None])({"sheet": "LEMBAR PENEMPATAN"}) is confirmed
+    out.print("rencana penempatan (plan): done 0.1 s")
+    printed = capsys.readouterr()
+    assert printed.out == "LEMBAR PENEMPATAN\nrencana penempatan (plan): done 0.1 s\n"
+    assert printed.err == "Server terpasang dan kabel tersambung (racked and cabled)? [y/N]: "
