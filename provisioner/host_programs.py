@@ -54,13 +54,9 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("pdftotext", "poppler-utils"),
     HostProgram("python3", "python3"),
     # the project's Python dependencies
-    HostProgram("ansible", "ansible", "pip"),
     HostProgram("ansible-playbook", "ansible-core", "pip"),
-    HostProgram("ansible-lint", "ansible-lint", "pip"),
-    HostProgram("molecule", "molecule", "pip"),
-    HostProgram("mypy", "mypy", "pip"),
-    HostProgram("ruff", "ruff", "pip"),
-    HostProgram("yamllint", "yamllint", "pip"),
+    *(HostProgram(name, name, "pip")
+      for name in ("ansible", "ansible-lint", "molecule", "mypy", "ruff", "yamllint")),
     # Debian's required packages
     *(HostProgram(name, "coreutils", "base") for name in (
         "basename", "chroot", "cp", "date", "dirname", "id", "ln", "mkdir", "mktemp", "rm", "tail", "timeout",
@@ -68,12 +64,9 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     *(HostProgram(name, "util-linux", "base") for name in ("runuser", "unshare")),
     *(HostProgram(name, "mount", "base") for name in ("mount", "umount")),
     *(HostProgram(name, "dpkg", "base") for name in ("dpkg", "dpkg-query")),
-    HostProgram("apt-get", "apt", "base"),
-    HostProgram("bash", "bash", "base"),
-    HostProgram("sh", "dash", "base"),
-    HostProgram("grep", "grep", "base"),
-    HostProgram("hostname", "hostname", "base"),
-    HostProgram("tar", "tar", "base"),
+    *(HostProgram(name, package, "base") for name, package in (
+        ("apt-get", "apt"), ("bash", "bash"), ("sh", "dash"), ("grep", "grep"), ("hostname", "hostname"),
+        ("tar", "tar"))),
 )
 
 
