@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +90,11 @@ def run_demo(
     output_dir: Path,
     *,
     actor: str,
-    progress: Progress,
+    step6_progress: Callable[[], AbstractContextManager[Progress]],
     say: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Steps 1 to 7 for the example request on the lab; where the documents are."""
+    """Steps 1 to 7 for the example request on the lab; where the documents are. `step6_progress` opens the
+    display of step 6's stages, closed before step 7 says anything."""
     from provisioner.allocate import run_capacity_step
     from provisioner.lab.api import Lab
     from provisioner.stages.report import run_report
@@ -124,8 +126,9 @@ def run_demo(
     port = str(placement["port"])
     Lab().cable(LAB_HOST, port)
     say(f"lab: {LAB_HOST} cabled to {port}")
-    provision(register, request_id, site_dir, output_dir, actor=actor, confirm=lambda _plan: True,
-              progress=progress)
+    with step6_progress() as progress:
+        provision(register, request_id, site_dir, output_dir, actor=actor, confirm=lambda _plan: True,
+                  progress=progress)
     report = run_report(register, request_id, site_dir, output_dir, actor=actor)
     say(f"step 7: final report, mail {report['mail']['eml']}")
     folder = output_dir.resolve() / request_id

@@ -398,6 +398,8 @@ class Facility(_Model):
     dns: Dns
     ntp: tuple[HostAddress, ...] = Field(default=(), max_length=8)
     monitoring: Monitoring
+    credentials_file: Path | None = None
+    """The dotenv file of the site's secrets (relative to the site folder); $COLO_CREDENTIALS_FILE wins."""
 
     def rack(self, name: str) -> Rack:
         return next(r for r in self.racks if r.name == name)

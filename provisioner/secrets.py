@@ -6,7 +6,8 @@ Resolution order for a credentials name N (e.g. ``sw-lab``), the first source th
    (N upper-cased, ``-`` -> ``_``);
 2. the ansible-vault YAML file ``$COLO_VAULT_FILE`` (password in ``$COLO_VAULT_PASSWORD_FILE``), keys
    ``credentials.<N>.{username,password,enable}``;
-3. the dotenv file ``$COLO_CREDENTIALS_FILE`` (mode 0600) holding the same variable names as the environment.
+3. the dotenv file ``$COLO_CREDENTIALS_FILE`` (mode 0600) holding the same variable names as the environment,
+   else the one the site's facility.yml names (``credentials_file``, made known by :func:`use_site_file`).
 
 The server SSH identity (``COLO_SSH_USER``, default ``root``, and ``COLO_SSH_KEY``, a private key file) goes
 through the same sources (vault keys ``ssh.user`` / ``ssh.key_file``). Secret values never appear in reprs or
@@ -112,10 +113,24 @@ def _vault_section(data: Mapping[str, object] | None, *path: str) -> Mapping[str
     return node if isinstance(node, Mapping) else {}
 
 
+@dataclass
+class _Site:
+    credentials_file: Path | None = None
+
+
+_site = _Site()
+
+
+def use_site_file(credentials_file: Path | None) -> None:
+    """The dotenv file the site in use names: read when no other source has a value and
+    $COLO_CREDENTIALS_FILE is unset (the environment wins)."""
+    _site.credentials_file = credentials_file
+
+
 def _dotenv_values(credentials_file: Path | None) -> dict[str, str]:
     chosen = credentials_file or (
         Path(os.environ["COLO_CREDENTIALS_FILE"]) if os.environ.get("COLO_CREDENTIALS_FILE") else None
-    )
+    ) or _site.credentials_file
     return read_dotenv(chosen) if chosen is not None else {}
 
 
@@ -139,7 +154,7 @@ def switch_credentials(name: str, *, credentials_file: Path | None = None) -> Sw
     raise BadInput(
         f"no credentials named {name!r}: set {keys['username']} and {keys['password']} (and "
         f"{keys['enable']}) in the environment, credentials.{name} in $COLO_VAULT_FILE, "
-        "or the same variables in $COLO_CREDENTIALS_FILE"
+        "or the same variables in $COLO_CREDENTIALS_FILE (or the site's credentials_file)"
     )
 
 
@@ -158,6 +173,7 @@ def ssh_identity(*, credentials_file: Path | None = None) -> SshIdentity:
     if not key_file:
         raise BadInput(
             "no SSH key for the servers: set COLO_SSH_KEY (a private key file) in the environment, "
-            "ssh.key_file in $COLO_VAULT_FILE, or COLO_SSH_KEY in $COLO_CREDENTIALS_FILE"
+            "ssh.key_file in $COLO_VAULT_FILE, or COLO_SSH_KEY in $COLO_CREDENTIALS_FILE (or the site's "
+            "credentials_file)"
         )
     return SshIdentity(user or "root", Path(key_file))

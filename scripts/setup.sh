@@ -9,9 +9,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# Every program the code, the lab, the tests and the benches run on the host comes from one of these (or from
+# Debian's required packages): provisioner/host_programs.py lists them, tests/unit/test_host_programs.py checks.
 apt_packages=(
-  # the lab: namespaces, Open vSwitch, server image, monitoring
-  iproute2 ethtool iputils-ping openssh-client openssl debootstrap openvswitch-switch prometheus
+  # the lab: namespaces, firewall rules, Open vSwitch, server image, monitoring
+  iproute2 procps ethtool iputils-ping nftables openssh-client openssl debootstrap openvswitch-switch prometheus
   # Molecule with podman (no registry, no Docker engine)
   podman runc fuse-overlayfs slirp4netns uidmap
   # the register on PostgreSQL
@@ -20,7 +22,7 @@ apt_packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
   git
   # Python: pip on a machine where python3 is Debian's own
-  python3-pip python3-dev
+  python3 python3-pip python3-dev
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from provisioner.cli.common import JsonFlag, console, obtain, print_json, technician
+from provisioner.cli.common import Context, JsonFlag, console, obtain, print_json, technician
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -46,18 +47,32 @@ def stage_table(runs: dict[str, StageRun]) -> Table:
     return table
 
 
+def stage_line(run: StageRun) -> str:
+    """One stage's result as a line of its own: ``jaringan ... (network): done 3.2 s``."""
+    seconds = "" if run.seconds is None else f" {run.seconds:.1f} s"
+    return f"{run.title}: {run.status}{seconds}"
+
+
 @contextmanager
 def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[StageRun], None], Live | None]]:
-    """A progress callback that redraws the stage list (Rich Live), or does nothing when disabled."""
+    """A progress callback: on a terminal it redraws the stage list (Rich Live); elsewhere (a pipe, a CI log)
+    it prints each stage's line when the stage ends, in order; when disabled it does nothing."""
     from rich.live import Live
 
-    from provisioner.provision import all_stages, pending
+    from provisioner.provision import PENDING, RUNNING, all_stages, pending
 
-    runs = {run.name: run for run in pending(all_stages())}
     if not enabled:
         yield (lambda _run: None), None
         return
+    if not out.is_terminal:
 
+        def print_ended(run: StageRun) -> None:
+            if run.status not in (PENDING, RUNNING):
+                out.print(stage_line(run), markup=False, highlight=False)
+
+        yield print_ended, None
+        return
+    runs = {run.name: run for run in pending(all_stages())}
     with Live(stage_table(runs), console=out, refresh_per_second=8, transient=False) as live:
 
         def update(run: StageRun) -> None:
@@ -65,6 +80,32 @@ def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[Stage
             live.update(stage_table(runs))
 
         yield update, live
+
+
+@contextmanager
+def step6_progress(out: Console, enabled: bool) -> Iterator[Callable[[StageRun], None]]:
+    """`live_progress` for a caller that shows step 6 among other steps (the demo)."""
+    with live_progress(out, enabled) as (progress, _live):
+        yield progress
+
+
+def site_secrets(ctx: typer.Context) -> Context:
+    """The command's context, with the site's credentials file (if its facility.yml names one) made the
+    dotenv source of secrets when $COLO_CREDENTIALS_FILE is unset."""
+    from provisioner.facility import load_facility
+    from provisioner.secrets import use_site_file
+
+    state = obtain(ctx)
+    named = load_facility(state.site_dir).credentials_file
+    use_site_file(state.site_dir / named if named is not None else None)
+    return state
+
+
+def ask(question: str) -> bool:
+    """A yes/no question on stderr, the answer a line of stdin: `y` or `yes` confirms, anything else (or no
+    input) declines. Nothing reaches stdout (click's prompt writes a space there, glued to the next line)."""
+    typer.echo(f"{question} [y/N]: ", err=True, nl=False)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
 def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[Details], bool]:
@@ -77,7 +118,7 @@ def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callab
         if live is not None:
             live.stop()
         out.print(str(plan["sheet"]))
-        answer = typer.confirm("Server terpasang dan kabel tersambung (racked and cabled)?", err=True)
+        answer = ask("Server terpasang dan kabel tersambung (racked and cabled)?")
         if live is not None:
             live.start()
         return answer
@@ -98,7 +139,7 @@ def provision_command(
     """Step 6: place, verify, configure switch, server and monitoring, check access, hand over, register."""
     from provisioner.provision import preview, provision
 
-    state = obtain(ctx)
+    state = site_secrets(ctx)
     out = console()
     if check:
         planned = preview(state.register(), request_id, state.site_dir)
@@ -136,7 +177,7 @@ def decommission_command(
     """Undo step 6: port back on staging, monitoring removed, capacity freed, asset decommissioned."""
     from provisioner.decommission import decommission
 
-    state = obtain(ctx)
+    state = site_secrets(ctx)
     result = decommission(
         state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by)
     )
@@ -157,14 +198,13 @@ def demo_command(
     """The whole SOP on the lab for the example request: lab up, steps 1 to 7, where the documents are."""
     from provisioner.demo import run_demo
 
-    state = obtain(ctx)
+    state = site_secrets(ctx)
     out = console()
-    with live_progress(out, enabled=not as_json) as (progress, _live):
-        say = (lambda _m: None) if as_json else out.print
-        result = run_demo(
-            state.register(), state.site_dir, state.output_dir, actor=technician(by), progress=progress,
-            say=say,
-        )
+    result = run_demo(
+        state.register(), state.site_dir, state.output_dir, actor=technician(by),
+        step6_progress=lambda: step6_progress(out, enabled=not as_json),
+        say=(lambda _m: None) if as_json else out.print,
+    )
     if as_json:
         print_json(result)
         return

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from provisioner.errors import BadInput
-from provisioner.secrets import ssh_identity, switch_credentials
+from provisioner.facility import load_facility
+from provisioner.secrets import ssh_identity, switch_credentials, use_site_file
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ENV = ("COLO_CRED_SW_LAB_USERNAME", "COLO_CRED_SW_LAB_PASSWORD", "COLO_CRED_SW_LAB_ENABLE", "COLO_VAULT_FILE",
        "COLO_VAULT_PASSWORD_FILE", "COLO_CREDENTIALS_FILE", "COLO_SSH_KEY", "COLO_SSH_USER")
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key in ENV:
         monkeypatch.delenv(key, raising=False)
+    yield
+    use_site_file(None)
 
 
 def dotenv(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
@@ -61,6 +67,30 @@ def test_dotenv_last_and_must_be_private(tmp_path: Path, monkeypatch: pytest.Mon
     path.chmod(0o644)
     with pytest.raises(BadInput, match="chmod 600"):
         switch_credentials("sw-lab")
+
+
+def test_the_sites_credentials_file_when_the_environment_names_none(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    site = dotenv(tmp_path, "COLO_CRED_SW_LAB_USERNAME=s\nCOLO_CRED_SW_LAB_PASSWORD=sp\n"
+                            "COLO_SSH_KEY=/site/key\n")
+    use_site_file(site)
+    assert switch_credentials("sw-lab").password == "sp"
+    assert ssh_identity().key_file == Path("/site/key")
+    (tmp_path / "env").mkdir()
+    monkeypatch.setenv("COLO_CREDENTIALS_FILE", str(dotenv(
+        tmp_path / "env", "COLO_CRED_SW_LAB_USERNAME=e\nCOLO_CRED_SW_LAB_PASSWORD=ep\n"
+                          "COLO_SSH_KEY=/env/key\n")))
+    assert switch_credentials("sw-lab").password == "ep"  # the environment wins
+    assert ssh_identity().key_file == Path("/env/key")
+
+
+def test_the_lab_site_names_the_labs_credentials_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from provisioner.lab.credentials import credentials_file
+    from provisioner.lab.layout import state_dir
+
+    monkeypatch.delenv("COLO_LAB_DIR", raising=False)
+    assert load_facility(ROOT / "inventories" / "lab").credentials_file == credentials_file(state_dir())
+    assert load_facility(ROOT / "inventories" / "example").credentials_file is None
 
 
 def test_missing_credentials_name_the_variables_not_values(monkeypatch: pytest.MonkeyPatch) -> None:
