@@ -47,18 +47,21 @@ from provisioner.register.capacity_models import (
     UnitClaimRecord,
 )
 from provisioner.register.db import Register, RegisterUnavailable, utcnow
-from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
+from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
 from provisioner.workflow import (
     Outcome,
     Prepare,
     Prepared,
+    RequestState,
     Step,
     StepRun,
+    completions,
     earlier_run,
     get_request,
     pending_event,
     record_step,
     require_step,
+    state_of,
     step_result,
 )
 
@@ -417,3 +420,46 @@ def release(register: Register, facility: Facility, request_id: str) -> bool:
         return True
 
     return in_locked_transaction(register, facility.site.code, work)
+
+
+def _serial(record: RequestRecord) -> str | None:
+    """The server's serial: as delivered (step 4), else as the letter gives it."""
+    applied = completions(record).get(Step.APPLY)
+    return applied.details.get("serial") if applied else record.document["server"].get("serial")
+
+
+def _places_first(session: Session, rival: RequestRecord, record: RequestRecord) -> bool:
+    """Whether ``rival`` has the server before ``record``: allocated or installed it, or holds capacity and
+    was submitted first."""
+    if not state_of(rival).is_open and state_of(rival) != RequestState.COMPLETED:
+        return False
+    claim = session.get(ClaimRecord, rival.id)
+    asset = AssetRecord
+    installed = session.scalar(
+        select(asset.id).where(asset.request_id == rival.id, asset.decommissioned_at.is_(None))
+    )
+    if installed is not None or (claim is not None and claim.kind == ALLOCATED):
+        return True
+    return claim is not None and (rival.year, rival.seq) < (record.year, record.seq)
+
+
+def refuse_duplicate(session: Session, record: RequestRecord) -> None:
+    """Step 6 places one physical server once: refuse it (exit 3) for a request with the letter number, serial
+    and hostname of another request that has the server first (allocated or installed it, or holds capacity
+    for it and was submitted earlier), unless this request's own allocation came first."""
+    mine = session.get(ClaimRecord, record.id)
+    if mine is not None and mine.kind == ALLOCATED:
+        return
+    same = select(RequestRecord).where(
+        RequestRecord.letter_number == record.letter_number, RequestRecord.hostname == record.hostname,
+        RequestRecord.id != record.id,
+    ).order_by(RequestRecord.year, RequestRecord.seq)
+    serial = _serial(record)
+    for rival in session.scalars(same):
+        if _serial(rival) == serial and _places_first(session, rival, record):
+            raise Refused(
+                f"{record.id}: {rival.id} is the same server (letter {record.letter_number}, serial "
+                f"{serial}, host {record.hostname}) and has it first ({state_of(rival)}); a server is "
+                "placed once",
+                [f"if {record.id} is a duplicate: colo request cancel {record.id} --by NAME --reason ..."],
+            )
