@@ -174,3 +174,31 @@ def test_a_register_that_is_not_a_database_is_a_plain_exit_1(register_url: str, 
     assert run.returncode == 1, run.stderr
     assert "register" in run.stderr and "not a database" in run.stderr, run.stderr
     assert not any(word in run.stderr for word in SQL_WORDS), run.stderr
+
+
+def test_decommission_records_its_document_with_its_event(register_url: str, tmp_path: Path) -> None:
+    """A server known only by its asset row (nothing held): `colo decommission` closes the row and records
+    the report, rendered before the register is written, with its event."""
+    from datetime import UTC, datetime
+
+    from provisioner.register.models import AssetRecord
+
+    [rid] = submitted(register_url, 1)
+    register = open_register(register_url)
+    with register.session() as session:
+        session.add(AssetRecord(request_id=rid, agency_code="disdik", hostname="simpeg", serial="7XK2Q93",
+                                os="Debian 12", location="R01 U3", installed_at=datetime.now(UTC),
+                                details={"asset_tag": "DC-CIAMIS-2026-0001"}))
+    [run] = run_all([colo_command(tmp_path, "decommission", rid, "--json")], register_url, tmp_path)
+    assert run.returncode == 0, run.stderr
+    with register.session() as session:
+        record = get_request(session, rid)
+        [event] = [e for e in record.events if e.stage == "decommission"]
+        [document] = record.documents
+        assert document.event_id == event.id and document.kind == "decommission_report"
+        assert hashlib.sha256(Path(document.pdf_path).read_bytes()).hexdigest() == document.sha256
+        asset = session.query(AssetRecord).one()
+        assert asset.decommissioned_at is not None
+        assert "marked decommissioned" in " ".join(event.details["actions"])
+    register.close()
+    assert not list((tmp_path / "docs").glob("*/.staging-*"))
