@@ -1,9 +1,10 @@
 """Documents of a request's steps: the context from the register and the record of what was written.
 
-A step's documents are rendered before the step is recorded, into a staging folder inside
+A step's documents are rendered before the step is recorded, into a staging folder of their own beside
 <output>/<REQ-ID>/, so the register is never held while a PDF is made. The step's transaction records them
-(paths where they will be, and the PDF's SHA-256) and, just before it commits, renames them into place; a run
-that fails or loses to another run leaves nothing behind and changes no document in place.
+(paths where they will be, and the PDF's SHA-256) and, just before it commits, renames them into
+<output>/<REQ-ID>/ (a real folder, never a link); a run that fails or loses to another run leaves nothing
+behind and changes no document in place.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from provisioner.documents.render import render_document
+from provisioner.errors import BadInput
 from provisioner.register.db import utcnow
 from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
 from provisioner.workflow import Prepare, Step, completions
@@ -52,7 +54,7 @@ DocumentSpec = tuple[str, Mapping[str, object]]
 
 @dataclass(frozen=True)
 class StagedDocuments:
-    """Documents rendered into ``staging`` (inside ``folder``), waiting for their step to be recorded."""
+    """Documents rendered into ``staging`` (beside ``folder``), waiting for their step to be recorded."""
 
     folder: Path
     staging: Path
@@ -83,9 +85,15 @@ class StagedDocuments:
         return rows
 
     def _publish(self) -> None:
-        """Rename every staged file over its place (a symlink planted there is replaced, never followed)."""
-        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-        target = os.open(self.folder, flags)
+        """Rename every staged file over its place (a link planted at a file's name is replaced, never
+        followed; the request's folder itself must not be a link)."""
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            self.folder.mkdir(mode=0o750, exist_ok=True)
+            target = os.open(self.folder, flags)
+        except OSError as exc:
+            raise BadInput(f"--output: {self.folder} is not a folder of its own (a link?): "
+                           f"{exc.strerror}; nothing was recorded") from None
         source = os.open(self.staging, flags)
         try:
             for kind in self.digests:
@@ -107,9 +115,9 @@ def stage_documents(
     output_root: Path,
     documents: Sequence[DocumentSpec],
 ) -> StagedDocuments:
-    """Render ``documents`` for the step of ``event`` into a new staging folder in <output_root>/<REQ-ID>/."""
+    """Render ``documents`` for the step of ``event`` into a new staging folder in <output_root>."""
     folder = (output_root / record.id).absolute()
-    staging = folder / f".staging-{secrets.token_hex(8)}"
+    staging = folder.with_name(f".staging-{record.id}-{secrets.token_hex(8)}")
     digests: dict[str, str] = {}
     try:
         for kind, extra in documents:

@@ -118,19 +118,30 @@ def test_forty_parallel_dispositions_all_complete(register_url: str, tmp_path: P
             assert hashlib.sha256(pdf.read_bytes()).hexdigest() == document.sha256
     register.close()
     assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == sorted(ids)
-    assert not list((tmp_path / "docs").glob("*/.staging-*")), "a staging folder was left behind"
+    assert not list((tmp_path / "docs").glob("**/.staging-*")), "a staging folder was left behind"
 
 
-def test_a_document_that_cannot_be_written_records_no_step(register_url: str, tmp_path: Path) -> None:
-    """The disposition cannot be written: step 2 is not recorded, and the next try completes it."""
+@pytest.mark.parametrize("planted", ["file", "link"])
+def test_a_document_that_cannot_be_written_records_no_step(
+    register_url: str, tmp_path: Path, planted: str
+) -> None:
+    """The request's folder is a file or a link: step 2 is not recorded, nothing is written through the
+    link, and once the folder is free the next try completes the step."""
     [rid] = submitted(register_url, 1)
     (tmp_path / "docs").mkdir()
+    (tmp_path / "elsewhere").mkdir()
     blocker = tmp_path / "docs" / rid
-    blocker.write_text("not a folder")
+    if planted == "file":
+        blocker.write_text("not a folder")
+    else:
+        blocker.symlink_to(tmp_path / "elsewhere")
     [run] = run_all([colo_command(tmp_path, "dispose", rid, "--by", "Asep", "--to", "Dedi")], register_url,
                     tmp_path)
-    assert run.returncode != 0
+    assert run.returncode == 2, run.stderr
+    assert "--output" in run.stderr and "nothing was recorded" in run.stderr
     assert not any(word in run.stderr for word in SQL_WORDS), run.stderr
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == [rid]
     register = open_register(register_url)
     with register.session() as session:
         record = get_request(session, rid)
@@ -201,4 +212,4 @@ def test_decommission_records_its_document_with_its_event(register_url: str, tmp
         assert asset.decommissioned_at is not None
         assert "marked decommissioned" in " ".join(event.details["actions"])
     register.close()
-    assert not list((tmp_path / "docs").glob("*/.staging-*"))
+    assert not list((tmp_path / "docs").glob("**/.staging-*"))
