@@ -69,16 +69,13 @@ def head_revision() -> str:
     return max(p.stem for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
-def plain_error(exc: SQLAlchemyError) -> RegisterUnavailable:
-    """The database's own one-line reason, without the statement or its parameters."""
+def plain_reason(exc: SQLAlchemyError) -> str:
+    """Why the database failed, in one line: its own reason, without the statement or its parameters."""
     reason = str(exc.orig) if isinstance(exc, DBAPIError) else ""
     reason = reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
     if "locked" in reason or "could not obtain lock" in reason:
-        return RegisterUnavailable(
-            f"the register is locked by another process and did not answer within {BUSY_TIMEOUT_S} s; "
-            "nothing was changed, try again"
-        )
-    return RegisterUnavailable(f"the register failed: {reason}; nothing was changed")
+        return f"it is locked by another process and did not answer within {BUSY_TIMEOUT_S} s"
+    return reason
 
 
 def lock_key(name: str) -> int:
@@ -114,7 +111,8 @@ class Register:
         except IntegrityError:
             raise
         except DBAPIError as exc:
-            raise plain_error(exc) from exc
+            reason = plain_reason(exc)
+            raise RegisterUnavailable(f"the register did not answer: {reason}; nothing was changed") from exc
 
     def _serialise(self, session: Session, name: str) -> None:
         if self.is_sqlite:
@@ -209,7 +207,6 @@ def open_register(url: str | None = None) -> Register:
         if current != head_revision():
             migrate(engine)
     except SQLAlchemyError as exc:
-        failure = plain_error(exc)
         where = parsed.render_as_string()
-        raise RegisterUnavailable(f"the register at {where} is not usable: {failure.message}") from None
+        raise RegisterUnavailable(f"the register at {where} is not usable: {plain_reason(exc)}") from None
     return Register(engine)
