@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import delete, func, select, union, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from provisioner.capacity import (
@@ -37,25 +37,31 @@ from provisioner.capacity import (
     Usage,
     check_capacity,
 )
-from provisioner.errors import BadInput, InfrastructureError, NoCapacity
+from provisioner.errors import BadInput, InfrastructureError, NoCapacity, Refused
 from provisioner.facility import Facility
 from provisioner.register.capacity_models import (
     AgencyNetworkRecord,
     CapacityLock,
     ClaimRecord,
+    SiteBindingRecord,
     UnitClaimRecord,
 )
-from provisioner.register.db import Register, utcnow
-from provisioner.register.models import EventRecord, RequestRecord
+from provisioner.register.db import Register, RegisterUnavailable, utcnow
+from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
 from provisioner.workflow import (
-    AfterStep,
     Outcome,
+    Prepare,
+    Prepared,
+    RequestState,
     Step,
     StepRun,
-    close_rejected,
-    complete_step,
+    completions,
+    earlier_run,
     get_request,
+    pending_event,
+    record_step,
     require_step,
+    state_of,
     step_result,
 )
 
@@ -103,6 +109,43 @@ def demand_of(record: RequestRecord) -> Demand:
     return Demand(record.id, spec.agency.code, server.rack_units, server.power_watts, network.bandwidth_mbps)
 
 
+def _codes_in_use(session: Session) -> set[str]:
+    """The site codes the register's claims and agency networks are recorded under."""
+    codes = union(select(ClaimRecord.site), select(AgencyNetworkRecord.site))
+    return set(session.scalars(select(codes.subquery().c[0])))
+
+
+def site_mismatch(registered: str, given: str) -> BadInput:
+    """Exit 2: the facility's site code is not the one the register's holds and allocations belong to."""
+    return BadInput(
+        f"the register belongs to site {registered!r} (its holds and allocations are recorded under that "
+        f"code), but facility.yml names site {given!r}; nothing was changed",
+        [
+            f"if the site was renamed, rename it in the register too: colo register rename-site "
+            f"{registered} {given}",
+            "if this is another site, use that site's own register ($COLO_DB)",
+        ],
+    )
+
+
+def check_site(session: Session, site: str, *, bind: bool = False) -> None:
+    """Refuse a facility whose site code is not the register's; with ``bind``, record the code on first use.
+
+    A register bound to no site yet takes the facility's code, unless it holds claims under another code.
+    """
+    bound = session.get(SiteBindingRecord, 1)
+    if bound is not None:
+        if bound.code != site:
+            raise site_mismatch(bound.code, site)
+        return
+    others = sorted(_codes_in_use(session) - {site})
+    if others:
+        raise site_mismatch(others[0], site)
+    if bind:
+        session.add(SiteBindingRecord(id=1, code=site, bound_at=utcnow()))
+        session.flush()
+
+
 def lock_site(session: Session, site: str) -> None:
     """Take the site's capacity lock for the rest of the transaction (the transaction's first statement)."""
     lock = CapacityLock
@@ -112,20 +155,51 @@ def lock_site(session: Session, site: str) -> None:
         session.flush()
 
 
-def in_locked_transaction(register: Register, site: str, work: Callable[[Session], T]) -> T:
-    """Run `work` in one transaction holding the site's lock; retry when the database reports a race."""
+def in_locked_transaction(
+    register: Register, site: str, work: Callable[[Session], T], *, bind: bool = True
+) -> T:
+    """Run `work` in one transaction holding the site's lock (after checking the register belongs to the
+    site, binding it on first use, unless ``bind`` is False); retry when the database reports a race."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with register.session() as session:
                 lock_site(session, site)
+                if bind:
+                    check_site(session, site, bind=True)
                 return work(session)
-        except (IntegrityError, OperationalError) as exc:
+        except (IntegrityError, RegisterUnavailable) as exc:
             failure = exc
             time.sleep(0.02 * attempt)
+    reason = failure.message if isinstance(failure, RegisterUnavailable) else str(failure.orig)
     raise InfrastructureError(
-        f"the register did not complete a capacity change at {site} after {MAX_ATTEMPTS} attempts",
-        [str(failure.orig)],
+        f"the register did not complete a capacity change at {site} after {MAX_ATTEMPTS} attempts", [reason]
     )
+
+
+def rename_site(register: Register, old: str, new: str) -> int:
+    """Move every hold, allocation, agency network and the register's binding from site ``old`` to ``new``
+    (the site's code changed in facility.yml); returns how many claims moved. Nothing moves unless the
+    register belongs to ``old`` and holds nothing under ``new``."""
+
+    def work(session: Session) -> int:
+        check_site(session, old)
+        if new in _codes_in_use(session):
+            raise BadInput(f"the register already holds capacity under site {new!r}; nothing was changed")
+        networks = session.scalars(select(AgencyNetworkRecord).where(AgencyNetworkRecord.site == old)).all()
+        session.add_all(
+            AgencyNetworkRecord(site=new, agency=n.agency, vlan=n.vlan, subnet=n.subnet,
+                                created_at=n.created_at)
+            for n in networks
+        )
+        session.flush()
+        moved = session.execute(update(ClaimRecord).where(ClaimRecord.site == old).values(site=new))
+        session.execute(update(UnitClaimRecord).where(UnitClaimRecord.site == old).values(site=new))
+        session.execute(delete(AgencyNetworkRecord).where(AgencyNetworkRecord.site == old))
+        session.execute(delete(CapacityLock).where(CapacityLock.site == old))
+        session.merge(SiteBindingRecord(id=1, code=new, bound_at=utcnow()))
+        return int(moved.rowcount)  # type: ignore[attr-defined]
+
+    return in_locked_transaction(register, old, work, bind=False)
 
 
 def usage_snapshot(session: Session, site: str) -> Usage:
@@ -230,36 +304,86 @@ def _own_claim(session: Session, facility: Facility, request_id: str) -> ClaimRe
 
 def find_allocation(session: Session, facility: Facility, request_id: str) -> Allocation | None:
     """What the request holds or has been allocated, if anything (reads only)."""
+    check_site(session, facility.site.code)
     claim = _own_claim(session, facility, request_id)
     return None if claim is None else _allocation_of(session, facility, claim)
 
 
+def _decide_capacity(
+    session: Session, facility: Facility, request_id: str, actor: str
+) -> StepRun | tuple[RequestRecord, EventRecord]:
+    """Step 3's decision under the site's lock: the earlier result, or the check with its hold written and
+    the completion event to record. A hold left by a check that never completed is checked again."""
+    record = get_request(session, request_id)
+    earlier = earlier_run(record, Step.CAPACITY)
+    if earlier is not None:
+        return earlier
+    require_step(record, Step.CAPACITY)
+    claim = _own_claim(session, facility, record.id)
+    if claim is not None and claim.kind == HOLD:
+        _delete_claim(session, claim)
+        claim = None
+    report = _check(session, facility, demand_of(record))
+    details: dict[str, object] = {"report": report.as_dict()}
+    if not report.ok:
+        details["reasons"] = report.shortages
+        return record, pending_event(record, Step.CAPACITY, actor, details, Outcome.REJECTED)
+    if claim is None:
+        _write_hold(session, report)
+    return record, pending_event(record, Step.CAPACITY, actor, details, Outcome.OK)
+
+
+def _drop_unrecorded_hold(register: Register, facility: Facility, request_id: str) -> None:
+    """Free the hold of a check whose step was not recorded (its report failed to render)."""
+
+    def work(session: Session) -> None:
+        claim = _own_claim(session, facility, request_id)
+        if claim is not None and claim.kind == HOLD and step_result(get_request(session, request_id),
+                                                                   Step.CAPACITY) is None:
+            _delete_claim(session, claim)
+
+    in_locked_transaction(register, facility.site.code, work)
+
+
+def _same_hold(event: EventRecord) -> Callable[[Session, RequestRecord, EventRecord], list[DocumentRecord]]:
+    """Check, as step 3 is recorded, that the request still holds what its report says."""
+    placement = event.details["report"]["placement"]
+
+    def check(session: Session, record: RequestRecord, _event: EventRecord) -> list[DocumentRecord]:
+        claim = session.get(ClaimRecord, record.id)
+        if placement is None:
+            return []
+        held = None if claim is None else (claim.rack, claim.switch, claim.port, claim.address)
+        if held != (placement["rack"], placement["switch"], placement["port"], placement["address"]):
+            raise Refused(f"{record.id}: another check of this request changed its hold; run it again")
+        return []
+
+    return check
+
+
 def run_capacity_step(
-    register: Register, facility: Facility, request_id: str, actor: str, after: AfterStep | None = None
+    register: Register, facility: Facility, request_id: str, actor: str, prepare: Prepare | None = None
 ) -> StepRun:
     """Step 3: check every resource; hold what fits and complete the step, or close the request as rejected.
 
-    The report is the completion event's `details["report"]` (the reasons too when rejected); `after` writes
-    the capacity report document in the same transaction. A repeat reports the earlier result, unchanged.
+    The check and the hold are one short transaction under the site's lock; the report document is then
+    rendered (``prepare``) with no lock held, and the step recorded with it. The report is the completion
+    event's `details["report"]` (the reasons too when rejected). A repeat reports the earlier result,
+    unchanged; a report that fails to render frees the hold again.
     """
-
-    def work(session: Session) -> StepRun:
-        record = get_request(session, request_id)
-        earlier = step_result(record, Step.CAPACITY)
-        if earlier is not None:
-            return StepRun(earlier, True, tuple(d for d in record.documents if d.event_id == earlier.id))
-        require_step(record, Step.CAPACITY)
-        report = _check(session, facility, demand_of(record))
-        details = {"report": report.as_dict()}
-        if report.ok:
-            if _own_claim(session, facility, record.id) is None:
-                _write_hold(session, report)
-            event = complete_step(session, record, Step.CAPACITY, actor, details)
-        else:
-            event = close_rejected(session, record, actor, {**details, "reasons": report.shortages})
-        return StepRun(event, False, tuple(after(session, record, event)) if after else ())
-
-    return in_locked_transaction(register, facility.site.code, work)
+    decided = in_locked_transaction(
+        register, facility.site.code, lambda session: _decide_capacity(session, facility, request_id, actor)
+    )
+    if isinstance(decided, StepRun):
+        return decided
+    record, event = decided
+    prepared: Prepared | None = None
+    try:
+        prepared = prepare(record, event) if prepare else None
+    except BaseException:
+        _drop_unrecorded_hold(register, facility, record.id)
+        raise
+    return record_step(register, record.id, event, prepared, after=_same_hold(event))
 
 
 def allocate(register: Register, facility: Facility, request_id: str) -> Allocation:
@@ -296,3 +420,46 @@ def release(register: Register, facility: Facility, request_id: str) -> bool:
         return True
 
     return in_locked_transaction(register, facility.site.code, work)
+
+
+def _serial(record: RequestRecord) -> str | None:
+    """The server's serial: as delivered (step 4), else as the letter gives it."""
+    applied = completions(record).get(Step.APPLY)
+    return applied.details.get("serial") if applied else record.document["server"].get("serial")
+
+
+def _places_first(session: Session, rival: RequestRecord, record: RequestRecord) -> bool:
+    """Whether ``rival`` has the server before ``record``: allocated or installed it, or holds capacity and
+    was submitted first."""
+    if not state_of(rival).is_open and state_of(rival) != RequestState.COMPLETED:
+        return False
+    claim = session.get(ClaimRecord, rival.id)
+    asset = AssetRecord
+    installed = session.scalar(
+        select(asset.id).where(asset.request_id == rival.id, asset.decommissioned_at.is_(None))
+    )
+    if installed is not None or (claim is not None and claim.kind == ALLOCATED):
+        return True
+    return claim is not None and (rival.year, rival.seq) < (record.year, record.seq)
+
+
+def refuse_duplicate(session: Session, record: RequestRecord) -> None:
+    """Step 6 places one physical server once: refuse it (exit 3) for a request with the letter number, serial
+    and hostname of another request that has the server first (allocated or installed it, or holds capacity
+    for it and was submitted earlier), unless this request's own allocation came first."""
+    mine = session.get(ClaimRecord, record.id)
+    if mine is not None and mine.kind == ALLOCATED:
+        return
+    same = select(RequestRecord).where(
+        RequestRecord.letter_number == record.letter_number, RequestRecord.hostname == record.hostname,
+        RequestRecord.id != record.id,
+    ).order_by(RequestRecord.year, RequestRecord.seq)
+    serial = _serial(record)
+    for rival in session.scalars(same):
+        if _serial(rival) == serial and _places_first(session, rival, record):
+            raise Refused(
+                f"{record.id}: {rival.id} is the same server (letter {record.letter_number}, serial "
+                f"{serial}, host {record.hostname}) and has it first ({state_of(rival)}); a server is "
+                "placed once",
+                [f"if {record.id} is a duplicate: colo request cancel {record.id} --by NAME --reason ..."],
+            )

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from provisioner.allocate import find_allocation, release
-from provisioner.documents import write_step_document
+from provisioner.documents import stage_documents
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.facility import Facility, load_facility
 from provisioner.register.capacity_models import ClaimRecord
@@ -49,15 +49,15 @@ def _last_of_agency(session: Session, record: RequestRecord, site: str) -> bool:
     return session.scalar(others) == 0
 
 
-def _asset_closed(
-    session: Session, record: RequestRecord, actor: str, actions: list[str]
-) -> AssetRecord | None:
-    asset = session.scalar(select(AssetRecord).where(AssetRecord.request_id == record.id))
+def _asset_of(session: Session, record: RequestRecord) -> AssetRecord | None:
+    return session.scalar(select(AssetRecord).where(AssetRecord.request_id == record.id))
+
+
+def _close_asset(session: Session, record: RequestRecord, actor: str) -> None:
+    asset = _asset_of(session, record)
     if asset is not None and asset.decommissioned_at is None:
         asset.decommissioned_at = utcnow()
         asset.details = {**asset.details, "decommissioned_by": actor}
-        actions.append(f"asset {asset.details.get('asset_tag')} marked decommissioned")
-    return asset
 
 
 def decommission(
@@ -88,16 +88,24 @@ def decommission(
         release(register, facility, record.id)
         actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "
                        f"port {held.switch_port}, address {held.address}")
-    site = facility.site.letterhead()
     with register.session() as session:
         record = get_request(session, request_id)
-        asset = _asset_closed(session, record, actor, actions)
-        event = record_event(session, record, actor=actor, outcome=Outcome.OK, step=None, stage=STAGE,
-                             details={"actions": actions, "placement": placement})
-        document = write_step_document(
-            session, record, "decommission_report", site, output_dir,
-            {"decommission": {"actions": actions, "placement": placement, "actor": actor, "at": event.at,
-                              "asset_tag": asset.details.get("asset_tag") if asset else None}},
-            event=event,
-        )
-        return {"id": record.id, "actions": actions, "document": document.pdf_path}
+        asset = _asset_of(session, record)
+    tag = asset.details.get("asset_tag") if asset else None
+    if asset is not None and asset.decommissioned_at is None:
+        actions.append(f"asset {tag} marked decommissioned")
+    at = utcnow()
+    report = {"decommission": {"actions": actions, "placement": placement, "actor": actor, "at": at,
+                               "asset_tag": tag}}
+    staged = stage_documents(record, None, facility.site.letterhead(), output_dir,
+                             [("decommission_report", report)])
+    try:
+        with register.session() as session:
+            record = get_request(session, request_id)
+            _close_asset(session, record, actor)
+            event = record_event(session, record, actor=actor, outcome=Outcome.OK, step=None, stage=STAGE,
+                                 details={"actions": actions, "placement": placement}, at=at)
+            [document] = staged.record(session, record, event)
+    finally:
+        staged.discard()
+    return {"id": record.id, "actions": actions, "document": document.pdf_path}

@@ -10,20 +10,19 @@ technician's hands), so step 6 runs with --yes.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from provisioner.documents import write_step_document
+from provisioner.documents import step_documents
 from provisioner.errors import NoCapacity
 from provisioner.facility import Facility, load_facility
 from provisioner.provision import Progress, provision
 from provisioner.register.db import Register
-from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
+from provisioner.register.models import AssetRecord, RequestRecord
 from provisioner.request import ColoRequest, load_request
 from provisioner.workflow import Outcome, Step, perform_step, submit_request
 
@@ -77,13 +76,6 @@ def clear_earlier(register: Register, site_dir: Path, output_dir: Path, actor: s
     say(f"lab: {LAB_HOST} put back as delivered (staging VLAN, staging address only)")
 
 
-def _writer(kind: str, site: Mapping[str, str], output: Path) -> Callable[..., list[DocumentRecord]]:
-    def write(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
-        return [write_step_document(session, record, kind, site, output, event=event)]
-
-    return write
-
-
 def run_demo(
     register: Register,
     site_dir: Path,
@@ -107,10 +99,10 @@ def run_demo(
     request_id = submit_request(register, spec.model_dump(mode="json"), text, actor=spec.agency.contact.name)
     say(f"step 1: {request_id} submitted ({spec.letter.number})")
     perform_step(register, request_id, Step.DISPOSE, HEAD_OF_DIVISION, {"to": SECTION_HEAD},
-                 after=_writer("disposition", site, output_dir))
+                 prepare=step_documents(site, output_dir, "disposition"))
     say("step 2: disposition recorded")
     capacity = run_capacity_step(register, facility, request_id, actor,
-                                 after=_writer("capacity_report", site, output_dir))
+                                 step_documents(site, output_dir, "capacity_report"))
     placement = capacity.event.details["report"]["placement"]
     if capacity.event.outcome != Outcome.OK or placement is None:
         reasons = capacity.event.details.get("reasons", [])
@@ -118,10 +110,10 @@ def run_demo(
     say(f"step 3: capacity sufficient, held {placement['rack']} {placement['port']}")
     perform_step(register, request_id, Step.APPLY, spec.agency.contact.name,
                  {"serial": serial, "staging_address": staging},
-                 after=_writer("application_form", site, output_dir))
+                 prepare=step_documents(site, output_dir, "application_form"))
     say(f"step 4: {LAB_HOST} delivered, serial {serial}, staging address {staging}")
     perform_step(register, request_id, Step.APPROVE, HEAD_OF_DIVISION, {},
-                 after=_writer("approval_form", site, output_dir))
+                 prepare=step_documents(site, output_dir, "approval_form"))
     say("step 5: approved")
     port = str(placement["port"])
     Lab().cable(LAB_HOST, port)

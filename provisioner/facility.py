@@ -318,7 +318,7 @@ class Switch(_Model):
     port: Annotated[StrictInt, Field(ge=1, le=65535)] = 22
     credentials: Name
     rack: Name
-    server_ports: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = Field(min_length=1)
+    server_ports: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = Field(min_length=1)
     layer3: bool = False
 
     @cached_property

@@ -198,11 +198,15 @@ class ProvisionResult:
 
 
 def earlier_result(register: Register, request_id: str) -> ProvisionResult | None:
-    """The result of a step 6 that already completed, else None (after checking step 6 may run)."""
+    """The result of a step 6 that already completed, else None (after checking step 6 may run, and that
+    no other request has this server first)."""
+    from provisioner.allocate import refuse_duplicate
+
     with register.session() as session:
         record = get_request(session, request_id)
         if step_result(record, Step.PROVISION) is None:
             require_step(record, Step.PROVISION)
+            refuse_duplicate(session, record)
             return None
         finished = {
             e.stage: e

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -228,6 +228,78 @@ class StepRun:
 AfterStep = Callable[[Session, RequestRecord, EventRecord], Sequence[DocumentRecord]]
 
 
+class Prepared(Protocol):
+    """A step's documents, rendered before the step is recorded and not yet in their place."""
+
+    def record(self, session: Session, record: RequestRecord, event: EventRecord) -> Sequence[DocumentRecord]:
+        """Record them with the step (their SHA-256 included) and put them in place; the last thing before
+        the step's transaction commits."""
+        ...
+
+    def discard(self) -> None:
+        """Remove whatever was not put in place (a run that lost, failed or was repeated)."""
+        ...
+
+
+Prepare = Callable[[RequestRecord, EventRecord], Prepared]
+"""Renders a step's documents from the request and the step's event to be; runs outside any transaction."""
+
+
+def pending_event(
+    record: RequestRecord, step: Step, actor: str, details: Mapping[str, Any] | None, outcome: str
+) -> EventRecord:
+    """The completion event a step is about to record (not in any session): what its documents show."""
+    return EventRecord(
+        request_id=record.id, step=int(step), stage=None, actor=actor, outcome=str(outcome),
+        details=dict(details or {}), at=utcnow(),
+    )
+
+
+def earlier_run(record: RequestRecord, step: Step) -> StepRun | None:
+    """The run that completed ``step`` before, with its documents, if any (in a session)."""
+    earlier = step_result(record, step)
+    if earlier is None:
+        return None
+    return StepRun(earlier, True, tuple(d for d in record.documents if d.event_id == earlier.id))
+
+
+def record_step(
+    register: Register,
+    request_id: str,
+    pending: EventRecord,
+    prepared: Prepared | None = None,
+    after: AfterStep | None = None,
+) -> StepRun:
+    """Record a step decided and rendered beforehand, in one short transaction that runs alone for its
+    request: refuse it if the request moved on meanwhile (closed, or the step done by another run: then that
+    result is reported), else record the event, ``after``'s rows and the prepared documents, which are put in
+    place just before the commit. Whatever was not put in place is discarded."""
+    step = Step(pending.step or 0)
+    try:
+        for _attempt in range(2):
+            try:
+                with register.session(exclusive=f"request:{request_id}") as session:
+                    record = get_request(session, request_id)
+                    earlier = earlier_run(record, step)
+                    if earlier is not None:
+                        return earlier
+                    require_step(record, step)
+                    event = record_event(
+                        session, record, actor=pending.actor, outcome=pending.outcome, step=step,
+                        details=pending.details, at=pending.at,
+                    )
+                    written = tuple(after(session, record, event)) if after else ()
+                    if prepared is not None:
+                        written += tuple(prepared.record(session, record, event))
+                    return StepRun(event, False, written)
+            except IntegrityError:
+                continue
+        raise Refused(f"{request_id}: step {int(step)} is being recorded by another run; try again")
+    finally:
+        if prepared is not None:
+            prepared.discard()
+
+
 def perform_step(
     register: Register,
     request_id: str,
@@ -236,27 +308,23 @@ def perform_step(
     details: Mapping[str, Any] | None = None,
     *,
     outcome: str = Outcome.OK,
+    prepare: Prepare | None = None,
     after: AfterStep | None = None,
 ) -> StepRun:
-    """Run ``step`` in one transaction: refuse it out of order, report it if already done, else record it
-    and call ``after`` (which writes the step's documents) before committing.
+    """Run ``step``: refuse it out of order, report it if already done, else render its documents
+    (``prepare``, outside any transaction) and record it with them (:func:`record_step`).
 
-    When a concurrent run completes the same step first, this one rolls back and reports that result.
+    ``after`` adds rows in the recording transaction (keep it quick: the register waits for it).
     """
-    for _attempt in range(2):
-        try:
-            with register.session() as session:
-                record = get_request(session, request_id)
-                earlier = step_result(record, step)
-                if earlier is not None:
-                    documents = tuple(d for d in record.documents if d.event_id == earlier.id)
-                    return StepRun(earlier, True, documents)
-                event = complete_step(session, record, step, actor, details, outcome)
-                written = tuple(after(session, record, event)) if after else ()
-                return StepRun(event, False, written)
-        except IntegrityError:
-            continue
-    raise Refused(f"{request_id}: step {int(step)} is being recorded by another run; try again")
+    with register.session() as session:
+        record = get_request(session, request_id)
+        earlier = earlier_run(record, step)
+        if earlier is not None:
+            return earlier
+        require_step(record, step)
+    event = pending_event(record, step, actor, details, outcome)
+    prepared = prepare(record, event) if prepare else None
+    return record_step(register, request_id, event, prepared, after)
 
 
 def get_request(session: Session, request_id: str) -> RequestRecord:
@@ -265,6 +333,11 @@ def get_request(session: Session, request_id: str) -> RequestRecord:
     if record is None:
         raise NotFound(f"no request {request_id!r} in the register")
     return record
+
+
+def submitter(contact_name: str, agency_code: str) -> str:
+    """Who step 1 records as its actor: the agency's contact and the agency's code."""
+    return f"{contact_name} ({agency_code})"
 
 
 def submit_request(
@@ -277,13 +350,13 @@ def submit_request(
 ) -> str:
     """Record a validated request (step 1) under the next id of its year, REQ-YYYY-NNNN; returns the id.
 
-    Ids come from a per-year sequence kept unique by the register: a concurrent submit that took the same
-    number makes this one retry with the next.
+    Submissions take the next number one at a time (an exclusive transaction, so a crowd of first submits
+    never collides), with the register's unique key behind that.
     """
     now = now or utcnow()
-    for _attempt in range(20):
+    for _attempt in range(5):
         try:
-            with register.session() as session:
+            with register.session(exclusive="requests") as session:
                 in_year = select(func.max(RequestRecord.seq)).where(RequestRecord.year == now.year)
                 last = session.scalar(in_year)
                 seq = (last or 0) + 1

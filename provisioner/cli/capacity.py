@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from provisioner.cli.common import JsonFlag, console, obtain, print_json, technician
 from provisioner.errors import NoCapacity
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
 
 RequestId = Annotated[str, typer.Argument(metavar="ID", help="The request id, REQ-YYYY-NNNN.")]
 
@@ -34,18 +28,13 @@ def capacity(
     (exit code 3) and the report says what was short.
     """
     from provisioner.allocate import run_capacity_step
-    from provisioner.documents import write_step_document
+    from provisioner.documents import step_documents
     from provisioner.facility import load_facility
 
     context = obtain(ctx)
     facility = load_facility(context.site_dir)
-    site = facility.site.letterhead()
-
-    def write(session: Session, record: RequestRecord, event: EventRecord) -> Sequence[DocumentRecord]:
-        out_dir = context.output_dir
-        return [write_step_document(session, record, "capacity_report", site, out_dir, event=event)]
-
-    run = run_capacity_step(context.register(), facility, request_id, technician(by), after=write)
+    report_document = step_documents(facility.site.letterhead(), context.output_dir, "capacity_report")
+    run = run_capacity_step(context.register(), facility, request_id, technician(by), report_document)
     report: dict[str, Any] = run.event.details["report"]
     documents = [{"kind": d.kind, "pdf": d.pdf_path, "html": d.html_path} for d in run.documents]
     if json_out:

@@ -1,4 +1,6 @@
-"""`colo register export --format csv|xlsx [--output FILE]`: the asset register."""
+"""`colo register export --format csv|xlsx [--output FILE]`: the asset register.
+
+`colo register rename-site OLD NEW`: the register's capacity moved to the site's new code."""
 
 from __future__ import annotations
 
@@ -71,3 +73,27 @@ def export(
         print_json({"format": fmt, "output": str(output), "rows": count})
     elif output is not None:
         typer.echo(f"{count} rows written to {output}", err=True)
+
+
+@register_app.command("rename-site")
+def rename_site(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The code the register holds capacity under.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The site's code in facility.yml now.")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Move the register's holds and allocations to the site's new code, after site.code changed in
+    facility.yml (NEW must be the code it names now)."""
+    from provisioner.allocate import rename_site as move
+    from provisioner.errors import BadInput
+    from provisioner.facility import load_facility
+
+    context = obtain(ctx)
+    code = load_facility(context.site_dir).site.code
+    if new != code:
+        raise BadInput(f"NEW: {context.site_dir}/facility.yml names site {code!r}, not {new!r}")
+    moved = move(context.register(), old, code)
+    if json_out:
+        print_json({"from": old, "to": code, "claims": moved})
+    else:
+        typer.echo(f"the register now belongs to site {code}: {moved} holds and allocations moved from {old}")

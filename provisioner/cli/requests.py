@@ -53,11 +53,11 @@ def submit(
 ) -> None:
     """Validate a request letter and record it (step 1); prints its id."""
     from provisioner.request import load_request
-    from provisioner.workflow import submit_request
+    from provisioner.workflow import submit_request, submitter
 
     spec, text = load_request(file)
     contact = spec.agency.contact
-    actor = f"{contact.name} ({spec.agency.code})"
+    actor = submitter(contact.name, spec.agency.code)
     request_id = submit_request(obtain(ctx).register(), spec.model_dump(mode="json"), text, actor=actor)
     if json_out:
         print_json({"id": request_id})

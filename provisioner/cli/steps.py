@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,9 +13,6 @@ from provisioner.cli.common import Context, JsonFlag, obtain, person, print_json
 from provisioner.errors import BadInput, SpecMismatch
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
     from provisioner.workflow import StepRun
 
 RequestId = Annotated[str, typer.Argument(metavar="ID", help="The request id, REQ-YYYY-NNNN.")]
@@ -39,16 +36,11 @@ def run_step(
     json_out: bool,
 ) -> StepRun:
     """Record a step with its document, then print the result (or the earlier one when it was done before)."""
+    from provisioner.documents import step_documents
     from provisioner.workflow import Step, perform_step
 
-    site = context.site()
-
-    def write(session: Session, record: RequestRecord, event: EventRecord) -> Sequence[DocumentRecord]:
-        from provisioner.documents import write_step_document
-
-        return [write_step_document(session, record, document_kind, site, context.output_dir, event=event)]
-
-    run = perform_step(context.register(), request_id, Step(step), actor, details, after=write)
+    documents = step_documents(context.site(), context.output_dir, document_kind)
+    run = perform_step(context.register(), request_id, Step(step), actor, details, prepare=documents)
     print_step(run, json_out)
     return run
 

@@ -1,24 +1,42 @@
-"""Documents of a request's steps: the context from the register and the record of what was written."""
+"""Documents of a request's steps: the context from the register and the record of what was written.
+
+A step's documents are rendered before the step is recorded, into a staging folder of their own beside
+<output>/<REQ-ID>/, so the register is never held while a PDF is made. The step's transaction records them
+(paths where they will be, and the PDF's SHA-256) and, just before it commits, renames them into
+<output>/<REQ-ID>/ (a real folder, never a link); a run that fails or loses to another run leaves nothing
+behind and changes no document in place.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import secrets
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from provisioner.documents.render import render_document
+from provisioner.errors import BadInput
 from provisioner.register.db import utcnow
 from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
-from provisioner.workflow import completions
+from provisioner.workflow import Prepare, Step, completions
 
 
-def request_context(record: RequestRecord, site: Mapping[str, str]) -> dict[str, Any]:
-    """What every template sees: the site, the request as submitted, and each completed step's record."""
+def request_context(
+    record: RequestRecord, site: Mapping[str, str], pending: EventRecord | None = None
+) -> dict[str, Any]:
+    """What every template sees: the site, the request as submitted, and each completed step's record
+    (``pending``: the step about to be recorded, as if it were)."""
+    done = completions(record)
+    if pending is not None and pending.step is not None and pending.stage is None:
+        done[Step(pending.step)] = pending
     steps = {
         step.name.lower(): {"actor": ev.actor, "at": ev.at, "outcome": ev.outcome, **ev.details}
-        for step, ev in completions(record).items()
+        for step, ev in done.items()
     }
     return {
         "site": dict(site),
@@ -27,6 +45,99 @@ def request_context(record: RequestRecord, site: Mapping[str, str]) -> dict[str,
         "steps": steps,
         "issued_at": utcnow(),
     }
+
+
+DocumentSpec = tuple[str, Mapping[str, object]]
+"""A document to render: its kind (templates/<kind>.html.j2) and what its template sees beyond the request."""
+
+
+@dataclass(frozen=True)
+class StagedDocuments:
+    """Documents rendered into ``staging`` (beside ``folder``), waiting for their step to be recorded."""
+
+    folder: Path
+    staging: Path
+    digests: Mapping[str, str]
+
+    def path(self, kind: str, suffix: str) -> Path:
+        """Where the document will be once in place."""
+        return self.folder / f"{kind}.{suffix}"
+
+    def staged(self, kind: str, suffix: str) -> Path:
+        """Where the document is until then."""
+        return self.staging / f"{kind}.{suffix}"
+
+    def record(
+        self, session: Session, record: RequestRecord, event: EventRecord | None
+    ) -> list[DocumentRecord]:
+        """Record the documents (tied to ``event``, if given), then rename them into place."""
+        rows = [
+            DocumentRecord(
+                request_id=record.id, event_id=event.id if event is not None else None, kind=kind,
+                html_path=str(self.path(kind, "html")), pdf_path=str(self.path(kind, "pdf")), sha256=digest,
+            )
+            for kind, digest in self.digests.items()
+        ]
+        session.add_all(rows)
+        session.flush()
+        self._publish()
+        return rows
+
+    def _publish(self) -> None:
+        """Rename every staged file over its place (a link planted at a file's name is replaced, never
+        followed; the request's folder itself must not be a link)."""
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            self.folder.mkdir(mode=0o750, exist_ok=True)
+            target = os.open(self.folder, flags)
+        except OSError as exc:
+            raise BadInput(f"--output: {self.folder} is not a folder of its own (a link?): "
+                           f"{exc.strerror}; nothing was recorded") from None
+        source = os.open(self.staging, flags)
+        try:
+            for kind in self.digests:
+                for suffix in ("html", "pdf"):
+                    name = f"{kind}.{suffix}"
+                    os.replace(name, name, src_dir_fd=source, dst_dir_fd=target)
+        finally:
+            os.close(source)
+            os.close(target)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def stage_documents(
+    record: RequestRecord,
+    event: EventRecord | None,
+    site: Mapping[str, str],
+    output_root: Path,
+    documents: Sequence[DocumentSpec],
+) -> StagedDocuments:
+    """Render ``documents`` for the step of ``event`` into a new staging folder in <output_root>."""
+    folder = (output_root / record.id).absolute()
+    staging = folder.with_name(f".staging-{record.id}-{secrets.token_hex(8)}")
+    digests: dict[str, str] = {}
+    try:
+        for kind, extra in documents:
+            context = {**request_context(record, site, event), **extra}
+            rendered = render_document(kind, context, staging)
+            digests[kind] = rendered.sha256
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return StagedDocuments(folder, staging, digests)
+
+
+def step_documents(
+    site: Mapping[str, str], output_root: Path, kind: str, extra: Mapping[str, object] | None = None
+) -> Prepare:
+    """The ``prepare`` of a step that writes one document of ``kind``."""
+
+    def prepare(record: RequestRecord, event: EventRecord) -> StagedDocuments:
+        return stage_documents(record, event, site, output_root, [(kind, extra or {})])
+
+    return prepare
 
 
 def write_step_document(
@@ -39,20 +150,12 @@ def write_step_document(
     *,
     event: EventRecord | None = None,
 ) -> DocumentRecord:
-    """Render ``kind`` under <output_root>/<REQ-ID>/ and record it (by absolute paths), tied to the step's
-    event."""
-    context = {**request_context(record, site), **(extra or {})}
-    rendered = render_document(kind, context, output_root / record.id)
-    document = DocumentRecord(
-        request_id=record.id,
-        event_id=event.id if event is not None else None,
-        kind=kind,
-        html_path=str(rendered.html),
-        pdf_path=str(rendered.pdf),
-        sha256=rendered.sha256,
-    )
-    session.add(document)
-    session.flush()
-    return document
-
-
+    """Render ``kind`` under <output_root>/<REQ-ID>/ and record it at once, in the caller's transaction
+    (tied to the step's event, if given). Steps render before their transaction: :func:`step_documents`.
+    """
+    staged = stage_documents(record, event, site, output_root, [(kind, extra or {})])
+    try:
+        rows = staged.record(session, record, event)
+    finally:
+        staged.discard()
+    return rows[0]

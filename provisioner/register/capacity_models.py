@@ -77,3 +77,15 @@ class UnitClaimRecord(Base):
     rack: Mapped[str] = mapped_column(String(64), primary_key=True)
     unit: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("capacity_claims.request_id"), index=True)
+
+
+class SiteBindingRecord(Base):
+    """The one site this register belongs to, recorded on first use: its holds and allocations are that
+    site's, so a facility file under another code is refused rather than shown an empty register."""
+
+    __tablename__ = "register_site"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_register_site_one"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(64))
+    bound_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

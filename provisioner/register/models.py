@@ -16,6 +16,11 @@ from provisioner.register.db import Base, UtcDateTime, utcnow
 if TYPE_CHECKING:
     from provisioner.request import ColoRequest
 
+ACTOR_LENGTH = 200
+"""Who did a step: a name of up to 100 characters, or step 1's "contact name (agency code)"."""
+OS_LENGTH = 80
+"""An asset's operating system: "family version" (40 + 1 + 20 characters at most)."""
+
 
 class RequestRecord(Base):
     """One request letter (step 1) with the submitted document, as received and as validated."""
@@ -70,7 +75,7 @@ class EventRecord(Base):
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
     step: Mapped[int | None] = mapped_column(Integer)
     stage: Mapped[str | None] = mapped_column(String(40))
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(String(20))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -119,7 +124,7 @@ class AssetRecord(Base):
     serial: Mapped[str] = mapped_column(String(50), index=True)
     vendor: Mapped[str | None] = mapped_column(String(60))
     model: Mapped[str | None] = mapped_column(String(60))
-    os: Mapped[str] = mapped_column(String(60))
+    os: Mapped[str] = mapped_column(String(OS_LENGTH))
     location: Mapped[str] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(45))
     installed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

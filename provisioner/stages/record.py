@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from provisioner.documents import write_step_document
+from provisioner.documents import StagedDocuments, stage_documents
 from provisioner.register.db import utcnow
 from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
 from provisioner.stages.base import Details, StageContext
@@ -51,37 +51,45 @@ def asset_details(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
     }
 
 
-def upsert_asset(session: Session, ctx: StageContext, record: RequestRecord) -> AssetRecord:
-    """The request's asset row, written once (a rerun of this stage rewrites the same row)."""
-    asset = session.scalar(select(AssetRecord).where(AssetRecord.request_id == record.id))
-    if asset is None:
-        asset = AssetRecord(request_id=record.id)
-        session.add(asset)
+def asset_values(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
+    """The request's asset row, column by column."""
     req, plan = ctx.request, ctx.results["plan"]
-    details = asset_details(ctx, record)
-    asset.agency_code = req.agency.code
-    asset.hostname = req.server.hostname
-    asset.serial = ctx.delivered.serial
-    asset.vendor = req.server.vendor
-    asset.model = req.server.model
-    asset.os = f"{req.server.os.family} {req.server.os.version}"
-    asset.location = f"{plan['rack']} {units_text(plan['units'])}"
-    asset.address = plan["address"]
+    return {
+        "agency_code": req.agency.code,
+        "hostname": req.server.hostname,
+        "serial": ctx.delivered.serial,
+        "vendor": req.server.vendor,
+        "model": req.server.model,
+        "os": f"{req.server.os.family} {req.server.os.version}",
+        "location": f"{plan['rack']} {units_text(plan['units'])}",
+        "address": plan["address"],
+        "details": asset_details(ctx, record),
+    }
+
+
+def upsert_asset(session: Session, request_id: str, values: dict[str, Any]) -> AssetRecord:
+    """The request's asset row, written once (a rerun of this stage rewrites the same row)."""
+    asset = session.scalar(select(AssetRecord).where(AssetRecord.request_id == request_id))
+    if asset is None:
+        asset = AssetRecord(request_id=request_id)
+        session.add(asset)
+    for column, value in values.items():
+        setattr(asset, column, value)
     asset.installed_at = utcnow()
     asset.decommissioned_at = None
-    asset.details = details
     session.flush()
     return asset
 
 
-def work_context(ctx: StageContext, asset: AssetRecord) -> dict[str, Any]:
+def work_context(ctx: StageContext, asset: dict[str, Any]) -> dict[str, Any]:
     """What the work report and the handover minutes show beyond the request and its steps."""
+    shown = {**asset["details"], **{column: asset[column] for column in ("location", "address", "os")}}
     return {
         "work": {
             **ctx.results,
             "actor": ctx.actor,
             "serial": ctx.delivered.serial,
-            "asset": {**asset.details, "location": asset.location, "address": asset.address, "os": asset.os},
+            "asset": shown,
             "finished_at": utcnow(),
         }
     }
@@ -100,13 +108,16 @@ class RecordStage:
                 "handover_number": handover_number(record, site["code"]),
                 "address": ctx.results["plan"]["address"],
             }
+            asset = asset_values(ctx, record)
 
-        def write(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
-            extra = work_context(ctx, upsert_asset(session, ctx, record))
-            return [
-                write_step_document(session, record, kind, site, ctx.output_dir, extra, event=event)
-                for kind in DOCUMENTS
-            ]
+        def prepare(record: RequestRecord, event: EventRecord) -> StagedDocuments:
+            extra = work_context(ctx, asset)
+            return stage_documents(record, event, site, ctx.output_dir, [(kind, extra) for kind in DOCUMENTS])
 
-        run = perform_step(ctx.register, ctx.request_id, Step.PROVISION, ctx.actor, numbers, after=write)
+        def write(session: Session, record: RequestRecord, _event: EventRecord) -> list[DocumentRecord]:
+            upsert_asset(session, record.id, asset)
+            return []
+
+        run = perform_step(ctx.register, ctx.request_id, Step.PROVISION, ctx.actor, numbers,
+                           prepare=prepare, after=write)
         return {**run.event.details, "documents": {d.kind: d.pdf_path for d in run.documents}}

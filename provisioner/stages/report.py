@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from provisioner.documents import write_step_document
+from provisioner.documents import StagedDocuments, stage_documents
 from provisioner.facility import load_facility
 from provisioner.mail import Person, ReportMail, SmtpSettings, build_report_message, deliver_report
 from provisioner.register.db import Register
-from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
-from provisioner.workflow import Outcome, Step, completions, perform_step
+from provisioner.register.models import AssetRecord, EventRecord, RequestRecord
+from provisioner.workflow import Outcome, Step, completions, get_request, perform_step
 
 KIND = "final_report"
 
@@ -66,19 +65,25 @@ def run_report(
     site_fields = load_facility(site_dir).site.letterhead()
     mail: dict[str, Any] = {}
 
-    def write(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
-        asset = session.scalars(select(AssetRecord).where(AssetRecord.request_id == record.id)).one()
+    def prepare(record: RequestRecord, event: EventRecord) -> StagedDocuments:
+        """The final report, and its mail sent, before step 7 is recorded (a failure records nothing)."""
+        with register.session() as session:
+            asset = session.scalars(select(AssetRecord).where(AssetRecord.request_id == record.id)).one()
+            documents = get_request(session, record.id).documents
+            handover = [Path(d.pdf_path) for d in documents if d.kind == "handover_minutes"][-1:]
         extra = {"evidence": evidence_of(record), "asset": {**asset.details, "address": asset.address}}
-        document = write_step_document(session, record, KIND, site_fields, output_dir, extra, event=event)
-        handover = [Path(d.pdf_path) for d in record.documents if d.kind == "handover_minutes"][-1:]
-        message = build_report_message(
-            report_mail(record, asset, site_fields["domain"], actor), [Path(document.pdf_path), *handover]
-        )
-        result = deliver_report(message, output_dir / record.id / f"{KIND}.eml", smtp_settings())
+        staged = stage_documents(record, event, site_fields, output_dir, [(KIND, extra)])
+        try:
+            letter = report_mail(record, asset, site_fields["domain"], actor)
+            message = build_report_message(letter, [staged.staged(KIND, "pdf"), *handover])
+            result = deliver_report(message, output_dir / record.id / f"{KIND}.eml", smtp_settings())
+        except BaseException:
+            staged.discard()
+            raise
         mail.update(eml=str(result.eml_path), sent=result.sent, recipients=list(result.recipients))
-        return [document]
+        return staged
 
-    run = perform_step(register, request_id, Step.REPORT, actor, after=write)
+    run = perform_step(register, request_id, Step.REPORT, actor, prepare=prepare)
     eml = output_dir / run.event.request_id / f"{KIND}.eml"
     return {
         "id": run.event.request_id,

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from allocate_support import ROOT, submit
 
 from provisioner.register.db import open_register
@@ -58,3 +59,44 @@ def test_unknown_request_and_bad_facility_exit_2(register_url: str, tmp_path: Pa
     (tmp_path / "site" / "facility.yml").write_text("site: {code: x}\n")
     bad = colo(["capacity", "REQ-2026-0001"], register_url, tmp_path, site=tmp_path / "site")
     assert bad.returncode == 2 and "site.name" in bad.stderr
+
+
+def renamed_site(tmp_path: Path, code: str) -> Path:
+    """The example facility with another site code, as after an edit of facility.yml."""
+    data = yaml.safe_load((ROOT / "inventories" / "example" / "facility.yml").read_text())
+    data["site"]["code"] = code
+    site = tmp_path / "renamed"
+    site.mkdir()
+    (site / "facility.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return site
+
+
+def test_a_renamed_site_is_refused_until_the_register_is_renamed(register_url: str, tmp_path: Path) -> None:
+    register = open_register(register_url)
+    first, second = submit(register, "disdik"), submit(register, "dinkes")
+    held = colo(["capacity", first, "--json"], register_url, tmp_path)
+    assert held.returncode == 0, held.stderr
+    before = json.loads(held.stdout)["report"]["placement"]
+    site = renamed_site(tmp_path, "dc-ciamis-baru")
+    refused = colo(["capacity", second, "--json"], register_url, tmp_path, site=site)
+    assert refused.returncode == 2, refused.stderr
+    assert "'dc-ciamis'" in refused.stderr and "'dc-ciamis-baru'" in refused.stderr
+    assert "colo register rename-site dc-ciamis dc-ciamis-baru" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    shown = json.loads(colo(["request", "show", second, "--json"], register_url, tmp_path).stdout)
+    assert (shown["state"], shown["documents"]) == ("disposed", [])
+    typo = colo(["register", "rename-site", "dc-ciamis", "dc-ciamis-bru"], register_url, tmp_path, site=site)
+    assert typo.returncode == 2 and "dc-ciamis-baru" in typo.stderr
+    rename = ["register", "rename-site", "dc-ciamis", "dc-ciamis-baru", "--json"]
+    renamed = colo(rename, register_url, tmp_path, site=site)
+    assert renamed.returncode == 0, renamed.stderr
+    assert json.loads(renamed.stdout) == {"from": "dc-ciamis", "to": "dc-ciamis-baru", "claims": 1}
+    checked = colo(["capacity", second, "--json"], register_url, tmp_path, site=site)
+    assert checked.returncode == 0, checked.stderr
+    after = json.loads(checked.stdout)["report"]["placement"]
+    assert after["port"] != before["port"] and after["address"] != before["address"]
+    assert not set(after["units"]) & set(before["units"]) or after["rack"] != before["rack"]
+    assert after["vlan"] != before["vlan"]  # another agency: another VLAN, the first one still taken
+    old_name = colo(["capacity", submit(register, "bappeda")], register_url, tmp_path)
+    assert old_name.returncode == 2 and "rename-site dc-ciamis-baru dc-ciamis" in old_name.stderr
+    register.close()

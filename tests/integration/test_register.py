@@ -202,3 +202,59 @@ def test_migrations_match_the_models(register_url: str) -> None:
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     register.close()
     assert differences == []
+
+
+def test_upgrading_an_older_register_keeps_its_rows_and_rules(register_url: str) -> None:
+    """A register at revision 0003 with a request, its events, a document and an asset, migrated to head."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from provisioner.register.db import MIGRATIONS
+
+    if register_url.startswith("sqlite"):
+        Path(register_url.removeprefix("sqlite:///")).parent.mkdir(mode=0o700)
+    old = create_engine(register_url)
+    with old.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003_network")
+        at = datetime(2026, 11, 20, tzinfo=UTC)
+        conn.execute(text(
+            "INSERT INTO requests (id, year, seq, agency_code, hostname, letter_number, submitted_at,"
+            " document, source_text)"
+            " VALUES ('REQ-2026-0001', 2026, 1, 'disdik', 'simpeg', 'L/1', :at, '{}', 'x')"
+        ), {"at": at})
+        conn.execute(text(
+            "INSERT INTO events (request_id, step, stage, actor, at, outcome, details) VALUES "
+            "('REQ-2026-0001', 1, NULL, 'Budi (disdik)', :at, 'ok', '{}'), "
+            "('REQ-2026-0001', 6, 'plan', 'Rina', :at, 'started', '{}')"
+        ), {"at": at})
+        conn.execute(text(
+            "INSERT INTO documents (request_id, event_id, kind, html_path, pdf_path, sha256, created_at)"
+            " VALUES ('REQ-2026-0001', (SELECT min(id) FROM events), 'disposition', 'a.html', 'a.pdf',"
+            " :sha, :at)"
+        ), {"at": at, "sha": "0" * 64})
+        conn.execute(text(
+            "INSERT INTO assets (request_id, agency_code, hostname, serial, os, location, installed_at,"
+            " details) VALUES ('REQ-2026-0001', 'disdik', 'simpeg', 'S1', 'Debian 12', 'R01 U3', :at, '{}')"
+        ), {"at": at})
+    old.dispose()
+    register = open_register(register_url)
+    with register.session() as session:
+        record = get_request(session, "REQ-2026-0001")
+        assert [(e.step, e.stage, e.actor) for e in record.events] == [
+            (1, None, "Budi (disdik)"), (6, "plan", "Rina")]
+        assert [(d.event_id, d.kind) for d in record.documents] == [(record.events[0].id, "disposition")]
+        record_event(session, record, actor="B" * 100 + " (" + "c" * 20 + ")", outcome="ok", step=Step.SUBMIT,
+                     stage="note")
+    with pytest.raises(IntegrityError), register.session() as session:
+        session.add(EventRecord(request_id="REQ-2026-0001", step=1, stage=None, actor="again", outcome="ok",
+                                details={}, at=datetime.now(UTC)))
+    with register.engine.connect() as conn:
+        assert conn.execute(text("SELECT os FROM assets")).scalar() == "Debian 12"
+        if register.is_sqlite:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    register.close()
