@@ -224,7 +224,7 @@ def mitogen_strategy_dir() -> Path:
 
 
 def collections_path(data_dir: Path) -> Path:
-    """A collections path, inside the run's data dir, on which diskominfo.colo is the tree this code runs from.
+    """A collections path in the run's data dir on which diskominfo.colo is the tree this code runs from.
 
     The roles then always come from the same checkout as the playbooks and the code (a collection installed
     elsewhere, maybe of another version, is not on the path), edits need no reinstall, and a fresh clone
