@@ -89,6 +89,12 @@ def access_target_for(request: ColoRequest, address: str, facility: Facility) ->
     )
 
 
+HTTP_OK_STATUSES = frozenset(range(200, 400)) | {401, 403}
+"""An application "can be accessed" (step 7) when it answers with its page (2xx), sends the visitor on (3xx)
+or asks them to log in (401, 403). 404 (nothing deployed at the path), other 4xx and 5xx fail. The same rule
+is the default of playbooks/access_check.yml (tests/unit/test_collection.py holds them together)."""
+
+
 @dataclass(frozen=True)
 class CheckPolicy:
     """Timeouts, retries and which findings fail the check (the others are recorded as warnings)."""
@@ -100,7 +106,7 @@ class CheckPolicy:
     require_ping: bool = True
     require_trusted_tls: bool = False
     require_dns: bool = False
-    max_ok_status: int = 499
+    ok_statuses: frozenset[int] = HTTP_OK_STATUSES
     ca_file: str | None = None
 
 
@@ -334,7 +340,7 @@ def check_http(address: str, app: AppSpec, policy: CheckPolicy, host_name: str |
         evidence["error"] = _os_error(exc) if isinstance(exc, OSError) else repr(exc)
         return CheckItem(app.scheme, target, False, f"no HTTP answer: {evidence['error']}", evidence)
     status = int(str(evidence["status"]))
-    problems = [] if status <= policy.max_ok_status else [f"status {status}"]
+    problems = [] if status in policy.ok_statuses else [f"status {status}"]
     detail = f"HTTP {status} in {evidence['response_ms']} ms"
     if https:
         evidence.update(_tls_trust(address, app.port, host, policy.timeout_s, policy.ca_file))

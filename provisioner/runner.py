@@ -33,7 +33,8 @@ from provisioner.spec import ServerFacts
 
 ANSIBLE_DIR = Path(__file__).resolve().parent.parent
 PLAYBOOK_DIR = ANSIBLE_DIR / "playbooks"
-ROLES_DIR = ANSIBLE_DIR / "roles"
+COLLECTION = ("diskominfo", "colo")
+"""The collection (galaxy.yml) whose roles the playbooks name: diskominfo.colo.baseline and so on."""
 
 _KEPT_ENV = frozenset({"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME",
                        "PYTHONPATH", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION"})
@@ -268,6 +269,20 @@ def mitogen_strategy_dir() -> Path:
     return Path(spec.submodule_search_locations[0]) / "plugins" / "strategy"
 
 
+def collections_path(data_dir: Path) -> Path:
+    """A collections path in the run's data dir on which diskominfo.colo is the tree this code runs from.
+
+    The roles then always come from the same checkout as the playbooks and the code (a collection installed
+    elsewhere, maybe of another version, is not on the path), edits need no reinstall, and a fresh clone
+    needs no build step.
+    """
+    root = data_dir / "collections"
+    link = root.joinpath("ansible_collections", *COLLECTION)
+    link.parent.mkdir(parents=True, mode=0o700)
+    link.symlink_to(ANSIBLE_DIR, target_is_directory=True)
+    return root
+
+
 TASK_TIMEOUT_S = 600
 """No single task of ours takes this long; one that does is hung, and the run fails instead of waiting."""
 
@@ -295,7 +310,6 @@ def ansible_cfg(speed: SpeedSettings, known_hosts: Path, fact_cache: Path) -> st
     """The ansible.cfg of one run."""
     lines = [
         "[defaults]",
-        f"roles_path = {ROLES_DIR}",
         f"forks = {speed.forks}",
         "interpreter_python = auto_silent",
         "host_key_checking = True",
@@ -404,7 +418,7 @@ def run_playbook(
     _write(data_dir / "env" / "extravars", unsafe_yaml(extravars))
     (data_dir / "project").mkdir(mode=0o700)
     extra_env |= {"ANSIBLE_CONFIG": str(cfg), "ANSIBLE_HOST_KEY_CHECKING": "True",
-                  "ANSIBLE_ROLES_PATH": str(ROLES_DIR), "ANSIBLE_NOCOLOR": "1"}
+                  "ANSIBLE_COLLECTIONS_PATH": str(collections_path(data_dir)), "ANSIBLE_NOCOLOR": "1"}
     if vault_password_file is not None:
         extra_env["ANSIBLE_VAULT_PASSWORD_FILE"] = str(vault_password_file.resolve())
 
