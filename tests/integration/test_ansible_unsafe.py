@@ -29,8 +29,8 @@ from provisioner.facility import load_facility, parse_facility
 from provisioner.register.db import open_register
 from provisioner.request import parse_request
 from provisioner.runner import (
+    ANSIBLE_DIR,
     FAST,
-    ROLES_DIR,
     STOCK,
     HostTarget,
     SpeedSettings,
@@ -104,7 +104,7 @@ def test_payloads_in_extra_and_host_vars_stay_text(tmp_path: Path, speed: SpeedS
     out = tmp_path / "out.json"
     extravars = {"colo_texts": extra_texts, "colo_ports": ports, "colo_out": str(out),
                  "colo_template": str(tmp_path / "all.j2"),
-                 "colo_spec": str(ROLES_DIR / "baseline" / "meta" / "argument_specs.yml")}
+                 "colo_spec": str(ANSIBLE_DIR / "roles" / "baseline" / "meta" / "argument_specs.yml")}
 
     result = run_playbook(str(tmp_path / "use.yml"), [local], extravars, tmp_path / "run", speed=speed)
 
