@@ -134,7 +134,7 @@ patterns; addresses are parsed). A field the facility's validation refuses brace
 def _put(document: Any, path: FieldPath, value: str) -> None:
     for part in path[:-1]:
         document = document[part]
-    if isinstance(document, list) and path[-1] == len(document):
+    if isinstance(document, list) and isinstance(path[-1], int) and path[-1] >= len(document):
         document.append(value)
     else:
         document[path[-1]] = value
