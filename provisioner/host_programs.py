@@ -54,7 +54,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("pdftotext", "poppler-utils"),
     HostProgram("python3", "python3"),
     # the project's Python dependencies
-    HostProgram("ansible-playbook", "ansible-core", "pip"),
+    *(HostProgram(name, "ansible-core", "pip") for name in ("ansible-playbook", "ansible-galaxy")),
     *(HostProgram(name, name, "pip")
       for name in ("ansible", "ansible-lint", "molecule", "mypy", "ruff", "yamllint")),
     # Debian's required packages
