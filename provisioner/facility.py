@@ -114,8 +114,13 @@ def _supernet(net: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
 
 
 def _url(value: str) -> str:
-    if not urllib.parse.urlsplit(value).hostname:
-        raise ValueError("must name a host (http://HOST:PORT/...)")
+    """An http(s) URL whose host is an IPv4 address: the servers' firewalls admit the monitoring system by
+    that address, and anything else there (a name, a list, a range) would change what they admit."""
+    try:
+        ipaddress.IPv4Address(urllib.parse.urlsplit(value).hostname or "")
+    except ValueError:
+        raise ValueError("the host must be an IPv4 address (http://10.0.0.9:9090/...), as the servers' "
+                         "firewalls admit the monitoring system by address") from None
     return value
 
 
@@ -383,8 +388,9 @@ class Monitoring(_Model):
     file_sd_dir: Annotated[Text, Field(min_length=1, max_length=4096, pattern=r"^/")]
 
     @property
-    def host(self) -> str:
-        return urllib.parse.urlsplit(self.url).hostname or ""
+    def address(self) -> ipaddress.IPv4Address:
+        """The monitoring system's address (the host of its URL)."""
+        return ipaddress.IPv4Address(urllib.parse.urlsplit(self.url).hostname)
 
 
 class Facility(_Model):
@@ -428,8 +434,7 @@ class Facility(_Model):
         for i, switch in enumerate(self.switches):
             if address := _ip(switch.host):
                 yield f"switches[{i}].host", address
-        if address := _ip(self.monitoring.host):
-            yield "monitoring.url", address
+        yield "monitoring.url", self.monitoring.address
 
 
 def _duplicates(field: str, names: Sequence[str]) -> list[str]:

@@ -9,10 +9,8 @@ it runs over the agency address, so the rerun repairs whatever drifted.
 from __future__ import annotations
 
 import ipaddress
-import urllib.parse
 from collections.abc import Sequence
 
-from provisioner.errors import BadInput
 from provisioner.runner import run_playbook
 from provisioner.stages.base import Details, StageContext
 from provisioner.stages.servers import known_hosts, run_dir, server_target
@@ -29,20 +27,6 @@ def staging_vars(staging_address: str) -> dict[str, object]:
     return {"colo_staging_address": str(iface), "colo_staging_gateway": str(gateway)}
 
 
-def monitoring_sources(url: str) -> list[str]:
-    """The monitoring system's address, from its URL: the servers' firewalls admit it by IPv4 address.
-
-    The address is written into the server's nftables ruleset; anything else there (a name, a list, a
-    range such as `10.0.0.1,0.0.0.0-255.255.255.255`) would change what the firewall admits.
-    """
-    host = urllib.parse.urlsplit(url).hostname or ""
-    try:
-        return [str(ipaddress.IPv4Address(host))]
-    except ValueError:
-        raise BadInput(f"monitoring.url: {url!r}: the host must be an IPv4 address, as the servers' "
-                       "firewalls admit the monitoring system by address") from None
-
-
 def server_vars(ctx: StageContext) -> dict[str, object]:
     """provision.yml's variables for this request at this facility."""
     plan, facility = ctx.results["plan"], ctx.facility
@@ -53,7 +37,7 @@ def server_vars(ctx: StageContext) -> dict[str, object]:
         "colo_dns_search": list(facility.dns.search),
         "colo_ntp_servers": [str(s) for s in facility.ntp],
         "colo_ports": [p.model_dump() for p in ctx.request.network.ports],
-        "colo_monitoring_sources": monitoring_sources(facility.monitoring.url),
+        "colo_monitoring_sources": [str(facility.monitoring.address)],
     }
 
 
