@@ -21,7 +21,8 @@ decimals; an uplink carries at most 10 Tbit/s (10,000,000 Mbps). At most 100 UPS
 ports. Agency VLANs and the staging VLAN lie in 2..4094 (VLAN 1 is every switch's default VLAN; 1002-1005 are
 also refused when a cisco_ios switch is present, which reserves them). The supernet is at most a /8 and lies
 outside 0/8, 127/8, 169.254/16 and 224/3; an agency subnet is a /16 to a /30. At most 3 DNS servers (what a
-resolver reads), 6 search domains and 8 NTP servers. Every text field is one line of visible characters
+resolver reads), 6 search domains and 8 NTP servers. `dns.zone` and `dns.update` come together; a reverse zone
+is a /8, /16 or /24 of the agency supernet. Every text field is one line of visible characters
 (`provisioner.plaintext`).
 
 Server port names are read per platform and kept in the platform's own spelling: `Gi1/0/01` on cisco_ios
@@ -377,9 +378,49 @@ class Addressing(_Model):
         return range(base + self.reserved_hosts + 1, int(subnet.broadcast_address))
 
 
+def _zone(name: str) -> str:
+    if any(len(label) > 63 for label in name.split(".")):
+        raise ValueError("a DNS label holds at most 63 characters")
+    return name
+
+
+def _reverse_network(net: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    if net.prefixlen not in (8, 16, 24):
+        raise ValueError(f"{net}: a reverse zone is a /8, /16 or /24 (one in-addr.arpa zone per network)")
+    return net
+
+
+Zone = Annotated[Domain, AfterValidator(_zone)]
+CredentialsName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")]
+
+
+class DnsUpdate(_Model):
+    """Where and how application records are written: RFC 2136 dynamic update signed with a TSIG key, the
+    key being the secret named by `credentials` (provisioner.secrets.tsig_key), never in this file."""
+
+    kind: Literal["rfc2136"] = "rfc2136"
+    server: HostAddress
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = 53
+    credentials: CredentialsName
+
+
 class Dns(_Model):
+    """The site's resolvers and search domains; with `zone` and `update`, the zone where application
+    subdomains get their A records, and the agency networks whose reverse zones get PTR records."""
+
     servers: tuple[HostAddress, ...] = Field(min_length=1, max_length=3)
     search: tuple[Domain, ...] = Field(default=(), max_length=6)
+    zone: Zone | None = None
+    update: DnsUpdate | None = None
+    reverse_zones: tuple[Annotated[ipaddress.IPv4Network, AfterValidator(_reverse_network)], ...] = Field(
+        default=(), max_length=256)
+    ca_bundle: Annotated[Text, Field(min_length=2, max_length=4096, pattern=r"^/")] | None = None
+    """CA certificates (PEM) the access check trusts for HTTPS, an absolute path on this machine."""
+
+    def reverse_zone_for(self, address: ipaddress.IPv4Address) -> ipaddress.IPv4Network | None:
+        """The configured reverse zone holding `address`'s PTR name (the most specific), if any."""
+        holding = [net for net in self.reverse_zones if address in net]
+        return max(holding, key=lambda net: net.prefixlen, default=None)
 
 
 class Monitoring(_Model):
@@ -430,6 +471,8 @@ class Facility(_Model):
     def own_addresses(self) -> Iterator[tuple[str, ipaddress.IPv4Address | ipaddress.IPv6Address]]:
         """The facility's own addresses (DNS, NTP, switch management, monitoring), each with its field."""
         yield from ((f"dns.servers[{i}]", a) for i, a in enumerate(self.dns.servers))
+        if self.dns.update is not None:
+            yield "dns.update.server", self.dns.update.server
         yield from ((f"ntp[{i}]", a) for i, a in enumerate(self.ntp))
         for i, switch in enumerate(self.switches):
             if address := _ip(switch.host):
@@ -507,6 +550,22 @@ def _addressing_problems(f: Facility) -> list[str]:
     return problems
 
 
+def _dns_problems(f: Facility) -> list[str]:
+    """Dynamic update needs its zone and the zone its update; reverse zones lie within the agency supernet."""
+    dns, problems = f.dns, []
+    if dns.zone is not None and dns.update is None:
+        problems.append("dns.update: needed with dns.zone (server, port, credentials of the TSIG key)")
+    if dns.update is not None and dns.zone is None:
+        problems.append("dns.zone: needed with dns.update (the zone application subdomains are created in)")
+    if dns.reverse_zones and dns.update is None:
+        problems.append("dns.update: needed with dns.reverse_zones")
+    for i, net in enumerate(dns.reverse_zones):
+        if not net.overlaps(f.addressing.supernet):
+            problems.append(f"dns.reverse_zones[{i}]: {net} holds no address of addressing.supernet "
+                            f"{f.addressing.supernet}")
+    return problems + _duplicates("dns.reverse_zones", [str(net) for net in dns.reverse_zones])
+
+
 def _cross_problems(f: Facility) -> list[str]:
     """Problems that no single field shows: references, overlaps, ranges, sizes."""
     problems = _duplicates("power", [u.name for u in f.power.ups] + [g.name for g in f.power.gensets])
@@ -523,7 +582,8 @@ def _cross_problems(f: Facility) -> list[str]:
     for i, uplink in enumerate(f.uplinks):
         if uplink.committed_mbps > uplink.capacity_mbps:
             problems.append(f"uplinks[{i}].committed_mbps: {uplink.committed_mbps} exceeds capacity_mbps")
-    return problems + _switch_problems(f) + _vlan_problems(f) + _addressing_problems(f)
+    problems += _switch_problems(f) + _vlan_problems(f) + _addressing_problems(f)
+    return problems + _dns_problems(f)
 
 
 def _refused(source: str, problems: list[str]) -> BadInput:

@@ -1,4 +1,5 @@
-"""Switch credentials and the servers' SSH identity, resolved by name from the environment or a vault.
+"""Switch credentials, TSIG keys and the servers' SSH identity, resolved by name from the environment or a
+vault.
 
 Resolution order for a credentials name N (e.g. ``sw-lab``), the first source that has it wins:
 
@@ -8,6 +9,9 @@ Resolution order for a credentials name N (e.g. ``sw-lab``), the first source th
    ``credentials.<N>.{username,password,enable}``;
 3. the dotenv file ``$COLO_CREDENTIALS_FILE`` (mode 0600) holding the same variable names as the environment,
    else the one the site's facility.yml names (``credentials_file``, made known by :func:`use_site_file`).
+
+A TSIG key for DNS updates (:func:`tsig_key`) goes the same way with ``_SECRET`` (base64), ``_KEY_NAME`` and
+``_ALGORITHM`` (vault keys ``credentials.<N>.{secret,key_name,algorithm}``); only the secret is required.
 
 The server SSH identity (``COLO_SSH_USER``, default ``root``, and ``COLO_SSH_KEY``, a private key file) goes
 through the same sources (vault keys ``ssh.user`` / ``ssh.key_file``). Secret values never appear in reprs or
@@ -19,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +42,15 @@ class SwitchCredentials:
     username: str
     password: str = field(repr=False)
     enable: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True)
+class TsigKey:
+    """A TSIG key for signed DNS updates: the name the DNS server knows it by, its secret, its algorithm."""
+
+    name: str
+    secret: str = field(repr=False)
+    algorithm: str = "hmac-sha256"
 
 
 @dataclass(frozen=True)
@@ -134,27 +147,51 @@ def _dotenv_values(credentials_file: Path | None) -> dict[str, str]:
     return read_dotenv(chosen) if chosen is not None else {}
 
 
+def _vault_fields(section: Mapping[str, object], fields: tuple[str, ...]) -> dict[str, str]:
+    return {f: str(section.get(f) or "") for f in fields}
+
+
+def _named_secret(name: str, fields: tuple[str, ...], required: tuple[str, ...],
+                  credentials_file: Path | None) -> dict[str, str] | None:
+    """The non-empty `fields` of credentials `name` from the first source holding every `required` one."""
+    keys = {f: f"{env_prefix(name)}_{f.upper()}" for f in fields}
+    sources: tuple[Callable[[], dict[str, str]], ...] = (
+        lambda: {f: os.environ.get(k, "") for f, k in keys.items()},
+        lambda: _vault_fields(_vault_section(_vault_data(), "credentials", name), fields),
+        lambda: {f: _dotenv_values(credentials_file).get(k, "") for f, k in keys.items()},
+    )
+    for source in sources:
+        values = {f: v for f, v in source().items() if v}
+        if all(f in values for f in required):
+            return values
+    return None
+
+
 def switch_credentials(name: str, *, credentials_file: Path | None = None) -> SwitchCredentials:
     """Credentials for `name`; `credentials_file` overrides $COLO_CREDENTIALS_FILE as the dotenv source."""
+    fields, required = ("username", "password", "enable"), ("username", "password")
+    found = _named_secret(name, fields, required, credentials_file)
+    if found is not None:
+        return SwitchCredentials(name, found["username"], found["password"], found.get("enable", ""))
     prefix = env_prefix(name)
-    keys = {f: f"{prefix}_{f.upper()}" for f in ("username", "password", "enable")}
-    env = {f: os.environ[k] for f, k in keys.items() if os.environ.get(k)}
-    if "username" in env and "password" in env:
-        return SwitchCredentials(name, env["username"], env["password"], env.get("enable", ""))
-    vault = _vault_section(_vault_data(), "credentials", name)
-    if vault.get("username") and vault.get("password"):
-        return SwitchCredentials(
-            name, str(vault["username"]), str(vault["password"]), str(vault.get("enable") or "")
-        )
-    dotenv = _dotenv_values(credentials_file)
-    if dotenv.get(keys["username"]) and dotenv.get(keys["password"]):
-        return SwitchCredentials(
-            name, dotenv[keys["username"]], dotenv[keys["password"]], dotenv.get(keys["enable"], "")
-        )
     raise BadInput(
-        f"no credentials named {name!r}: set {keys['username']} and {keys['password']} (and "
-        f"{keys['enable']}) in the environment, credentials.{name} in $COLO_VAULT_FILE, "
+        f"no credentials named {name!r}: set {prefix}_USERNAME and {prefix}_PASSWORD (and "
+        f"{prefix}_ENABLE) in the environment, credentials.{name} in $COLO_VAULT_FILE, "
         "or the same variables in $COLO_CREDENTIALS_FILE (or the site's credentials_file)"
+    )
+
+
+def tsig_key(name: str, *, credentials_file: Path | None = None) -> TsigKey:
+    """The TSIG key of credentials `name`: its secret, and the key's name and algorithm where they are not
+    the credentials name and hmac-sha256."""
+    found = _named_secret(name, ("secret", "key_name", "algorithm"), ("secret",), credentials_file)
+    if found is not None:
+        return TsigKey(found.get("key_name", name), found["secret"], found.get("algorithm", "hmac-sha256"))
+    prefix = env_prefix(name)
+    raise BadInput(
+        f"no TSIG key named {name!r}: set {prefix}_SECRET (base64; {prefix}_KEY_NAME and {prefix}_ALGORITHM "
+        f"when they differ from {name!r} and hmac-sha256) in the environment, credentials.{name}.secret in "
+        "$COLO_VAULT_FILE, or the same variables in $COLO_CREDENTIALS_FILE (or the site's credentials_file)"
     )
 
 

@@ -1,11 +1,14 @@
-"""The lab's generated secrets: the switch login and the servers' root SSH key, in <state>/credentials.env."""
+"""The lab's generated secrets: the switch login, the servers' root SSH key and the DNS update key (TSIG),
+in <state>/credentials.env."""
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
 
+from provisioner.lab.bind import DNS_SECRET_VARIABLE
 from provisioner.lab.sh import run
 from provisioner.secrets import read_dotenv
 
@@ -19,6 +22,11 @@ def credentials_file(lab_dir: Path) -> Path:
 def ssh_key(lab_dir: Path) -> Path:
     """The private key that logs in to every lab server as root."""
     return lab_dir / "ssh" / "id_ed25519"
+
+
+def tsig_secret() -> str:
+    """A new HMAC-SHA256 TSIG secret, base64 (what `tsig-keygen` would print)."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def ensure_credentials(lab_dir: Path) -> dict[str, str]:
@@ -35,12 +43,17 @@ def ensure_credentials(lab_dir: Path) -> dict[str, str]:
             "COLO_CRED_SW_LAB_ENABLE": secrets.token_urlsafe(18),
             "COLO_SSH_USER": "root",
             "COLO_SSH_KEY": str(key),
+            DNS_SECRET_VARIABLE: tsig_secret(),
         }
         fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.writelines(f"{name}={value}\n" for name, value in values.items())
         os.replace(path.with_suffix(".tmp"), path)
-    return read_dotenv(path)
+    if DNS_SECRET_VARIABLE not in (values := read_dotenv(path)):  # a file from before the lab had DNS
+        with path.open("a") as out:
+            out.write(f"{DNS_SECRET_VARIABLE}={tsig_secret()}\n")
+        values = read_dotenv(path)
+    return values
 
 
 def public_key(lab_dir: Path) -> str:
