@@ -29,7 +29,7 @@ class HostProgram:
 
 
 HOST_PROGRAMS: tuple[HostProgram, ...] = (
-    # the lab: namespaces, Open vSwitch, the server image, monitoring
+    # the lab: namespaces, Open vSwitch, the server image, monitoring, DNS
     HostProgram("ip", "iproute2"),
     HostProgram("ss", "iproute2"),
     HostProgram("ethtool", "ethtool"),
@@ -43,6 +43,8 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("ovs-ctl", "openvswitch-switch", where="/usr/share/openvswitch/scripts"),
     HostProgram("debootstrap", "debootstrap"),
     HostProgram("prometheus", "prometheus"),
+    HostProgram("named", "bind9"),
+    HostProgram("dig", "bind9-dnsutils"),
     HostProgram("openssl", "openssl"),
     HostProgram("ssh", "openssh-client"),
     HostProgram("ssh-keygen", "openssh-client"),
