@@ -29,7 +29,7 @@ class HostProgram:
 
 
 HOST_PROGRAMS: tuple[HostProgram, ...] = (
-    # the lab: namespaces, Open vSwitch, the server image, monitoring, DNS
+    # the lab: namespaces, Open vSwitch, the server image, monitoring, DNS, NTP
     HostProgram("ip", "iproute2"),
     HostProgram("ss", "iproute2"),
     HostProgram("ethtool", "ethtool"),
@@ -45,6 +45,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("prometheus", "prometheus"),
     HostProgram("named", "bind9"),
     HostProgram("dig", "bind9-dnsutils"),
+    HostProgram("chronyd", "chrony"),
     HostProgram("openssl", "openssl"),
     HostProgram("ssh", "openssh-client"),
     HostProgram("ssh-keygen", "openssh-client"),

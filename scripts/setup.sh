@@ -12,9 +12,9 @@ export DEBIAN_FRONTEND=noninteractive
 # Every program the code, the lab, the tests and the benches run on the host comes from one of these (or from
 # Debian's required packages): provisioner/host_programs.py lists them, tests/unit/test_host_programs.py checks.
 apt_packages=(
-  # the lab: namespaces, firewall rules, Open vSwitch, server image, monitoring, DNS (BIND 9 in the NOC)
+  # the lab: namespaces, firewall rules, Open vSwitch, server image, monitoring, DNS and NTP in the NOC
   iproute2 procps ethtool iputils-ping nftables openssh-client openssl debootstrap openvswitch-switch prometheus
-  bind9 bind9-dnsutils
+  bind9 bind9-dnsutils chrony
   # Molecule with podman (no registry, no Docker engine)
   podman runc fuse-overlayfs slirp4netns uidmap
   # the register on PostgreSQL

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import BadInput, InfrastructureError
-from provisioner.lab import bind, image, network, ovs, procs, services
+from provisioner.lab import bind, chrony, image, network, ovs, procs, services
 from provisioner.lab.credentials import credentials_file, ensure_credentials, public_key, ssh_key
 from provisioner.lab.hosts import LabHost
 from provisioner.lab.layout import (
@@ -215,6 +215,7 @@ class Lab:
             machine.start(rootfs)
         services.start_prometheus(self.dir)
         bind.start_bind(self.dir, credentials)
+        chrony.start_chrony(self.dir)
         if procs.pid_of(self.dir / "run" / "switch.pid") is None and _tcp_open(SWITCH_HOST, SWITCH_SSH_PORT):
             raise InfrastructureError(f"{SWITCH_HOST}:{SWITCH_SSH_PORT} is taken by a process that is not "
                                       "the lab's switch; stop it and run `colo lab up` again")
@@ -253,6 +254,8 @@ class Lab:
             waiting.append("prometheus")
         if not bind.bind_answers():
             waiting.append("dns")
+        if not chrony.ntp_answers():
+            waiting.append("ntp")
         if not self._switch_up():
             waiting.append("switch")
         elif STAGING_SVI not in run(["ip", "-o", "addr", "show"], netns=ROUTER_NS, check=False).stdout:
@@ -267,7 +270,7 @@ class Lab:
     def down(self) -> None:
         """Remove every process, namespace, OVS port, mount and file the lab made."""
         require_root()
-        for name in ("switch", "prometheus", "named"):
+        for name in ("switch", "prometheus", "named", "chronyd"):
             procs.stop(self.dir / "run" / f"{name}.pid")
         for slot in host_slots(MAX_HOSTS):
             LabHost(slot, self.dir).stop()
@@ -377,6 +380,8 @@ class Lab:
             PartStatus("switch", self._switch_up(), f"{SWITCH_HOST}:{SWITCH_SSH_PORT}"),
             PartStatus("dns", bind.bind_running(self.dir), f"BIND 9 on {bind.DNS_ADDRESS}:{bind.DNS_PORT}, "
                        f"zones {bind.LAB_ZONE} and {bind.REVERSE_ZONE}"),
+            PartStatus("ntp", chrony.chrony_running(self.dir),
+                       f"chrony on {chrony.NTP_ADDRESS}:{chrony.NTP_PORT}, stratum {chrony.STRATUM}"),
         ]
         for slot in host_slots(count):
             machine = LabHost(slot, self.dir)
