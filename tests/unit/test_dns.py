@@ -12,9 +12,10 @@ import yaml
 
 from provisioner.dns import DnsRecord, server_records
 from provisioner.dns.records import ptr_name, reverse_zone_name
+from provisioner.dns.rfc2136 import Rfc2136
 from provisioner.errors import BadInput
 from provisioner.facility import Dns, Facility, parse_facility
-from provisioner.secrets import tsig_key
+from provisioner.secrets import TsigKey, tsig_key
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "facilities"
 CORPUS = sorted((DATA / "dns").glob("*.yml"))
@@ -100,3 +101,13 @@ def test_tsig_key_missing_names_the_variables(monkeypatch: pytest.MonkeyPatch, t
     with pytest.raises(BadInput, match="COLO_CRED_DNS_UPDATE_SECRET") as caught:
         tsig_key("dns-update")
     assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    (TsigKey("dns-update", "c2Vj!!!"), "its secret is not base64"),
+    (TsigKey("dns-update", "c2VjcmV0", "hmac-md6"), "algorithm 'hmac-md6' is not one"),
+])
+def test_unusable_tsig_key_is_bad_input(key: TsigKey, expected: str) -> None:
+    with pytest.raises(BadInput, match=expected) as caught:
+        Rfc2136("127.0.0.1", 53, key)
+    assert key.secret not in " ".join(caught.value.lines())
