@@ -2,9 +2,10 @@
 
 The DNS stage of step 6 and step 3's subdomain check use:
 `server_records(facility.dns, address, subdomains)` -> the records wanted; `open_backend(facility)`;
-`backend.plan(records)` (--check: what would be added; DnsConflict for a taken name);
-`backend.ensure(records)` -> DnsResult (store it: `added` is what this request made);
-`backend.remove(result.added)` at decommission; `backend.lookup(name)` for a subdomain already in the zone.
+`backend.plan(records)` (--check: what would be added; DnsConflict for a taken name; store `plan.add` before
+writing); `backend.ensure(records, ours=<the stored plan.add>)` -> DnsResult (store it: `made` is what this
+request made, even when an earlier run was interrupted between the update and storing its result);
+`backend.remove(result.made)` at decommission; `backend.lookup(name)` for a subdomain already in the zone.
 """
 
 from __future__ import annotations

@@ -45,14 +45,16 @@ class DnsPlan(_Model):
 
 
 class DnsResult(_Model):
-    """What `ensure` did: the records this run added, and those already in place (nothing sent for them)."""
+    """What `ensure` did: the records this request made (now, or in an earlier run it was told of), those
+    already in place made by someone else, and how many updates this run sent (0: nothing changed)."""
 
-    added: tuple[DnsRecord, ...] = ()
+    made: tuple[DnsRecord, ...] = ()
     present: tuple[DnsRecord, ...] = ()
+    updates: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added)
+        return self.updates > 0
 
 
 class DnsRemoval(_Model):
@@ -95,8 +97,10 @@ class DnsBackend(Protocol):
         """What `ensure(records)` would add; DnsConflict for a name holding another value. Changes nothing."""
         ...
 
-    def ensure(self, records: Sequence[DnsRecord]) -> DnsResult:
-        """Add the records the zone lacks (sending nothing when all are there); DnsConflict as `plan`."""
+    def ensure(self, records: Sequence[DnsRecord], *, ours: Sequence[DnsRecord] = ()) -> DnsResult:
+        """Add the records the zone lacks (sending nothing when all are there); DnsConflict as `plan`.
+        `ours`: records an interrupted earlier run of the same request was about to add (its plan), counted
+        as made by this request when found in place."""
         ...
 
     def remove(self, records: Sequence[DnsRecord]) -> DnsRemoval:

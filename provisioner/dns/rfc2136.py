@@ -95,8 +95,9 @@ class Rfc2136:
         return DnsPlan(add=tuple(add), present=tuple(present))
 
     # ---- writes ----
-    def ensure(self, records: Sequence[DnsRecord]) -> DnsResult:
+    def ensure(self, records: Sequence[DnsRecord], *, ours: Sequence[DnsRecord] = ()) -> DnsResult:
         added: list[DnsRecord] = []
+        updates = 0
         for _attempt in range(MAX_ATTEMPTS):
             plan = self.plan(records)
             written_meanwhile = False
@@ -105,12 +106,15 @@ class Rfc2136:
                 for record in members:
                     update.absent(record.name, record.type)
                     update.add(record.name, record.ttl, record.type, _wire_value(record))
+                updates += 1
                 if self._write(update) == dns.rcode.NOERROR:
                     added += members
                 else:
                     written_meanwhile = True
             if not written_meanwhile:
-                return DnsResult(added=tuple(added), present=tuple(r for r in records if r not in added))
+                made = [r for r in records if r in added or r in ours]
+                return DnsResult(made=tuple(made), present=tuple(r for r in records if r not in made),
+                                 updates=updates)
         raise InfrastructureError(f"the DNS zone kept changing while records were added ({MAX_ATTEMPTS} "
                                   "attempts); run again")
 

@@ -105,7 +105,7 @@ def test_records_added_and_answered_by_dig(facility: Facility, backend: DnsBacke
     assert [r.type for r in records] == ["A", "A", "PTR"]
     assert backend.plan(records).add == records
     result = backend.ensure(records)
-    assert result.added == records and result.present == ()
+    assert result.made == records and result.present == () and result.updates == 2
     for label in labels:
         assert dig(f"{label}.{LAB_ZONE}", "A") == [str(address)]
     assert dig(ptr_name(address), "PTR") == [f"{labels[0]}.{LAB_ZONE}"]
@@ -121,7 +121,10 @@ def test_rerun_sends_no_update(facility: Facility, backend: DnsBackend,
     backend.ensure(records)
     before = (serial(LAB_ZONE), serial(REVERSE_ZONE))
     again = backend.ensure(records)
-    assert again.added == () and again.present == records and not again.changed
+    assert again.made == () and again.present == records and again.updates == 0 and not again.changed
+    # a run interrupted after its update and before its result was stored: its plan says what it made
+    resumed = backend.ensure(records, ours=records)
+    assert resumed.made == records and resumed.present == () and resumed.updates == 0
     assert (serial(LAB_ZONE), serial(REVERSE_ZONE)) == before  # BIND counts every update
 
 
@@ -158,20 +161,20 @@ def test_remove_deletes_exactly_what_was_made(facility: Facility, backend: DnsBa
     address, labels = fresh
     first, second = (f"{label}.{LAB_ZONE}" for label in labels)
     _raw_update(secret, ("add", second, "A", str(address)))  # already there, made by someone else
-    made = backend.ensure(server_records(facility.dns, address, labels))
+    result = backend.ensure(server_records(facility.dns, address, labels))
     reverse = ptr_name(address)
-    assert [(r.name, r.type) for r in made.added] == [(first, "A"), (reverse, "PTR")]
-    assert [r.name for r in made.present] == [second]
+    assert [(r.name, r.type) for r in result.made] == [(first, "A"), (reverse, "PTR")]
+    assert [r.name for r in result.present] == [second]
     # someone else repoints the PTR before decommission: it is no longer this request's record
     _raw_update(secret, ("delete", reverse, "PTR", None), ("add", reverse, "PTR", f"other.{LAB_ZONE}."),
                 zone=REVERSE_ZONE)
-    removal = backend.remove(made.added)
+    removal = backend.remove(result.made)
     assert [r.name for r in removal.removed] == [first]
     assert [r.type for r in removal.kept] == ["PTR"] and removal.absent == ()
     assert dig(first, "A") == []
     assert dig(second, "A") == [str(address)]
     assert dig(reverse, "PTR") == [f"other.{LAB_ZONE}"]
-    assert backend.remove(made.added[:1]).absent == made.added[:1]  # a second decommission finds it gone
+    assert backend.remove(result.made[:1]).absent == result.made[:1]  # a second decommission finds it gone
 
 
 @pytest.mark.parametrize(("key_name", "code"), [("not-a-lab-key", "BADKEY"), (DNS_CREDENTIALS, "BADSIG")])
