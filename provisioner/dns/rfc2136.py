@@ -104,8 +104,8 @@ class Rfc2136:
             for zone, group in groupby(sorted(plan.add, key=lambda r: r.zone), key=lambda r: r.zone):
                 update, members = self._update(zone), list(group)
                 for record in members:
-                    update.absent(record.name, record.type)
-                    update.add(record.name, record.ttl, record.type, _wire_value(record))
+                    update.absent(_absolute(record.name), record.type)
+                    update.add(_absolute(record.name), record.ttl, record.type, _wire_value(record))
                 updates += 1
                 if self._write(update) == dns.rcode.NOERROR:
                     added += members
@@ -129,8 +129,8 @@ class Rfc2136:
                 continue
             update = self._update(record.zone)
             value = dns.rdata.from_text(dns.rdataclass.IN, record.type, _wire_value(record))
-            update.present(record.name, value)
-            update.delete(record.name, value)
+            update.present(_absolute(record.name), value)
+            update.delete(_absolute(record.name), value)
             (removed if self._write(update) == dns.rcode.NOERROR else kept).append(record)
         return DnsRemoval(removed=tuple(removed), absent=tuple(absent), kept=tuple(kept))
 
