@@ -68,19 +68,20 @@ class Rfc2136:
                                       f"{rdtype}", ["is the name in a zone it serves?"])
         return response
 
+    def _held(self, name: str, rdtype: str) -> tuple[bool, list[tuple[str, str]]]:
+        """Whether `name` exists, and the (type, value) pairs it answers for `rdtype` (a CNAME included)."""
+        response, owner = self._query(name, rdtype), _absolute(name)
+        held = [(dns.rdatatype.to_text(rrset.rdtype), _rdata_text(rrset.rdtype, r))
+                for rrset in response.answer if rrset.name == owner for r in rrset]
+        return response.rcode() != dns.rcode.NXDOMAIN, held
+
     def _values(self, record: DnsRecord) -> list[str]:
         """What the record's name holds that bears on it: its type's values, or a CNAME."""
-        answer = self._query(record.name, record.type).answer
-        owner = _absolute(record.name)
-        return [f"{dns.rdatatype.to_text(rrset.rdtype)} {_rdata_text(rrset.rdtype, r)}"
-                for rrset in answer if rrset.name == owner for r in rrset]
+        return [f"{kind} {value}" for kind, value in self._held(record.name, record.type)[1]]
 
     def lookup(self, name: str) -> DnsName:
-        response = self._query(name, "A")
-        owner = _absolute(name)
-        values = tuple(_rdata_text(rrset.rdtype, r) for rrset in response.answer if rrset.name == owner
-                       for r in rrset)
-        return DnsName(name=_text(owner), exists=response.rcode() != dns.rcode.NXDOMAIN, values=values)
+        exists, held = self._held(name, "A")
+        return DnsName(name=_text(_absolute(name)), exists=exists, values=tuple(value for _, value in held))
 
     def plan(self, records: Sequence[DnsRecord]) -> DnsPlan:
         add, present = [], []
