@@ -15,7 +15,6 @@ import dns.rdataclass
 import dns.tsig
 import dns.update
 import pytest
-from conftest import LabHandle
 
 from provisioner.dns import DnsBackend, DnsConflict, DnsRefused, open_backend, server_records
 from provisioner.dns.records import ptr_name
@@ -33,6 +32,7 @@ from provisioner.lab.credentials import tsig_secret
 from provisioner.lab.layout import NOC_NS
 from provisioner.lab.sh import run
 from provisioner.secrets import TsigKey
+from tests.integration.conftest import LabHandle
 
 ROOT = Path(__file__).resolve().parents[2]
 

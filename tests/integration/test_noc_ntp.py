@@ -6,9 +6,8 @@ import socket
 import struct
 import time
 
-from conftest import LabHandle
-
 from provisioner.lab.chrony import NTP_ADDRESS, NTP_PORT, STRATUM
+from tests.integration.conftest import LabHandle
 
 NTP_EPOCH_OFFSET = 2_208_988_800  # seconds from 1900 (NTP) to 1970 (Unix)
 
