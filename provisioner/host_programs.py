@@ -45,6 +45,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("prometheus", "prometheus"),
     HostProgram("named", "bind9"),
     HostProgram("dig", "bind9-dnsutils"),
+    *(HostProgram(name, "bind9-utils") for name in ("named-checkconf", "named-checkzone")),
     HostProgram("chronyd", "chrony"),
     HostProgram("openssl", "openssl"),
     HostProgram("ssh", "openssh-client"),

@@ -14,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt_packages=(
   # the lab: namespaces, firewall rules, Open vSwitch, server image, monitoring, DNS and NTP in the NOC
   iproute2 procps ethtool iputils-ping nftables openssh-client openssl debootstrap openvswitch-switch prometheus
-  bind9 bind9-dnsutils chrony
+  bind9 bind9-utils bind9-dnsutils chrony
   # Molecule with podman (no registry, no Docker engine)
   podman runc fuse-overlayfs slirp4netns uidmap
   # the register on PostgreSQL
