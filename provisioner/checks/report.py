@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, JsonValue, computed_field
+from pydantic import BaseModel, ConfigDict, JsonValue, PlainSerializer, computed_field
 
 from provisioner.errors import AccessCheckFailed
 
 Evidence = dict[str, JsonValue]
+Timestamp = Annotated[datetime, PlainSerializer(datetime.isoformat, when_used="json")]
+"""Saved as datetime.isoformat() gives it ("+00:00"), as the register has always held it."""
 
 
 class Failure(StrEnum):
@@ -57,8 +60,8 @@ class AccessCheckReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     target: str
-    started: datetime
-    finished: datetime
+    started: Timestamp
+    finished: Timestamp
     passed: bool
     items: list[CheckItem]
 
