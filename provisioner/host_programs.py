@@ -43,6 +43,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("ovs-ctl", "openvswitch-switch", where="/usr/share/openvswitch/scripts"),
     HostProgram("debootstrap", "debootstrap"),
     HostProgram("prometheus", "prometheus"),
+    HostProgram("named", "bind9"),
     HostProgram("openssl", "openssl"),
     HostProgram("ssh", "openssh-client"),
     HostProgram("ssh-keygen", "openssh-client"),

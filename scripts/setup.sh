@@ -18,6 +18,8 @@ apt_packages=(
   podman runc fuse-overlayfs slirp4netns uidmap
   # the register on PostgreSQL
   postgresql
+  # DNS: BIND 9 for the lab and the tests
+  bind9 bind9-dnsutils
   # documents: WeasyPrint's system libraries, fonts, and pdftotext for the tests
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
   git
