@@ -31,6 +31,7 @@ import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
+from process_fixture import stop
 
 NAMED = "named"
 
@@ -131,11 +132,6 @@ def running_bind(zones: Mapping[str, str]) -> Iterator[RunningBind]:
             _wait_ready(port, next(iter(zones)), proc, log)
             yield RunningBind("127.0.0.1", port, folder)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            stop(proc)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
