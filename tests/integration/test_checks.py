@@ -282,6 +282,18 @@ def test_the_name_is_resolved_through_the_given_server_and_the_application_reach
     assert not report.passed
 
 
+def test_a_tcp_application_by_name_is_connected_to_where_its_name_points(bind: RunningBind) -> None:
+    with socket.socket() as listener:
+        listener.bind((ELSEWHERE, 0))
+        listener.listen()
+        port = int(listener.getsockname()[1])
+        target = AccessTarget("127.0.0.1", applications=(AppSpec("Portal", port, "tcp", "/", "portal"),),
+                              domain=DOMAIN, name_service=_service(bind))
+        tcp = run_access_check(target, ONCE).items[1]
+    assert tcp.ok and tcp.kind == "tcp" and tcp.target == f"Portal portal.{DOMAIN}:{port}/tcp"
+    assert tcp.evidence["address"] == ELSEWHERE
+
+
 def test_the_name_is_not_asked_of_this_machines_resolver(bind: RunningBind) -> None:
     """This machine resolves `localhost`; the site's server is not authoritative for it and does not
     recurse: through the given server it does not resolve, and no search domain is appended."""
