@@ -1,9 +1,11 @@
 """The access check: what a user outside the server's VLAN can reach.
 
-Run from the operator's vantage: ICMP echo (`icmp`), every declared TCP port (`tcp`), each application by
-its name over http/https (`http`: status, response time, TLS certificate facts, and trust for the name) after
-resolving the name through the site's DNS servers (`dns`). `run` retries every failing item (bounded), so a
-server that just moved VLAN gets time to appear; `report` holds the findings and the verdict.
+`target` says what to check (the server's address, ports and applications, the site's DNS servers and CA
+bundle) and `policy` how (timeouts, retries, which findings fail it, the one HTTP pass rule). One probe per
+module: `icmp` (echo), `tcp` (connect), `dns` (an application's name through the site's DNS servers) and
+`http` (status, response time, the TLS certificate's facts and its trust for the name). `run` puts them
+together, each application reached by its name, every failing item retried (bounded) so that a server that
+just moved VLAN gets time to appear; `report` holds the findings and the verdict as the register saves them.
 """
 
 from provisioner.checks.dns import check_dns, host_name, resolve_a
