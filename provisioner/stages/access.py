@@ -14,7 +14,7 @@ class AccessCheckStage:
     def run(self, ctx: StageContext) -> Details:
         target = access_target_for(ctx.request, str(ctx.results["plan"]["address"]), ctx.facility)
         report = run_access_check(target)
-        evidence: Details = {"access_check": report.to_dict()}
+        evidence: Details = {"access_check": report.model_dump(mode="json")}
         try:
             report.raise_if_failed()
         except AccessCheckFailed as exc:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from process_fixture import stop
 
 PROMETHEUS = "/usr/bin/prometheus"
 
@@ -90,12 +91,7 @@ def running_prometheus(work_dir: Path) -> Iterator[RunningPrometheus]:
         _wait_ready(url, proc, log)
         yield RunningPrometheus(url, file_sd_dir, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
 
 
 def prometheus_for_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPrometheus]:

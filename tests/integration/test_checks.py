@@ -1,105 +1,76 @@
-"""The access check against real servers on 127.0.0.1: HTTPS with openssl-made certificates, TCP, DNS."""
+"""The access check against real servers on loopback: HTTPS with certificates made by a test CA, TCP, and
+application names resolved through a real BIND 9."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import ssl
-import struct
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from bind_fixture import RunningBind, running_bind
+from tls_fixture import CertificateAuthority, KeyPair, RunningApp, self_signed, serving
 
 from provisioner.checks import (
+    AccessCheckReport,
     AccessTarget,
     AppSpec,
+    CheckItem,
     CheckPolicy,
+    Failure,
+    NameService,
     PortSpec,
     check_tcp,
+    resolve_a,
     run_access_check,
 )
+from provisioner.errors import AccessCheckFailed
 
 DOMAIN = "lab.ciamiskab.go.id"
+SIMPEG = f"simpeg.{DOMAIN}"
 FAST = CheckPolicy(attempts=2, retry_delay_s=0.1, timeout_s=1.0, ping_count=1)
-
-
-def _openssl(*args: str) -> None:
-    subprocess.run(["openssl", *args], check=True, capture_output=True)
-
-
-def _ec_key(path: Path) -> None:
-    _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", str(path))
+ONCE = CheckPolicy(attempts=1, timeout_s=1.0, ping_count=1)
+BY_NAME = CheckPolicy(attempts=1, timeout_s=1.0, ping_count=1, require_dns=True)
+ELSEWHERE = "127.0.0.2"
+"""Another loopback address: what the zone gives `portal`, so only an answer from the zone leads there."""
+ZONE = f"""simpeg IN A 127.0.0.1
+portal IN A {ELSEWHERE}
+www IN CNAME simpeg
+pool IN A 127.0.0.5
+pool IN A 127.0.0.6
+"""
 
 
 @pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A self-signed certificate, and a CA plus a leaf it signed (both naming 127.0.0.1)."""
-    d = tmp_path_factory.mktemp("certs")
-    san = f"subjectAltName=DNS:simpeg.{DOMAIN},IP:127.0.0.1"
-
-    for name in ("self", "ca", "leaf"):
-        _ec_key(d / f"{name}.key")
-    (d / "ext.cnf").write_text(san + "\n")
-    ca_ext = "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign"
-    _openssl(
-        *f"req -x509 -key {d}/self.key -out {d}/self.crt -days 30 -subj /CN=simpeg.{DOMAIN}".split(),
-        "-addext",
-        san,
-    )
-    _openssl(*f"req -x509 -key {d}/ca.key -out {d}/ca.crt -days 30 -subj /CN=Lab-Test-CA {ca_ext}".split())
-    _openssl(*f"req -new -key {d}/leaf.key -out {d}/leaf.csr -subj /CN=simpeg".split())
-    _openssl(
-        *f"x509 -req -in {d}/leaf.csr -CA {d}/ca.crt -CAkey {d}/ca.key -CAcreateserial".split(),
-        *f"-out {d}/leaf.crt -days 10 -extfile {d}/ext.cnf".split(),
-    )
-    return {name: d / name for name in ("self.crt", "self.key", "ca.crt", "leaf.crt", "leaf.key")}
+def bind() -> Iterator[RunningBind]:
+    with running_bind({DOMAIN: ZONE}) as server:
+        yield server
 
 
-class _App(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        code = 500 if self.path == "/broken" else 200
-        body = f"host={self.headers['Host']}".encode()
-        self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> CertificateAuthority:
+    return CertificateAuthority(tmp_path_factory.mktemp("ca"))
 
 
-def _serve(cert: Path | None, key: Path | None) -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _App)
-    if cert and key:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture()
-def self_signed_https(certs: dict[str, Path]) -> Iterator[int]:
-    yield from _serve(certs["self.crt"], certs["self.key"])
-
-
-@pytest.fixture()
-def ca_signed_https(certs: dict[str, Path]) -> Iterator[int]:
-    yield from _serve(certs["leaf.crt"], certs["leaf.key"])
+@pytest.fixture(scope="module")
+def certs(ca: CertificateAuthority) -> dict[str, KeyPair]:
+    """A leaf of the test CA for the right name, one for another name, an expired one; a self-signed one."""
+    return {
+        "right": ca.issue("right", SIMPEG, "127.0.0.1"),
+        "other": ca.issue("other", "other.example.org"),
+        "expired": ca.issue("expired", SIMPEG, expired=True),
+        "self": self_signed(ca.folder, "self", SIMPEG, "127.0.0.1"),
+    }
 
 
 @pytest.fixture()
 def plain_http() -> Iterator[int]:
-    yield from _serve(None, None)
+    with serving(None) as app:
+        yield app.port
 
 
 @pytest.fixture()
@@ -109,67 +80,40 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _DnsStub:
-    """A tiny authoritative UDP DNS server: A records for the names it holds, NXDOMAIN otherwise."""
-
-    def __init__(self, records: dict[str, str]) -> None:
-        self.records = records
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = int(self.sock.getsockname()[1])
-        self.queries: list[str] = []
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                data, peer = self.sock.recvfrom(512)
-            except OSError:
-                return
-            qid = struct.unpack_from("!H", data)[0]
-            labels, i = [], 12
-            while data[i]:
-                labels.append(data[i + 1 : i + 1 + data[i]].decode())
-                i += 1 + data[i]
-            question = data[12 : i + 5]
-            name = ".".join(labels)
-            self.queries.append(name)
-            address = self.records.get(name)
-            answer = b""
-            if address:
-                answer = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(address)
-            flags = 0x8580 if address else 0x8583
-            header = struct.pack("!HHHHHH", qid, flags, 1, 1 if address else 0, 0, 0)
-            self.sock.sendto(header + question + answer, peer)
+def _service(bind: RunningBind) -> NameService:
+    return NameService((bind.address,), bind.port)
 
 
-@pytest.fixture()
-def dns() -> Iterator[_DnsStub]:
-    stub = _DnsStub({f"simpeg.{DOMAIN}": "127.0.0.1"})
-    yield stub
-    stub.sock.close()
+def _by_kind(items: list[CheckItem], kind: str) -> list[CheckItem]:
+    return [i for i in items if i.kind == kind]
 
 
-def _by_kind(report_items: list, kind: str) -> list:  # type: ignore[type-arg]
-    return [i for i in report_items if i.kind == kind]
+def _simpeg_by_name(app: RunningApp, bind: RunningBind, ca_bundle: Path | None) -> AccessTarget:
+    return AccessTarget(
+        "127.0.0.1",
+        applications=(AppSpec("SIMPEG", app.port, "https", "/", "simpeg"),),
+        domain=DOMAIN,
+        name_service=_service(bind),
+        ca_bundle=ca_bundle,
+    )
 
 
 def test_self_signed_https_passes_by_default_with_trust_recorded(
-    self_signed_https: int, plain_http: int, dns: _DnsStub
+    certs: dict[str, KeyPair], plain_http: int, bind: RunningBind
 ) -> None:
-    target = AccessTarget(
-        address="127.0.0.1",
-        ports=(PortSpec(self_signed_https), PortSpec(plain_http), PortSpec(5353, "udp")),
-        applications=(
-            AppSpec("SIMPEG", self_signed_https, "https", "/", "simpeg"),
-            AppSpec("Portal", plain_http, "http", "/status"),
-        ),
-        domain=DOMAIN,
-        dns_servers=("127.0.0.1",),
-        dns_port=dns.port,
-    )
-    report = run_access_check(target, FAST)
-    assert report.passed, [i.to_dict() for i in report.items]
+    with serving(certs["self"]) as https_app:
+        target = AccessTarget(
+            address="127.0.0.1",
+            ports=(PortSpec(https_app.port), PortSpec(plain_http), PortSpec(5353, "udp")),
+            applications=(
+                AppSpec("SIMPEG", https_app.port, "https", "/", "simpeg"),
+                AppSpec("Portal", plain_http, "http", "/status"),
+            ),
+            domain=DOMAIN,
+            name_service=_service(bind),
+        )
+        report = run_access_check(target, FAST)
+    assert report.passed, [i.model_dump() for i in report.items]
     assert [i.kind for i in report.items] == ["icmp", "tcp", "tcp", "udp", "https", "dns", "http"]
     icmp = report.items[0]
     assert icmp.ok and icmp.evidence["received"] == 1
@@ -177,45 +121,50 @@ def test_self_signed_https_passes_by_default_with_trust_recorded(
     assert udp.status == "not checkable" and not udp.ok
     https = _by_kind(report.items, "https")[0]
     assert https.evidence["status"] == 200
-    assert https.evidence["host"] == f"simpeg.{DOMAIN}"
+    assert https.evidence["host"] == SIMPEG and https_app.server_names == [SIMPEG, SIMPEG]
     assert https.evidence["trusted"] is False
+    assert https.evidence["failure"] == Failure.CERTIFICATE_UNTRUSTED
     assert "self-signed" in str(https.evidence["trust_error"])
     cert = https.evidence["certificate"]
     assert isinstance(cert, dict)
     assert cert["self_signed"] is True
-    assert cert["subject"] == cert["issuer"] == f"CN=simpeg.{DOMAIN}"
+    assert cert["subject"] == cert["issuer"] == f"CN={SIMPEG}"
     assert cert["days_left"] in (29, 30)
-    assert cert["san"] == [f"DNS:simpeg.{DOMAIN}", "IP:127.0.0.1"]
-    assert "not trusted" in https.detail
+    assert cert["san"] == [f"DNS:{SIMPEG}", "IP:127.0.0.1"]
+    assert "not trusted" in https.detail and "accepted by policy" in https.detail
     http_item = _by_kind(report.items, "http")[0]
     assert http_item.ok and http_item.evidence["status"] == 200 and "certificate" not in http_item.evidence
     dns_item = _by_kind(report.items, "dns")[0]
     assert dns_item.ok and dns_item.evidence["addresses"] == ["127.0.0.1"]
     assert dns_item.evidence["matches_address"] is True
-    assert dns.queries == [f"simpeg.{DOMAIN}"]
-    json.dumps(report.to_dict())
+    assert dns_item.evidence["server"] == "127.0.0.1"
+    assert f"query: {SIMPEG} IN A" in bind.queries()
+    assert AccessCheckReport.model_validate_json(report.model_dump_json()) == report
 
 
-def test_policy_requiring_trusted_tls_fails_a_self_signed_certificate(self_signed_https: int) -> None:
-    target = AccessTarget("127.0.0.1", applications=(AppSpec("SIMPEG", self_signed_https, "https"),))
-    policy = CheckPolicy(attempts=1, timeout_s=1.0, ping_count=1, require_trusted_tls=True)
-    report = run_access_check(target, policy)
+def test_policy_requiring_trusted_tls_fails_a_self_signed_certificate(certs: dict[str, KeyPair]) -> None:
+    with serving(certs["self"]) as app:
+        target = AccessTarget("127.0.0.1", applications=(AppSpec("SIMPEG", app.port, "https"),))
+        policy = CheckPolicy(attempts=1, timeout_s=1.0, ping_count=1, require_trusted_tls=True)
+        report = run_access_check(target, policy)
     assert not report.passed
     (failed,) = report.failures()
-    assert failed.kind == "https" and failed.detail.startswith("certificate not trusted")
+    assert failed.kind == "https" and failed.detail.startswith("certificate not trusted: self-signed")
 
 
-def test_certificate_from_a_known_ca_is_trusted(certs: dict[str, Path], ca_signed_https: int) -> None:
-    target = AccessTarget("127.0.0.1", applications=(AppSpec("SIMPEG", ca_signed_https, "https"),))
-    policy = CheckPolicy(
-        attempts=1, timeout_s=1.0, ping_count=1, require_trusted_tls=True, ca_file=str(certs["ca.crt"])
-    )
-    report = run_access_check(target, policy)
+def test_certificate_from_the_ca_bundle_is_trusted(
+    ca: CertificateAuthority, certs: dict[str, KeyPair]
+) -> None:
+    with serving(certs["right"]) as app:
+        target = AccessTarget("127.0.0.1", applications=(AppSpec("SIMPEG", app.port, "https"),),
+                              ca_bundle=ca.bundle)
+        report = run_access_check(target, ONCE)
     assert report.passed
     https = _by_kind(report.items, "https")[0]
-    assert https.evidence["trusted"] is True
+    assert https.evidence["trusted"] is True and "failure" not in https.evidence
+    assert https.evidence["ca_bundle"] == str(ca.bundle)
     cert = https.evidence["certificate"]
-    assert isinstance(cert, dict) and cert["self_signed"] is False and cert["issuer"] == "CN=Lab-Test-CA"
+    assert isinstance(cert, dict) and cert["self_signed"] is False and cert["issuer"] == "CN=Colo Test CA"
 
 
 def test_closed_port_and_server_error_fail_after_the_retries(closed_port: int, plain_http: int) -> None:
@@ -230,25 +179,35 @@ def test_closed_port_and_server_error_fail_after_the_retries(closed_port: int, p
     assert set(failures) == {"tcp", "http"}
     assert "Connection refused" in failures["tcp"].detail
     assert failures["tcp"].evidence["attempts"] == 2
-    assert failures["http"].detail == "status 500"
+    assert failures["http"].detail == "status 500" and failures["http"].evidence["attempts"] == 2
 
 
-def test_unresolvable_name_is_a_warning_unless_the_policy_requires_it(plain_http: int, dns: _DnsStub) -> None:
+def test_unresolvable_name_is_a_warning_unless_the_policy_requires_it(
+    plain_http: int, bind: RunningBind
+) -> None:
     target = AccessTarget(
         "127.0.0.1",
         applications=(AppSpec("Other", plain_http, "http", "/", "unknown"),),
         domain=DOMAIN,
-        dns_servers=("127.0.0.1",),
-        dns_port=dns.port,
+        name_service=_service(bind),
     )
     report = run_access_check(target, FAST)
     assert report.passed
     (warning,) = report.warnings()
     assert warning.kind == "dns" and warning.status == "warning"
-    assert warning.evidence["tried"] == [{"server": "127.0.0.1", "rcode": "NXDOMAIN", "addresses": []}]
+    assert warning.evidence["tried"] == [
+        {"server": "127.0.0.1", "port": bind.port, "rcode": "NXDOMAIN", "addresses": []}
+    ]
     assert warning.evidence["attempts"] == 1, "a warning is not worth a retry"
-    strict = run_access_check(target, CheckPolicy(attempts=1, timeout_s=1.0, ping_count=1, require_dns=True))
-    assert not strict.passed and [i.kind for i in strict.failures()] == ["dns"]
+    http_item = _by_kind(report.items, "http")[0]
+    assert http_item.ok and http_item.evidence["address"] == "127.0.0.1", "reached at the server's address"
+    strict = run_access_check(target, BY_NAME)
+    assert not strict.passed and [i.kind for i in strict.failures()] == ["http", "dns"]
+    assert {i.evidence["failure"] for i in strict.failures()} == {Failure.NAME_NOT_RESOLVED}
+    assert strict.failures()[0].detail == f"name does not resolve: unknown.{DOMAIN}"
+    with pytest.raises(AccessCheckFailed) as failed:
+        strict.raise_if_failed()
+    assert failed.value.exit_code == 3
 
 
 def test_dns_server_that_does_not_answer_is_recorded(plain_http: int, closed_port: int) -> None:
@@ -256,14 +215,14 @@ def test_dns_server_that_does_not_answer_is_recorded(plain_http: int, closed_por
         "127.0.0.1",
         applications=(AppSpec("SIMPEG", plain_http, "http", "/", "simpeg"),),
         domain=DOMAIN,
-        dns_servers=("127.0.0.1",),
-        dns_port=closed_port,
+        name_service=NameService(("127.0.0.1",), closed_port),
     )
     report = run_access_check(target, CheckPolicy(attempts=1, timeout_s=0.5, ping_count=1))
     assert report.passed
     (warning,) = report.warnings()
     tried = warning.evidence["tried"]
-    assert isinstance(tried, list) and "error" in tried[0]
+    assert isinstance(tried, list) and isinstance(tried[0], dict) and "error" in tried[0]
+    assert warning.evidence["failure"] == Failure.NAME_NOT_RESOLVED
 
 
 def test_a_port_that_opens_late_passes_on_a_retry(closed_port: int) -> None:
@@ -296,6 +255,117 @@ def test_tcp_application_is_checked_by_connecting(plain_http: int) -> None:
     assert item.ok and item.target == "Portal 127.0.0.1/tcp" and float(str(item.evidence["connect_ms"])) >= 0
 
 
+# --- the check by name: DNS through the site's servers, TLS verified for the name -------------------------
+
+
+def test_the_name_is_resolved_through_the_given_server_and_the_application_reached_where_it_points(
+    ca: CertificateAuthority, bind: RunningBind
+) -> None:
+    """`portal` is 127.0.0.2 in the zone and nowhere else: the application listening only there is reached,
+    the query is in the server's log, and the DNS item says the name does not point to the server."""
+    pair = ca.issue("portal", f"portal.{DOMAIN}")
+    with serving(pair, ELSEWHERE) as app:
+        target = AccessTarget(
+            "127.0.0.1",
+            applications=(AppSpec("Portal", app.port, "https", "/", "portal"),),
+            domain=DOMAIN,
+            name_service=_service(bind),
+            ca_bundle=ca.bundle,
+        )
+        report = run_access_check(target, BY_NAME)
+    https, dns_item = report.items[1:]
+    assert https.ok and https.evidence["address"] == ELSEWHERE and https.evidence["trusted"] is True
+    assert app.server_names == [f"portal.{DOMAIN}"] * 2
+    assert f"query: portal.{DOMAIN} IN A" in bind.queries()
+    assert not dns_item.ok and dns_item.evidence["failure"] == Failure.NAME_POINTS_ELSEWHERE
+    assert dns_item.detail == f"name points to another address: {ELSEWHERE}, not 127.0.0.1"
+    assert not report.passed
+
+
+def test_a_tcp_application_by_name_is_connected_to_where_its_name_points(bind: RunningBind) -> None:
+    with socket.socket() as listener:
+        listener.bind((ELSEWHERE, 0))
+        listener.listen()
+        port = int(listener.getsockname()[1])
+        target = AccessTarget("127.0.0.1", applications=(AppSpec("Portal", port, "tcp", "/", "portal"),),
+                              domain=DOMAIN, name_service=_service(bind))
+        tcp = run_access_check(target, ONCE).items[1]
+    assert tcp.ok and tcp.kind == "tcp" and tcp.target == f"Portal portal.{DOMAIN}:{port}/tcp"
+    assert tcp.evidence["address"] == ELSEWHERE
+
+
+def test_the_name_is_not_asked_of_this_machines_resolver(bind: RunningBind) -> None:
+    """This machine resolves `localhost`; the site's server is not authoritative for it and does not
+    recurse: through the given server it does not resolve, and no search domain is appended."""
+    assert socket.gethostbyname("localhost") == "127.0.0.1"
+    addresses, tried = resolve_a("localhost", _service(bind), 1.0)
+    assert addresses == [] and tried == [
+        {"server": "127.0.0.1", "port": bind.port, "rcode": "REFUSED", "addresses": []}
+    ]
+    assert "query: localhost IN A" in bind.queries()
+
+
+def test_a_name_behind_a_cname_and_a_name_with_two_addresses_resolve(bind: RunningBind) -> None:
+    assert resolve_a(f"www.{DOMAIN}", _service(bind), 1.0)[0] == ["127.0.0.1"]
+    assert sorted(resolve_a(f"pool.{DOMAIN}", _service(bind), 1.0)[0]) == ["127.0.0.5", "127.0.0.6"]
+
+
+def test_another_server_another_answer(bind: RunningBind) -> None:
+    """The answer follows the server the check is given: a second BIND holds `simpeg` elsewhere."""
+    with running_bind({DOMAIN: f"simpeg IN A {ELSEWHERE}"}) as other:
+        assert resolve_a(SIMPEG, _service(other), 1.0)[0] == [ELSEWHERE]
+        both = NameService((other.address, bind.address), other.port)
+        assert resolve_a(SIMPEG, both, 1.0)[0] == [ELSEWHERE]
+    assert resolve_a(SIMPEG, _service(bind), 1.0)[0] == ["127.0.0.1"]
+
+
+def test_by_name_with_a_certificate_the_bundle_vouches_for_passes(
+    ca: CertificateAuthority, certs: dict[str, KeyPair], bind: RunningBind
+) -> None:
+    with serving(certs["right"]) as app:
+        report = run_access_check(_simpeg_by_name(app, bind, ca.bundle), BY_NAME)
+    assert report.passed, [i.detail for i in report.failures()]
+    https = _by_kind(report.items, "https")[0]
+    assert https.target == f"SIMPEG https://{SIMPEG}:{app.port}/"
+    assert https.evidence["verified_name"] == SIMPEG and https.evidence["trusted"] is True
+    assert https.detail.endswith("certificate trusted")
+    assert app.server_names == [SIMPEG, SIMPEG]
+
+
+@pytest.mark.parametrize(
+    ("cert", "failure", "openssl_says"),
+    [
+        ("other", Failure.CERTIFICATE_FOR_ANOTHER_NAME, "Hostname mismatch"),
+        ("expired", Failure.CERTIFICATE_EXPIRED, "certificate has expired"),
+        ("self", Failure.CERTIFICATE_UNTRUSTED, "self-signed certificate"),
+    ],
+)
+def test_by_name_a_certificate_that_does_not_verify_fails_and_says_why(
+    ca: CertificateAuthority, certs: dict[str, KeyPair], bind: RunningBind, cert: str, failure: Failure,
+    openssl_says: str,
+) -> None:
+    with serving(certs[cert]) as app:
+        report = run_access_check(_simpeg_by_name(app, bind, ca.bundle), BY_NAME)
+    assert not report.passed
+    (failed,) = report.failures()
+    assert failed.kind == "https" and failed.evidence["failure"] == failure
+    assert failed.detail == f"{failure}: {failed.evidence['trust_error']}"
+    assert openssl_says in failed.detail
+    assert failed.evidence["status"] == 200, "the application answered; its certificate is what fails"
+
+
+def test_without_a_ca_bundle_a_certificate_for_another_name_is_recorded_not_failed(
+    certs: dict[str, KeyPair], bind: RunningBind
+) -> None:
+    """The behaviour without a bundle stays: trust is evidence, and the policy decides."""
+    with serving(certs["other"]) as app:
+        report = run_access_check(_simpeg_by_name(app, bind, None), BY_NAME)
+    assert report.passed
+    https = _by_kind(report.items, "https")[0]
+    assert https.evidence["failure"] == Failure.CERTIFICATE_UNTRUSTED, "no CA vouches for it here"
+    assert "accepted by policy" in https.detail
+
+
 LAB_SRV1 = "10.231.250.11"
 
 
@@ -317,6 +387,6 @@ def test_lab_server_on_staging_vlan_answers_ssh_and_https() -> None:
         applications=(AppSpec("SIMPEG", 443, "https"),),
     )
     report = run_access_check(target)
-    assert report.passed, [i.to_dict() for i in report.failures()]
+    assert report.passed, [i.model_dump() for i in report.failures()]
     https = _by_kind(report.items, "https")[0]
     assert https.evidence["trusted"] is False

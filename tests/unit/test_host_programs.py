@@ -316,7 +316,7 @@ def test_the_scan_finds_the_programs_it_is_known_to_run() -> None:
         "initdb": "tests/conftest.py",  # runuser -u postgres -- str(bindir / "initdb")
         "runuser": "tests/conftest.py",
         "mount": "provisioner/lab/hosts.py",  # shell text given to sh -c
-        "ping": "provisioner/checks.py",  # an argument list kept in a variable
+        "ping": "provisioner/checks/icmp.py",  # an argument list kept in a variable
         "molecule": "scripts/molecule-all.sh",  # a shell script
         "dpkg-query": "scripts/setup.sh",
     }.items():
