@@ -154,11 +154,23 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class RackMap:
+    """The units of the rack a request fits in, as the check found them (1 is the bottom)."""
+
+    rack: str
+    height_u: int
+    reserved: tuple[int, ...]
+    used: tuple[int, ...]
+    held: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CapacityReport:
     site: str
     demand: Demand
     lines: tuple[Line, ...]
     placement: Placement | None
+    rack_map: RackMap | None = None
 
     @property
     def ok(self) -> bool:
@@ -183,6 +195,7 @@ class CapacityReport:
             "resources": [{**asdict(line), "ok": line.ok, "note": line.note} for line in self.lines],
             "shortages": self.shortages,
             "placement": placement,
+            "rack_map": None if self.rack_map is None else asdict(self.rack_map),
         }
 
 
@@ -199,7 +212,9 @@ class _Tally:
         else:
             self.held += amount
 
-    def line(self, resource: str, subject: str, unit: str, capacity: int, request: int, remark: Remark) -> Line:
+    def line(
+        self, resource: str, subject: str, unit: str, capacity: int, request: int, remark: Remark
+    ) -> Line:
         headroom = capacity - self.used - self.held - request
         return Line(resource, subject, unit, capacity, self.used, self.held, request, headroom, remark)
 
@@ -210,6 +225,7 @@ class _Index:
 
     units: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
     occupied: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    held_units: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     rack_watts: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
     ups_watts: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
     site_watts: _Tally = field(default_factory=_Tally)
@@ -225,6 +241,8 @@ class _Index:
         for c in claims:
             index.units[c.rack].add(c.kind, len(c.units))
             index.occupied[c.rack].update(c.units)
+            if c.kind == HOLD:
+                index.held_units[c.rack].update(c.units)
             index.rack_watts[c.rack].add(c.kind, c.watts)
             index.ups_watts[c.ups].add(c.kind, c.watts)
             index.site_watts.add(c.kind, c.watts)
@@ -300,7 +318,8 @@ def _network_lines(
         network: AgencyNetwork | None = existing
         lines = [
             vlans.line("VLAN", name, "VLAN", vlan_count, 0, Remark("reuses_vlan", {"vlan": existing.vlan})),
-            subnets.line("subnet", demand.agency, "subnet", subnet_count, 0, Remark("reuses_subnet", {"subnet": str(existing.subnet)})),
+            subnets.line("subnet", demand.agency, "subnet", subnet_count, 0,
+                         Remark("reuses_subnet", {"subnet": str(existing.subnet)})),
         ]
     else:
         taken_vlans = {n.vlan for n in usage.networks}
@@ -309,7 +328,8 @@ def _network_lines(
         subnet = next((s for s in facility.agency_subnets() if s not in taken_subnets), None)
         network = None if vlan is None or subnet is None else AgencyNetwork(demand.agency, vlan, subnet)
         lines = [
-            vlans.line("VLAN", name, "VLAN", vlan_count, 1, Remark("new_vlan", {"vlan": vlan}) if vlan else Remark("all_taken")),
+            vlans.line("VLAN", name, "VLAN", vlan_count, 1,
+                       Remark("new_vlan", {"vlan": vlan}) if vlan else Remark("all_taken")),
             subnets.line(
                 "subnet", demand.agency, "subnet", subnet_count, 1,
                 Remark("new_subnet", {"subnet": str(subnet)}) if subnet
@@ -365,11 +385,14 @@ def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> Capacity
         uplink_lines = uplink_lines[:1]
     network_lines, network, address, new_network = _network_lines(facility, demand, usage, index)
     lines = (*rack_lines, *genset_lines, *uplink_lines, *network_lines)
-    placement = None
+    placement, rack_map = None, None
     if chosen and network and address and all(line.ok for line in lines):
         rack, units, (switch, port_name) = chosen
         placement = Placement(
             rack.name, units, rack.ups, uplink_lines[0].subject, switch, port_name,
             network.vlan, network.subnet, address, new_network,
         )
-    return CapacityReport(facility.site.code, demand, lines, placement)
+        held = index.held_units[rack.name]
+        rack_map = RackMap(rack.name, rack.height_u, tuple(sorted(set(rack.reserved_u))),
+                           tuple(sorted(index.occupied[rack.name] - held)), tuple(sorted(held)))
+    return CapacityReport(facility.site.code, demand, lines, placement, rack_map)

@@ -89,6 +89,9 @@ def _number_format(value: str) -> str:
     return value
 
 
+NumberFormat = Annotated[str, AfterValidator(_number_format), Field(max_length=100)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -117,7 +120,7 @@ class Organisation(_Model):
     """The division the SOP's head of division leads, e.g. ``Bidang Persandian dan Telematika``."""
     section: Text | None = None
     """The section the disposition goes to, e.g. ``Seksi Telematika``."""
-    number_format: Annotated[str, AfterValidator(_number_format), Field(max_length=100)] = DEFAULT_NUMBER_FORMAT
+    number_format: NumberFormat = DEFAULT_NUMBER_FORMAT
     """Document numbers: ``{seq}`` in its kind and year, ``{code}`` of the kind (BAST-COLO), ``{site}``,
     ``{month}`` (Roman, as Indonesian letters number months) and ``{year}``."""
     people: tuple[Person, ...] = Field(default=(), max_length=1000)

@@ -5,21 +5,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 
+from provisioner.documents.indonesian import angka, keterangan, tanggal, waktu
+from provisioner.documents.pictures import bars, rack_drawing
 from provisioner.files import write_documents
+from provisioner.organisation import Role, signatory
 
 TEMPLATES = Path(__file__).with_name("templates")
-LOCAL_TIME = ZoneInfo("Asia/Jakarta")
-_MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)
+__all__ = ["RenderedDocument", "render_document", "tanggal", "waktu"]
 
 
 @dataclass(frozen=True)
@@ -31,20 +28,6 @@ class RenderedDocument:
     sha256: str
 
 
-def tanggal(value: date | str) -> str:
-    """An Indonesian date, ``20 November 2026`` (a timestamp, also as ISO text, counts in local time, WIB)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    if isinstance(value, datetime):
-        value = value.astimezone(LOCAL_TIME).date()
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def waktu(value: datetime) -> str:
-    """An Indonesian date with the local time: ``20 November 2026 09.15 WIB``."""
-    return f"{tanggal(value)} {value.astimezone(LOCAL_TIME):%H.%M} WIB"
-
-
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -54,8 +37,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["tanggal"] = tanggal
-    env.filters["waktu"] = waktu
+    env.filters.update(tanggal=tanggal, waktu=waktu, angka=angka, keterangan=keterangan)
+    env.globals.update(Role=Role, signatory=signatory, rack_drawing=rack_drawing, bars=bars)
     return env
 
 
