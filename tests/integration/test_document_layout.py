@@ -28,14 +28,18 @@ MARGIN_PT = 28.0  # 10 mm: the page's margins are 20 mm; a word nearer the edge 
 HEAD, SECTION, TECHNICIAN = "Drs. Asep Hidayat", "Dede Kurniawan, S.Kom.", "Rina Marlina, A.Md."
 ENGLISH = ("rack power budget", "used includes", "base load", "committed before", "longest free", "is full",
            "needs ", "available", "reuses", "root", "Verified", "passed")
+Rendered = tuple[Path, Letterhead, str]
+"""The folder of one request's documents, its site's letterhead and its id."""
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
 _PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">')
-_WORD = re.compile(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)</word>')
+_NUM = r'"([\d.-]+)"'
+_WORD = re.compile(rf"<word xMin={_NUM} yMin={_NUM} xMax={_NUM} yMax={_NUM}>([^<]*)</word>")
 
 
 def word_boxes(pdf: Path) -> list[tuple[tuple[float, float], list[tuple[float, float, float, float, str]]]]:
     """Each page's size and its words' boxes, as poppler reads them from the PDF."""
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    command = ["pdftotext", "-bbox", str(pdf), "-"]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     pages = []
     for chunk in out.split("<page ")[1:]:
         size = _PAGE.search("<page " + chunk)
@@ -49,10 +53,10 @@ def outside(pdf: Path) -> list[str]:
     """Words of ``pdf`` that lie (partly) outside its A4 portrait pages' printable area."""
     found = []
     for number, ((width, height), words) in enumerate(word_boxes(pdf), 1):
-        assert (round(width), round(height)) == (round(A4[0]), round(A4[1])), f"page {number} is not A4 portrait"
+        assert (round(width), round(height)) == (round(A4[0]), round(A4[1])), f"page {number} is not A4"
         found += [f"page {number}: {w!r} at x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f}"
                   for x0, y0, x1, y1, w in words
-                  if x0 < MARGIN_PT or y0 < MARGIN_PT / 2 or x1 > width - MARGIN_PT or y1 > height - MARGIN_PT / 2]
+                  if min(x0, width - x1) < MARGIN_PT or min(y0, height - y1) < MARGIN_PT / 2]
     return found
 
 
@@ -69,7 +73,7 @@ def work_details(facility: Facility, register: Register, request_id: str) -> dic
     started = datetime(2026, 12, 2, 3, 10, tzinfo=UTC).isoformat()
     checks = [{"kind": "icmp", "target": plan["address"], "ok": True, "required": True, "status": "ok",
                "detail": "3/3 replies", "evidence": {}},
-              {"kind": "https", "target": f"https://simpeg.lab.ciamiskab.go.id:443/{'panjang/' * 12}", "ok": True,
+              {"kind": "https", "target": f"https://simpeg.lab.ciamiskab.go.id/{'panjang/' * 12}", "ok": True,
                "required": True, "status": "ok", "detail": "HTTP 200 in 12 ms, certificate trusted",
                "evidence": {"certificate": {"issuer": "CN=Lab CA", "not_after": "2027-12-01"}}}]
     asset = {"asset_tag": "DC-LAB-2026-0001", "location": f"{plan['rack']} U{units[0]}-U{units[-1]}",
@@ -97,7 +101,7 @@ def work_details(facility: Facility, register: Register, request_id: str) -> dic
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Letterhead, str]:
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     """Every kind of document of one request, taken through steps 1-5 on the lab site; another request
     holds units first, so the rack shows held units beside this server's."""
     tmp = tmp_path_factory.mktemp("layout")
@@ -114,7 +118,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Letterhead
         run_capacity_step(register, facility, request_id, TECHNICIAN,
                           step_documents(site, out, "capacity_report", register=register))
     request_id = ids[1]
-    perform_step(register, request_id, Step.APPLY, "Budi Santoso", {"serial": "7XK2Q93", "staging_address": None},
+    delivered = {"serial": "7XK2Q93", "staging_address": None}
+    perform_step(register, request_id, Step.APPLY, "Budi Santoso", delivered,
                  prepare=step_documents(site, out, "application_form", register=register))
     perform_step(register, request_id, Step.APPROVE, HEAD, {},
                  prepare=step_documents(site, out, "approval_form", register=register))
@@ -138,13 +143,13 @@ KINDS = ["disposition", "capacity_report", "application_form", "approval_form", 
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_document_fits_a4_portrait(rendered: tuple[Path, Letterhead, str], kind: str) -> None:
+def test_every_document_fits_a4_portrait(rendered: Rendered, kind: str) -> None:
     folder, _site, _id = rendered
     assert outside(folder / f"{kind}.pdf") == []
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_document_is_indonesian_with_its_people(rendered: tuple[Path, Letterhead, str], kind: str) -> None:
+def test_every_document_is_indonesian_with_its_people(rendered: Rendered, kind: str) -> None:
     folder, site, request_id = rendered
     text = pdf_text(folder / f"{kind}.pdf")
     assert [w for w in ENGLISH if w in text] == []
@@ -162,7 +167,7 @@ def test_every_document_is_indonesian_with_its_people(rendered: tuple[Path, Lett
 
 
 @pytest.mark.parametrize("kind", [k for k in KINDS if k in DOCUMENT_CODES])
-def test_the_official_number_stands_in_the_header(rendered: tuple[Path, Letterhead, str], kind: str) -> None:
+def test_the_official_number_stands_in_the_header(rendered: Rendered, kind: str) -> None:
     """``{seq:03d}/{code}/{site}/{year}`` as the lab site sets it, on top of the first page, above the first
     table; the second request of the year gets number 002 of a kind both requests have."""
     folder, _site, _id = rendered
@@ -174,7 +179,7 @@ def test_the_official_number_stands_in_the_header(rendered: tuple[Path, Letterhe
     assert number_y and min(number_y) < first_label_y, f"{number} is not above the first table of {kind}"
 
 
-def test_the_capacity_report_uses_indonesian_numbers_and_remarks(rendered: tuple[Path, Letterhead, str]) -> None:
+def test_the_capacity_report_uses_indonesian_numbers_and_remarks(rendered: Rendered) -> None:
     folder, _site, _id = rendered
     text = pdf_text(folder / "capacity_report.pdf")
     for expected in ("batas daya rak", "terpakai termasuk beban awal 2.500 W", "10.000 VA x 0,9 x 0,8",
@@ -183,7 +188,7 @@ def test_the_capacity_report_uses_indonesian_numbers_and_remarks(rendered: tuple
 
 
 @pytest.mark.parametrize("kind", ["capacity_report", "placement_sheet", "handover_minutes"])
-def test_the_rack_and_the_bars_are_drawn(rendered: tuple[Path, Letterhead, str], kind: str) -> None:
+def test_the_rack_and_the_bars_are_drawn(rendered: Rendered, kind: str) -> None:
     """The rack elevation names this server's units and port, and every power source and the uplink have a
     bar with used, held, this request and headroom, all in the PDF (as SVG drawn by WeasyPrint)."""
     folder, _site, _id = rendered

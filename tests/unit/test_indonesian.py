@@ -1,0 +1,36 @@
+"""Indonesian formats: numbers, dates, Roman months, and every capacity remark in Indonesian words."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from provisioner import capacity
+from provisioner.documents import indonesian
+from provisioner.documents.indonesian import angka, keterangan, roman, tanggal
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (0, "0"), (999, "999"), (1024, "1.024"), (-1234567, "-1.234.567"), (25600, "25.600"),
+    ("0.9", "0,9"), (Decimal("40.125"), "40,125"), ("1000.5", "1.000,5"), ("n/a", "n/a"),
+])
+def test_numbers_use_dots_for_thousands_and_a_comma_for_decimals(value: int | str | Decimal, shown: str) -> None:
+    assert angka(value) == shown
+
+
+def test_dates_and_roman_months() -> None:
+    assert tanggal("2026-12-02") == "2 Desember 2026"
+    assert [roman(m) for m in (1, 4, 9, 12)] == ["I", "IV", "IX", "XII"]
+
+
+def test_every_capacity_remark_has_indonesian_words() -> None:
+    assert set(indonesian.REMARKS) == set(capacity.REMARKS)
+
+
+def test_remarks_are_indonesian_with_indonesian_numbers() -> None:
+    ups = capacity.Remark("ups_limit", {"va": 10000, "factor": "0.9", "ratio": "0.8", "base": 2500})
+    assert keterangan({"kind": ups.kind, "values": ups.values}) == (
+        "10.000 VA x 0,9 x 0,8; terpakai termasuk beban awal 2.500 W")
+    assert ups.text() == "10000 VA x 0.9 x 0.8; used includes base load 2500 W"
+    assert keterangan({"kind": "rack_budget", "values": {}}) == "batas daya rak"
