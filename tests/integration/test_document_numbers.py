@@ -27,7 +27,7 @@ def test_twenty_at_once_get_twenty_numbers_without_gaps(register_url: str) -> No
     register = open_register(register_url)
     ids = requests(register, 20)
     with ThreadPoolExecutor(max_workers=20) as pool:
-        numbers = list(pool.map(lambda rid: issue_number(register, rid, "handover_minutes", SITE, DECEMBER), ids))
+        numbers = list(pool.map(lambda r: issue_number(register, r, "handover_minutes", SITE, DECEMBER), ids))
     assert sorted(numbers) == [f"{n:03d}/BAST-COLO/dc-lab/2026" for n in range(1, 21)]
     again = [issue_number(register, rid, "handover_minutes", SITE, DECEMBER) for rid in ids]
     assert again == numbers, "a request's document keeps its number"
@@ -40,8 +40,10 @@ def test_each_year_counts_from_one_in_the_site_format(register_url: str) -> None
     first, second = requests(register, 2)
     site = Letterhead("dc-ciamis", "DC", "ciamiskab.go.id",
                       Organisation(number_format="{code}.{seq:04d}/{site}/{month}/{year}"))
-    assert issue_number(register, first, "handover_minutes", site, DECEMBER) == "BAST-COLO.0001/dc-ciamis/XII/2026"
+    december = issue_number(register, first, "handover_minutes", site, DECEMBER)
+    assert december == "BAST-COLO.0001/dc-ciamis/XII/2026"
     # 1 January 2027, 00.30 in Jakarta: already next year there
     new_year = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
-    assert issue_number(register, second, "handover_minutes", site, new_year) == "BAST-COLO.0001/dc-ciamis/I/2027"
+    january = issue_number(register, second, "handover_minutes", site, new_year)
+    assert january == "BAST-COLO.0001/dc-ciamis/I/2027"
     register.close()

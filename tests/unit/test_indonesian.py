@@ -15,7 +15,7 @@ from provisioner.documents.indonesian import angka, keterangan, roman, tanggal
     (0, "0"), (999, "999"), (1024, "1.024"), (-1234567, "-1.234.567"), (25600, "25.600"),
     ("0.9", "0,9"), (Decimal("40.125"), "40,125"), ("1000.5", "1.000,5"), ("n/a", "n/a"),
 ])
-def test_numbers_use_dots_for_thousands_and_a_comma_for_decimals(value: int | str | Decimal, shown: str) -> None:
+def test_numbers_group_thousands_with_dots(value: Decimal | int | str, shown: str) -> None:
     assert angka(value) == shown
 
 
