@@ -122,3 +122,15 @@ def test_the_lab_lists_a_person_for_every_role() -> None:
     organisation = load_facility(ROOT / "inventories" / "lab").organisation
     held = {role for p in organisation.people for role in p.roles}
     assert held == set(Role) and set(STEP_ROLES.values()) <= held
+
+
+def test_the_demo_is_done_by_the_site_people() -> None:
+    from provisioner import demo
+    from provisioner.demo import actors
+
+    lab = load_facility(ROOT / "inventories" / "lab").organisation
+    expected = demo.Actors("Drs. Asep Hidayat", "Dede Kurniawan, S.Kom.", "Rina Marlina, A.Md.")
+    assert actors(lab, "root") == expected
+    assert actors(lab, "Yusuf Maulana, S.T.").technician == "Yusuf Maulana, S.T."
+    assert actors(lab, "Drs. Asep Hidayat").technician == "Rina Marlina, A.Md."
+    assert actors(Organisation(), "root") == demo.Actors("Kepala Bidang", "Kepala Seksi", "root")
