@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -96,6 +97,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Signing(_Model):
+    """Where the people's signing keys are: ``keys``/<NIP>.p12 (PKCS#12), their password in the environment
+    variable ``password_env``; ``ca`` is the certificate (PEM) every signature must chain to."""
+
+    ca: Path
+    keys: Path
+    password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")] = "COLO_SIGNING_PASSWORD"  # noqa: S105
+
+
 class Person(_Model):
     name: Text
     nip: Nip
@@ -124,6 +134,8 @@ class Organisation(_Model):
     """Document numbers: ``{seq}`` in its kind and year, ``{code}`` of the kind (BAST-COLO), ``{site}``,
     ``{month}`` (Roman, as Indonesian letters number months) and ``{year}``."""
     people: tuple[Person, ...] = Field(default=(), max_length=1000)
+    signing: Signing | None = None
+    """With it, each document is signed (PAdES) by the person of its step, if a person of the site."""
 
     def problems(self) -> list[str]:
         """People listed twice (by name or by NIP): ``--by`` must name one person."""

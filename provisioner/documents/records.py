@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from provisioner.documents.numbering import issue_number
 from provisioner.documents.render import render_document
+from provisioner.documents.signing import signer_for
 from provisioner.errors import BadInput
 from provisioner.organisation import Letterhead
 from provisioner.register.db import Register, utcnow
@@ -124,13 +125,14 @@ def stage_documents(
     folder = (output_root / record.id).absolute()
     staging = folder.with_name(f".staging-{record.id}-{secrets.token_hex(8)}")
     digests: dict[str, str] = {}
+    signer = signer_for(site.organisation, event.actor) if event is not None else None
     try:
         for kind, extra in documents:
             context = request_context(record, site, event)
             if register is not None:
                 context["document_number"] = issue_number(register, record.id, kind, site)
             context.update(extra)
-            rendered = render_document(kind, context, staging)
+            rendered = render_document(kind, context, staging, signer)
             digests[kind] = rendered.sha256
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -12,6 +12,7 @@ import jinja2
 
 from provisioner.documents.indonesian import angka, keterangan, tanggal, waktu
 from provisioner.documents.pictures import bars, rack_drawing
+from provisioner.documents.signing import Signer
 from provisioner.files import write_documents
 from provisioner.organisation import Role, signatory
 
@@ -42,12 +43,18 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_document(kind: str, context: Mapping[str, object], out_dir: Path) -> RenderedDocument:
+def render_document(
+    kind: str, context: Mapping[str, object], out_dir: Path, signer: Signer | None = None
+) -> RenderedDocument:
     """Render templates/<kind>.html.j2 with ``context`` to <out_dir>/<kind>.html and .pdf (files 0640,
-    written as provisioner.files writes: never through a link)."""
+    written as provisioner.files writes: never through a link); the PDF signed by ``signer``, if given."""
     from weasyprint import HTML
 
-    html = _environment().get_template(f"{kind}.html.j2").render(**context)
-    pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    template = _environment().get_template(f"{kind}.html.j2")
+    html = template.render(**context)
+    pdf = bytes(HTML(string=html, base_url=str(TEMPLATES)).write_pdf())
+    if signer is not None:
+        title = "".join(template.blocks["title"](template.new_context(dict(context))))
+        pdf = signer.sign(pdf, f"{title} {context['request_id']}")
     folder = write_documents(out_dir, {f"{kind}.html": html.encode("utf-8"), f"{kind}.pdf": pdf})
     return RenderedDocument(folder / f"{kind}.html", folder / f"{kind}.pdf", hashlib.sha256(pdf).hexdigest())

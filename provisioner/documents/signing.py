@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from provisioner.errors import BadInput
+from provisioner.organisation import Organisation
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import SimpleSigner
@@ -66,6 +67,14 @@ class Pkcs12Signer:
         out = BytesIO()
         signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=self._signer(), output=out)
         return out.getvalue()
+
+
+def signer_for(organisation: Organisation, actor: str) -> Signer | None:
+    """Who signs a step's documents: the step's person, where the site signs and lists them (else none)."""
+    person = organisation.person(actor)
+    if organisation.signing is None or person is None:
+        return None
+    return Pkcs12Signer(organisation.signing.keys / f"{person.nip}.p12", organisation.signing.password_env)
 
 
 @dataclass(frozen=True)
