@@ -97,12 +97,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _absolute(path: Path) -> Path:
+    if not path.is_absolute():
+        raise ValueError("must be an absolute path")
+    return path
+
+
+AbsolutePath = Annotated[Path, AfterValidator(_absolute)]
+
+
 class Signing(_Model):
     """Where the people's signing keys are: ``keys``/<NIP>.p12 (PKCS#12), their password in the environment
     variable ``password_env``; ``ca`` is the certificate (PEM) every signature must chain to."""
 
-    ca: Path
-    keys: Path
+    ca: AbsolutePath
+    keys: AbsolutePath
     password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")] = "COLO_SIGNING_PASSWORD"  # noqa: S105
 
 

@@ -134,3 +134,14 @@ def test_the_demo_is_done_by_the_site_people() -> None:
     assert actors(lab, "Yusuf Maulana, S.T.").technician == "Yusuf Maulana, S.T."
     assert actors(lab, "Drs. Asep Hidayat").technician == "Rina Marlina, A.Md."
     assert actors(Organisation(), "root") == demo.Actors("Kepala Bidang", "Kepala Seksi", "root")
+
+
+@pytest.mark.parametrize(("signing", "problem"), [
+    ({"ca": "ca.pem", "keys": "/etc/colo/keys"}, "organisation.signing.ca: Value error, must be an absolute"),
+    ({"ca": "/etc/colo/ca.pem", "keys": "/k", "password_env": "x; rm"}, "organisation.signing.password_env"),
+])
+def test_signing_keys_are_named_by_absolute_paths(signing: dict[str, str], problem: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        parse_facility(facility_data({"signing": signing}))
+    assert any(line.startswith(problem.replace("Value error, ", "")) for line in caught.value.problems), (
+        caught.value.problems)
