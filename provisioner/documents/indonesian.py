@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 LOCAL_TIME = ZoneInfo("Asia/Jakarta")
@@ -79,3 +80,30 @@ def keterangan(remark: Mapping[str, object] | None, english: str = "") -> str:
     assert isinstance(values, Mapping)
     shown = {k: angka(str(v)) if k in _AMOUNTS else v for k, v in values.items()}
     return REMARKS[str(remark["kind"])].format(**shown)
+
+
+def uraian_uji(item: Mapping[str, Any]) -> str:
+    """An access check item (``provisioner.checks.CheckItem.to_dict``) in Indonesian, from its evidence; an
+    item whose evidence says too little keeps its recorded detail."""
+    evidence: Mapping[str, Any] = item.get("evidence") or {}
+    kind, ok = item.get("kind"), bool(item.get("ok"))
+    if evidence.get("checkable") is False:
+        return "tidak dapat diuji"
+    if "error" in evidence and not ok:
+        return f"gagal: {evidence['error']}"
+    if kind == "icmp" and "received" in evidence:
+        return f"{evidence['received']}/{evidence['transmitted']} balasan" if ok else "tidak ada balasan echo"
+    if kind == "tcp" and "connect_ms" in evidence:
+        return f"terbuka ({angka(evidence['connect_ms'])} ms)"
+    if kind in ("http", "https") and "status" in evidence:
+        text = f"HTTP {evidence['status']} dalam {angka(evidence['response_ms'])} ms"
+        if evidence.get("trusted") is True:
+            text += ", sertifikat tepercaya"
+        elif evidence.get("trusted") is False:
+            text += f", sertifikat tidak tepercaya ({evidence.get('trust_error', '')})"
+        return text
+    if kind == "dns" and "addresses" in evidence:
+        return f"mengarah ke {', '.join(evidence['addresses'])}"
+    if kind == "dns" and "tried" in evidence:
+        return "nama tidak dapat ditemukan"
+    return str(item.get("detail", ""))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from provisioner.documents.indonesian import angka, keterangan, tanggal, waktu
+from provisioner.documents.indonesian import angka, keterangan, tanggal, uraian_uji, waktu
 from provisioner.documents.pictures import bars, rack_drawing
 from provisioner.documents.signing import Signer
 from provisioner.files import write_documents
@@ -38,7 +38,9 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(tanggal=tanggal, waktu=waktu, angka=angka, keterangan=keterangan)
+    env.filters.update(
+        tanggal=tanggal, waktu=waktu, angka=angka, keterangan=keterangan, uraian_uji=uraian_uji
+    )
     env.globals.update(Role=Role, signatory=signatory, rack_drawing=rack_drawing, bars=bars)
     return env
 

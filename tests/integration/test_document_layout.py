@@ -27,7 +27,7 @@ A4 = (595.28, 841.89)
 MARGIN_PT = 28.0  # 10 mm: the page's margins are 20 mm; a word nearer the edge ran out of its box
 HEAD, SECTION, TECHNICIAN = "Drs. Asep Hidayat", "Dede Kurniawan, S.Kom.", "Rina Marlina, A.Md."
 ENGLISH = ("rack power budget", "used includes", "base load", "committed before", "longest free", "is full",
-           "needs ", "available", "reuses", "root", "Verified", "passed")
+           "needs ", "available", "reuses", "root", "replies", "certificate", "not shown")
 Rendered = tuple[Path, Letterhead, str]
 """The folder of one request's documents, its site's letterhead and its id."""
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
@@ -72,10 +72,11 @@ def work_details(facility: Facility, register: Register, request_id: str) -> dic
     assert isinstance(units, list)
     started = datetime(2026, 12, 2, 3, 10, tzinfo=UTC).isoformat()
     checks = [{"kind": "icmp", "target": plan["address"], "ok": True, "required": True, "status": "ok",
-               "detail": "3/3 replies", "evidence": {}},
+               "detail": "3/3 replies", "evidence": {"received": 3, "transmitted": 3}},
               {"kind": "https", "target": f"https://simpeg.lab.ciamiskab.go.id/{'panjang/' * 12}", "ok": True,
                "required": True, "status": "ok", "detail": "HTTP 200 in 12 ms, certificate trusted",
-               "evidence": {"certificate": {"issuer": "CN=Lab CA", "not_after": "2027-12-01"}}}]
+               "evidence": {"status": 200, "response_ms": 12, "trusted": True,
+                            "certificate": {"issuer": "CN=Lab CA", "not_after": "2027-12-01"}}}]
     asset = {"asset_tag": "DC-LAB-2026-0001", "location": f"{plan['rack']} U{units[0]}-U{units[-1]}",
              "power_feed": plan["ups"], "switch": plan["switch"], "switch_port": plan["switch_port"],
              "vlan": plan["vlan_id"], "address": plan["address"], "os": "Debian 12", "rack": plan["rack"],
