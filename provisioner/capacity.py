@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal, NamedTuple
 
@@ -75,6 +75,39 @@ class Usage:
     networks: Sequence[AgencyNetwork] = ()
 
 
+REMARKS: Mapping[str, str] = {
+    "units": "units {first}-{last}",
+    "longest_run": "longest free contiguous run {longest} U",
+    "rack_budget": "rack power budget",
+    "ups_limit": "{va} VA x {factor} x {ratio}; used includes base load {base} W",
+    "genset_limit": "{kva} kVA x 1000 x {factor} x {ratio}; used includes base load {base} W",
+    "committed": "used includes {committed} Mbps committed before",
+    "port": "{switch} {port}",
+    "ports_taken": "{switches}",
+    "no_switch": "no switch in this rack",
+    "reuses_vlan": "reuses VLAN {vlan}",
+    "reuses_subnet": "reuses {subnet}",
+    "new_vlan": "new VLAN {vlan}",
+    "all_taken": "all taken",
+    "new_subnet": "new {subnet}",
+    "exhausted": "{supernet} exhausted",
+    "address": "{address}",
+    "full": "{subnet} is full",
+}
+"""Each kind of remark in English (the CLI's words); documents give each kind their own wording."""
+
+
+@dataclass(frozen=True)
+class Remark:
+    """A line's remark: its kind (a key of REMARKS) and the values it names."""
+
+    kind: str
+    values: Mapping[str, int | str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return REMARKS[self.kind].format(**self.values)
+
+
 @dataclass(frozen=True)
 class Line:
     """One resource in the capacity report."""
@@ -87,11 +120,15 @@ class Line:
     held: int
     request: int
     headroom: int
-    note: str = ""
+    remark: Remark
 
     @property
     def ok(self) -> bool:
         return self.headroom >= 0
+
+    @property
+    def note(self) -> str:
+        return self.remark.text()
 
     def shortage(self) -> str:
         """What was short, in one line."""
@@ -117,11 +154,23 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class RackMap:
+    """The units of the rack a request fits in, as the check found them (1 is the bottom)."""
+
+    rack: str
+    height_u: int
+    reserved: tuple[int, ...]
+    used: tuple[int, ...]
+    held: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CapacityReport:
     site: str
     demand: Demand
     lines: tuple[Line, ...]
     placement: Placement | None
+    rack_map: RackMap | None = None
 
     @property
     def ok(self) -> bool:
@@ -143,9 +192,10 @@ class CapacityReport:
             "site": self.site,
             "request": asdict(self.demand),
             "sufficient": self.ok,
-            "resources": [{**asdict(line), "ok": line.ok} for line in self.lines],
+            "resources": [{**asdict(line), "ok": line.ok, "note": line.note} for line in self.lines],
             "shortages": self.shortages,
             "placement": placement,
+            "rack_map": None if self.rack_map is None else asdict(self.rack_map),
         }
 
 
@@ -162,9 +212,11 @@ class _Tally:
         else:
             self.held += amount
 
-    def line(self, resource: str, subject: str, unit: str, capacity: int, request: int, note: str) -> Line:
+    def line(
+        self, resource: str, subject: str, unit: str, capacity: int, request: int, remark: Remark
+    ) -> Line:
         headroom = capacity - self.used - self.held - request
-        return Line(resource, subject, unit, capacity, self.used, self.held, request, headroom, note)
+        return Line(resource, subject, unit, capacity, self.used, self.held, request, headroom, remark)
 
 
 @dataclass
@@ -173,6 +225,7 @@ class _Index:
 
     units: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
     occupied: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    held_units: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     rack_watts: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
     ups_watts: defaultdict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
     site_watts: _Tally = field(default_factory=_Tally)
@@ -188,6 +241,8 @@ class _Index:
         for c in claims:
             index.units[c.rack].add(c.kind, len(c.units))
             index.occupied[c.rack].update(c.units)
+            if c.kind == HOLD:
+                index.held_units[c.rack].update(c.units)
             index.rack_watts[c.rack].add(c.kind, c.watts)
             index.ups_watts[c.ups].add(c.kind, c.watts)
             index.site_watts.add(c.kind, c.watts)
@@ -222,18 +277,19 @@ def _rack_lines(
     space = Line(
         "rack space", rack.name, "U", len(rack.free_units), used_units.used, used_units.held,
         demand.rack_units, longest - demand.rack_units,
-        f"units {units[0]}-{units[-1]}" if units else f"longest free contiguous run {longest} U",
+        Remark("units", {"first": units[0], "last": units[-1]}) if units
+        else Remark("longest_run", {"longest": longest}),
     )
     power = index.rack_watts[rack.name].line(
-        "rack power", rack.name, "W", rack.power_budget_w, demand.power_watts, "rack power budget"
+        "rack power", rack.name, "W", rack.power_budget_w, demand.power_watts, Remark("rack_budget")
     )
     ups = facility.ups(rack.ups)
     limit = facility.power.ups_limit_w(ups)
     ups_tally = index.ups_watts[ups.name]
     ups_line = _Tally(ups.base_load_w + ups_tally.used, ups_tally.held).line(
         "UPS", ups.name, "W", limit, demand.power_watts,
-        f"{ups.capacity_va} VA x {ups.power_factor} x {facility.power.max_load_ratio}; "
-        f"used includes base load {ups.base_load_w} W",
+        Remark("ups_limit", {"va": ups.capacity_va, "factor": str(ups.power_factor),
+                             "ratio": str(facility.power.max_load_ratio), "base": ups.base_load_w}),
     )
     switches = facility.switches_in(rack.name)
     free_ports = ((s.name, p) for s in switches for p in s.ports if (s.name, p) not in index.taken_ports)
@@ -242,7 +298,9 @@ def _rack_lines(
     ports = _Tally(sum(t.used for t in tallies), sum(t.held for t in tallies))
     port_line = ports.line(
         "switch port", rack.name, "port", sum(s.port_count for s in switches), 1,
-        f"{port[0]} {port[1]}" if port else ", ".join(s.name for s in switches) or "no switch in this rack",
+        Remark("port", {"switch": port[0], "port": port[1]}) if port
+        else Remark("ports_taken", {"switches": ", ".join(s.name for s in switches)}) if switches
+        else Remark("no_switch"),
     )
     return [space, power, ups_line, port_line], units, port
 
@@ -259,8 +317,9 @@ def _network_lines(
     if existing is not None:
         network: AgencyNetwork | None = existing
         lines = [
-            vlans.line("VLAN", name, "VLAN", vlan_count, 0, f"reuses VLAN {existing.vlan}"),
-            subnets.line("subnet", demand.agency, "subnet", subnet_count, 0, f"reuses {existing.subnet}"),
+            vlans.line("VLAN", name, "VLAN", vlan_count, 0, Remark("reuses_vlan", {"vlan": existing.vlan})),
+            subnets.line("subnet", demand.agency, "subnet", subnet_count, 0,
+                         Remark("reuses_subnet", {"subnet": str(existing.subnet)})),
         ]
     else:
         taken_vlans = {n.vlan for n in usage.networks}
@@ -269,10 +328,12 @@ def _network_lines(
         subnet = next((s for s in facility.agency_subnets() if s not in taken_subnets), None)
         network = None if vlan is None or subnet is None else AgencyNetwork(demand.agency, vlan, subnet)
         lines = [
-            vlans.line("VLAN", name, "VLAN", vlan_count, 1, f"new VLAN {vlan}" if vlan else "all taken"),
+            vlans.line("VLAN", name, "VLAN", vlan_count, 1,
+                       Remark("new_vlan", {"vlan": vlan}) if vlan else Remark("all_taken")),
             subnets.line(
                 "subnet", demand.agency, "subnet", subnet_count, 1,
-                f"new {subnet}" if subnet else f"{facility.addressing.supernet} exhausted",
+                Remark("new_subnet", {"subnet": str(subnet)}) if subnet
+                else Remark("exhausted", {"supernet": str(facility.addressing.supernet)}),
             ),
         ]
     address = None
@@ -286,8 +347,8 @@ def _network_lines(
         else:
             in_subnet.add(kind, 1)
     where = str(network.subnet) if network else "no subnet"
-    note = str(address) if address else f"{where} is full"
-    lines.append(in_subnet.line("address", where, "address", len(hosts), 1, note))
+    remark = Remark("address", {"address": str(address)}) if address else Remark("full", {"subnet": where})
+    lines.append(in_subnet.line("address", where, "address", len(hosts), 1, remark))
     return lines, network, address, existing is None
 
 
@@ -305,8 +366,8 @@ def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> Capacity
     genset_lines = [
         _Tally(g.base_load_w + index.site_watts.used, index.site_watts.held).line(
             "genset", g.name, "W", facility.power.genset_limit_w(g), demand.power_watts,
-            f"{g.capacity_kva} kVA x 1000 x {g.power_factor} x {facility.power.max_load_ratio}; "
-            f"used includes base load {g.base_load_w} W",
+            Remark("genset_limit", {"kva": str(g.capacity_kva), "factor": str(g.power_factor),
+                                    "ratio": str(facility.power.max_load_ratio), "base": g.base_load_w}),
         )
         for g in facility.power.gensets
     ]
@@ -314,7 +375,7 @@ def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> Capacity
         (
             _Tally(u.committed_mbps + index.mbps[u.name].used, index.mbps[u.name].held).line(
                 "uplink", u.name, "Mbps", u.capacity_mbps, demand.bandwidth_mbps,
-                f"used includes {u.committed_mbps} Mbps committed before",
+                Remark("committed", {"committed": u.committed_mbps}),
             )
             for u in facility.uplinks
         ),
@@ -324,11 +385,14 @@ def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> Capacity
         uplink_lines = uplink_lines[:1]
     network_lines, network, address, new_network = _network_lines(facility, demand, usage, index)
     lines = (*rack_lines, *genset_lines, *uplink_lines, *network_lines)
-    placement = None
+    placement, rack_map = None, None
     if chosen and network and address and all(line.ok for line in lines):
         rack, units, (switch, port_name) = chosen
         placement = Placement(
             rack.name, units, rack.ups, uplink_lines[0].subject, switch, port_name,
             network.vlan, network.subnet, address, new_network,
         )
-    return CapacityReport(facility.site.code, demand, lines, placement)
+        held = index.held_units[rack.name]
+        rack_map = RackMap(rack.name, rack.height_u, tuple(sorted(set(rack.reserved_u))),
+                           tuple(sorted(index.occupied[rack.name] - held)), tuple(sorted(held)))
+    return CapacityReport(facility.site.code, demand, lines, placement, rack_map)

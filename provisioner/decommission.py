@@ -98,7 +98,7 @@ def decommission(
     report = {"decommission": {"actions": actions, "placement": placement, "actor": actor, "at": at,
                                "asset_tag": tag}}
     staged = stage_documents(record, None, facility.site.letterhead(), output_dir,
-                             [("decommission_report", report)])
+                             [("decommission_report", report)], register=register)
     try:
         with register.session() as session:
             record = get_request(session, request_id)

@@ -1,10 +1,12 @@
-"""`colo demo`: the whole SOP on the lab for the example request, with the lab's actors.
+"""`colo demo`: the whole SOP on the lab for the example request, with the lab site's people.
 
 The lab comes up if it is not running; its credentials file becomes $COLO_CREDENTIALS_FILE when that is
 unset. The example request's server is lab-srv1. The demo can run again and again: an earlier example request
 in the register that still holds capacity or an asset is decommissioned first, and lab-srv1 is put back as
 delivered (staging VLAN and address). After step 3 its cable is moved to the port the request holds (the
-technician's hands), so step 6 runs with --yes.
+technician's hands), so step 6 runs with --yes. The steps are done by the site's head of division, section
+head and technician (--by, where it names a technician of the site); a site that lists no people has its
+titles stand for them and --by for its technician.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +23,37 @@ from sqlalchemy import select
 from provisioner.documents import step_documents
 from provisioner.errors import NoCapacity
 from provisioner.facility import Facility, load_facility
+from provisioner.organisation import Organisation, Role
 from provisioner.provision import Progress, provision
 from provisioner.register.db import Register
 from provisioner.register.models import AssetRecord, RequestRecord
 from provisioner.request import ColoRequest, load_request
-from provisioner.workflow import Outcome, Step, perform_step, submit_request
+from provisioner.workflow import Outcome, Prepare, Step, perform_step, submit_request
 
 EXAMPLE_REQUEST = Path(__file__).resolve().parent.parent / "examples" / "request-simpeg.yaml"
 LAB_HOST = "lab-srv1"
-HEAD_OF_DIVISION = "Drs. Asep Hidayat"
-SECTION_HEAD = "Dede Kurniawan, S.Kom."
+
+
+@dataclass(frozen=True)
+class Actors:
+    """Who does the demo's steps."""
+
+    head_of_division: str
+    section_head: str
+    technician: str
+
+
+def actors(organisation: Organisation, by: str) -> Actors:
+    """The site's first person of each role (the technician ``by`` names, if a technician of the site); a
+    site without people: its titles, and ``by`` as the technician."""
+
+    def first(role: Role) -> str:
+        return next((p.name for p in organisation.people if role in p.roles), organisation.title(role))
+
+    named = organisation.person(by)
+    technician = named.name if named and Role.TECHNICIAN in named.roles else first(Role.TECHNICIAN)
+    return Actors(first(Role.HEAD_OF_DIVISION), first(Role.SECTION_HEAD),
+                  technician if organisation.checks_roles else by)
 
 
 def lab_ready(say: Callable[[str], None]) -> tuple[str, str]:
@@ -92,17 +116,22 @@ def run_demo(
     from provisioner.stages.report import run_report
 
     staging, serial = lab_ready(say)
-    clear_earlier(register, site_dir, output_dir, actor, say)
     facility = load_facility(site_dir)
+    people = actors(facility.organisation, actor)
+    clear_earlier(register, site_dir, output_dir, people.technician, say)
     site = facility.site.letterhead()
+
+    def document(kind: str) -> Prepare:
+        return step_documents(site, output_dir, kind, register=register)
+
     spec, text = load_request(EXAMPLE_REQUEST)
     request_id = submit_request(register, spec.model_dump(mode="json"), text, actor=spec.agency.contact.name)
     say(f"step 1: {request_id} submitted ({spec.letter.number})")
-    perform_step(register, request_id, Step.DISPOSE, HEAD_OF_DIVISION, {"to": SECTION_HEAD},
-                 prepare=step_documents(site, output_dir, "disposition"))
+    perform_step(register, request_id, Step.DISPOSE, people.head_of_division, {"to": people.section_head},
+                 prepare=document("disposition"))
     say("step 2: disposition recorded")
-    capacity = run_capacity_step(register, facility, request_id, actor,
-                                 step_documents(site, output_dir, "capacity_report"))
+    capacity = run_capacity_step(register, facility, request_id, people.technician,
+                                 document("capacity_report"))
     placement = capacity.event.details["report"]["placement"]
     if capacity.event.outcome != Outcome.OK or placement is None:
         reasons = capacity.event.details.get("reasons", [])
@@ -110,18 +139,18 @@ def run_demo(
     say(f"step 3: capacity sufficient, held {placement['rack']} {placement['port']}")
     perform_step(register, request_id, Step.APPLY, spec.agency.contact.name,
                  {"serial": serial, "staging_address": staging},
-                 prepare=step_documents(site, output_dir, "application_form"))
+                 prepare=document("application_form"))
     say(f"step 4: {LAB_HOST} delivered, serial {serial}, staging address {staging}")
-    perform_step(register, request_id, Step.APPROVE, HEAD_OF_DIVISION, {},
-                 prepare=step_documents(site, output_dir, "approval_form"))
+    perform_step(register, request_id, Step.APPROVE, people.head_of_division, {},
+                 prepare=document("approval_form"))
     say("step 5: approved")
     port = str(placement["port"])
     Lab().cable(LAB_HOST, port)
     say(f"lab: {LAB_HOST} cabled to {port}")
     with step6_progress() as progress:
-        provision(register, request_id, site_dir, output_dir, actor=actor, confirm=lambda _plan: True,
-                  progress=progress)
-    report = run_report(register, request_id, site_dir, output_dir, actor=actor)
+        provision(register, request_id, site_dir, output_dir, actor=people.technician,
+                  confirm=lambda _plan: True, progress=progress)
+    report = run_report(register, request_id, site_dir, output_dir, actor=people.technician)
     say(f"step 7: final report, mail {report['mail']['eml']}")
     folder = output_dir.resolve() / request_id
     return {

@@ -45,9 +45,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 from provisioner.errors import BadInput
+from provisioner.organisation import Letterhead, Organisation
 from provisioner.plaintext import check_plain_text
 from provisioner.request import error_lines
 from provisioner.safe_yaml import load_yaml_file
@@ -264,10 +275,12 @@ class Site(_Model):
     code: Name
     name: Annotated[Text, Field(min_length=1, max_length=200)]
     domain: Domain
+    _organisation: Organisation = PrivateAttr(default_factory=Organisation)
+    """The facility's organisation, set when the facility is validated."""
 
-    def letterhead(self) -> dict[str, str]:
-        """What every document's letterhead shows of the site."""
-        return {"code": self.code, "name": self.name, "domain": self.domain}
+    def letterhead(self) -> Letterhead:
+        """What every document's letterhead shows of the site and its office."""
+        return Letterhead(self.code, self.name, self.domain, self._organisation)
 
 
 class Ups(_Model):
@@ -447,6 +460,13 @@ class Facility(_Model):
     monitoring: Monitoring
     credentials_file: Path | None = None
     """The dotenv file of the site's secrets (relative to the site folder); $COLO_CREDENTIALS_FILE wins."""
+    organisation: Organisation = Organisation()
+
+    @model_validator(mode="after")
+    def _letterhead_organisation(self) -> Facility:
+        """The site's letterhead speaks for this organisation."""
+        self.site._organisation = self.organisation
+        return self
 
     def rack(self, name: str) -> Rack:
         return next(r for r in self.racks if r.name == name)
@@ -582,6 +602,7 @@ def _cross_problems(f: Facility) -> list[str]:
     for i, uplink in enumerate(f.uplinks):
         if uplink.committed_mbps > uplink.capacity_mbps:
             problems.append(f"uplinks[{i}].committed_mbps: {uplink.committed_mbps} exceeds capacity_mbps")
+    problems += f.organisation.problems()
     problems += _switch_problems(f) + _vlan_problems(f) + _addressing_problems(f)
     return problems + _dns_problems(f)
 

@@ -56,6 +56,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("initdb", "postgresql", where="/usr/lib/postgresql/*/bin"),
     HostProgram("pg_ctl", "postgresql", where="/usr/lib/postgresql/*/bin"),
     HostProgram("pdftotext", "poppler-utils"),
+    HostProgram("pdfsig", "poppler-utils"),
     HostProgram("python3", "python3"),
     # the project's Python dependencies
     *(HostProgram(name, "ansible-core", "pip") for name in ("ansible-playbook", "ansible-galaxy")),

@@ -33,8 +33,10 @@ def capacity(
 
     context = obtain(ctx)
     facility = load_facility(context.site_dir)
-    report_document = step_documents(facility.site.letterhead(), context.output_dir, "capacity_report")
-    run = run_capacity_step(context.register(), facility, request_id, technician(by), report_document)
+    register = context.register()
+    report_document = step_documents(facility.site.letterhead(), context.output_dir, "capacity_report",
+                                     register=register)
+    run = run_capacity_step(register, facility, request_id, technician(by), report_document)
     report: dict[str, Any] = run.event.details["report"]
     documents = [{"kind": d.kind, "pdf": d.pdf_path, "html": d.html_path} for d in run.documents]
     if json_out:

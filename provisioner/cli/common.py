@@ -16,6 +16,7 @@ from provisioner.errors import BadInput
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from provisioner.organisation import Letterhead
     from provisioner.register.db import Register
 
 DEFAULT_SITE = Path("inventories/lab")
@@ -41,8 +42,8 @@ class Context:
             self._register = open_register(self.register_url)
         return self._register
 
-    def site(self) -> dict[str, str]:
-        """The facility's site (code, name, domain) for letterheads."""
+    def site(self) -> Letterhead:
+        """The facility's site and office for letterheads."""
         from provisioner.facility import load_facility
 
         return load_facility(self.site_dir).site.letterhead()

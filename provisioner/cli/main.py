@@ -41,7 +41,7 @@ def _global_options(
 
 
 # ---- Area modules: each adds its commands here, one import and one register() line. ----
-from provisioner.cli import capacity, lab, provision, register_cmd, requests, steps  # noqa: E402
+from provisioner.cli import capacity, documents, lab, provision, register_cmd, requests, steps  # noqa: E402
 
 requests.register(app)
 capacity.register(app)
@@ -49,6 +49,7 @@ steps.register(app)
 lab.register(app)
 register_cmd.register(app)
 provision.register(app)
+documents.register(app)
 # ---- end of area modules ----
 
 

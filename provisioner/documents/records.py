@@ -19,18 +19,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from provisioner.documents.numbering import issue_number
 from provisioner.documents.render import render_document
+from provisioner.documents.signing import signer_for
 from provisioner.errors import BadInput
-from provisioner.register.db import utcnow
+from provisioner.organisation import Letterhead
+from provisioner.register.db import Register, utcnow
 from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
 from provisioner.workflow import Prepare, Step, completions
 
 
 def request_context(
-    record: RequestRecord, site: Mapping[str, str], pending: EventRecord | None = None
+    record: RequestRecord, site: Letterhead, pending: EventRecord | None = None
 ) -> dict[str, Any]:
-    """What every template sees: the site, the request as submitted, and each completed step's record
-    (``pending``: the step about to be recorded, as if it were)."""
+    """What every template sees: the site and its office, the request as submitted, and each completed
+    step's record (``pending``: the step about to be recorded, as if it were). No document number."""
     done = completions(record)
     if pending is not None and pending.step is not None and pending.stage is None:
         done[Step(pending.step)] = pending
@@ -39,11 +42,12 @@ def request_context(
         for step, ev in done.items()
     }
     return {
-        "site": dict(site),
+        "site": site,
         "request_id": record.id,
         "request": record.document,
         "steps": steps,
         "issued_at": utcnow(),
+        "document_number": None,
     }
 
 
@@ -110,18 +114,25 @@ class StagedDocuments:
 def stage_documents(
     record: RequestRecord,
     event: EventRecord | None,
-    site: Mapping[str, str],
+    site: Letterhead,
     output_root: Path,
     documents: Sequence[DocumentSpec],
+    *,
+    register: Register | None = None,
 ) -> StagedDocuments:
-    """Render ``documents`` for the step of ``event`` into a new staging folder in <output_root>."""
+    """Render ``documents`` for the step of ``event`` into a new staging folder in <output_root>; each
+    gets its official number from ``register`` (kept if it has one already; without a register, none)."""
     folder = (output_root / record.id).absolute()
     staging = folder.with_name(f".staging-{record.id}-{secrets.token_hex(8)}")
     digests: dict[str, str] = {}
+    signer = signer_for(site.organisation, event.actor) if event is not None else None
     try:
         for kind, extra in documents:
-            context = {**request_context(record, site, event), **extra}
-            rendered = render_document(kind, context, staging)
+            context = request_context(record, site, event)
+            if register is not None:
+                context["document_number"] = issue_number(register, record.id, kind, site)
+            context.update(extra)
+            rendered = render_document(kind, context, staging, signer)
             digests[kind] = rendered.sha256
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -130,12 +141,17 @@ def stage_documents(
 
 
 def step_documents(
-    site: Mapping[str, str], output_root: Path, kind: str, extra: Mapping[str, object] | None = None
+    site: Letterhead,
+    output_root: Path,
+    kind: str,
+    extra: Mapping[str, object] | None = None,
+    *,
+    register: Register | None = None,
 ) -> Prepare:
-    """The ``prepare`` of a step that writes one document of ``kind``."""
+    """The ``prepare`` of a step that writes one document of ``kind`` (numbered from ``register``)."""
 
     def prepare(record: RequestRecord, event: EventRecord) -> StagedDocuments:
-        return stage_documents(record, event, site, output_root, [(kind, extra or {})])
+        return stage_documents(record, event, site, output_root, [(kind, extra or {})], register=register)
 
     return prepare
 
@@ -144,7 +160,7 @@ def write_step_document(
     session: Session,
     record: RequestRecord,
     kind: str,
-    site: Mapping[str, str],
+    site: Letterhead,
     output_root: Path,
     extra: Mapping[str, object] | None = None,
     *,

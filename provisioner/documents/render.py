@@ -5,21 +5,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 
+from provisioner.documents.indonesian import angka, keterangan, tanggal, uraian_uji, waktu
+from provisioner.documents.pictures import bars, rack_drawing
+from provisioner.documents.signing import Signer
 from provisioner.files import write_documents
+from provisioner.organisation import Role, signatory
 
 TEMPLATES = Path(__file__).with_name("templates")
-LOCAL_TIME = ZoneInfo("Asia/Jakarta")
-_MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)
+__all__ = ["RenderedDocument", "render_document", "tanggal", "waktu"]
 
 
 @dataclass(frozen=True)
@@ -31,20 +29,6 @@ class RenderedDocument:
     sha256: str
 
 
-def tanggal(value: date | str) -> str:
-    """An Indonesian date, ``20 November 2026`` (a timestamp, also as ISO text, counts in local time, WIB)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    if isinstance(value, datetime):
-        value = value.astimezone(LOCAL_TIME).date()
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def waktu(value: datetime) -> str:
-    """An Indonesian date with the local time: ``20 November 2026 09.15 WIB``."""
-    return f"{tanggal(value)} {value.astimezone(LOCAL_TIME):%H.%M} WIB"
-
-
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -54,17 +38,25 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["tanggal"] = tanggal
-    env.filters["waktu"] = waktu
+    env.filters.update(
+        tanggal=tanggal, waktu=waktu, angka=angka, keterangan=keterangan, uraian_uji=uraian_uji
+    )
+    env.globals.update(Role=Role, signatory=signatory, rack_drawing=rack_drawing, bars=bars)
     return env
 
 
-def render_document(kind: str, context: Mapping[str, object], out_dir: Path) -> RenderedDocument:
+def render_document(
+    kind: str, context: Mapping[str, object], out_dir: Path, signer: Signer | None = None
+) -> RenderedDocument:
     """Render templates/<kind>.html.j2 with ``context`` to <out_dir>/<kind>.html and .pdf (files 0640,
-    written as provisioner.files writes: never through a link)."""
+    written as provisioner.files writes: never through a link); the PDF signed by ``signer``, if given."""
     from weasyprint import HTML
 
-    html = _environment().get_template(f"{kind}.html.j2").render(**context)
-    pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    template = _environment().get_template(f"{kind}.html.j2")
+    html = template.render(**context)
+    pdf = bytes(HTML(string=html, base_url=str(TEMPLATES)).write_pdf())
+    if signer is not None:
+        title = "".join(template.blocks["title"](template.new_context(dict(context))))
+        pdf = signer.sign(pdf, f"{title} {context['request_id']}")
     folder = write_documents(out_dir, {f"{kind}.html": html.encode("utf-8"), f"{kind}.pdf": pdf})
     return RenderedDocument(folder / f"{kind}.html", folder / f"{kind}.pdf", hashlib.sha256(pdf).hexdigest())

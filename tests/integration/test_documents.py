@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,12 +19,14 @@ from sqlalchemy.orm import Session
 
 from provisioner.documents import render_document, request_context, write_step_document
 from provisioner.documents.render import tanggal, waktu
+from provisioner.organisation import Letterhead, Organisation
 from provisioner.register.db import open_register
 from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
 from provisioner.workflow import Step, get_request, perform_step, submit_request
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SITE = {"code": "dc-ciamis", "name": "Data Center Diskominfo Kabupaten Ciamis", "domain": "ciamiskab.go.id"}
+SITE = Letterhead("dc-ciamis", "Data Center Diskominfo Kabupaten Ciamis", "ciamiskab.go.id", Organisation(
+    division="Bidang Persandian dan Telematika", section="Seksi Telematika"))
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
 
 
@@ -83,7 +86,8 @@ def test_documents_carry_names_numbers_and_dates(
     assert stat.S_IMODE(pdf.stat().st_mode) == 0o640
     body = " ".join(pdf_text(pdf).split())
     for expected in [*must_have, request_id, "027/114/Disdik/2026", "20 November 2026",
-                     "Dinas Pendidikan Kabupaten Ciamis", SITE["name"], "ciamiskab.go.id", step_date]:
+                     "Dinas Pendidikan Kabupaten Ciamis", SITE.name, "ciamiskab.go.id", step_date,
+                     "Peran para pihak tidak diperiksa"]:
         assert expected in body, f"{expected!r} missing from {kind}.pdf"
     for page in pages(pdf):
         flat = " ".join(page.split())
@@ -95,7 +99,7 @@ def test_text_from_the_request_is_escaped(tmp_path: Path, approved: tuple[str, s
     url, request_id = approved
     register = open_register(url)
     with register.session() as session:
-        context = request_context(get_request(session, request_id), {**SITE, "name": "<b>DC</b> & Co"})
+        context = request_context(get_request(session, request_id), replace(SITE, name="<b>DC</b> & Co"))
     register.close()
     rendered = render_document("disposition", context, tmp_path)
     html = rendered.html.read_text()

@@ -1,0 +1,116 @@
+"""Electronic signatures on documents: PAdES baseline B (pyHanko) by a pluggable signer, and their check.
+
+A :class:`Signer` turns a PDF's bytes into signed bytes. :class:`Pkcs12Signer` signs with a person's
+PKCS#12 file; its password comes from the environment only. :func:`check_signature` reads the PDF's
+signatures and says whether each is intact and chains to the site's CA.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from provisioner.errors import BadInput
+from provisioner.organisation import Organisation
+
+if TYPE_CHECKING:
+    from pyhanko.sign.signers import SimpleSigner
+
+
+class Signer(Protocol):
+    """Signs a PDF in the name of one person."""
+
+    def sign(self, pdf: bytes, reason: str) -> bytes:
+        """``pdf`` with a PAdES signature added (an incremental update: the bytes signed stay as they are)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Pkcs12Signer:
+    """A signer whose key and certificate are in a PKCS#12 file; the password is read from the environment
+    variable ``password_env`` (unset: a file without a password)."""
+
+    path: Path
+    password_env: str = "COLO_SIGNING_PASSWORD"  # noqa: S105 (the name of a variable, not a password)
+
+    def _signer(self) -> SimpleSigner:
+        from asn1crypto import keys, x509
+        from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
+        from pyhanko.sign.signers import SimpleSigner
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        password = os.environ.get(self.password_env)
+        try:
+            key, cert, chain = pkcs12.load_key_and_certificates(
+                self.path.read_bytes(), password.encode() if password is not None else None)
+        except (OSError, ValueError) as exc:
+            raise BadInput(f"{self.path}: no PKCS#12 key that ${self.password_env} opens: {exc}") from None
+        if key is None or cert is None:
+            raise BadInput(f"{self.path}: the PKCS#12 file holds no key with its certificate")
+        der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        certs = [x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in (cert, *chain)]
+        store = SimpleCertificateStore()  # type: ignore[no-untyped-call]  # pyhanko leaves __init__ untyped
+        store.register_multiple(certs)
+        return SimpleSigner(certs[0], keys.PrivateKeyInfo.load(der), store)
+
+    def sign(self, pdf: bytes, reason: str) -> bytes:
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+
+        meta = signers.PdfSignatureMetadata(
+            field_name="Tandatangan", reason=reason, md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+        )
+        out = BytesIO()
+        signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=self._signer(), output=out)
+        return out.getvalue()
+
+
+def signer_for(organisation: Organisation, actor: str) -> Signer | None:
+    """Who signs a step's documents: the step's person, where the site signs and lists them (else none)."""
+    person = organisation.person(actor)
+    if organisation.signing is None or person is None:
+        return None
+    return Pkcs12Signer(organisation.signing.keys / f"{person.nip}.p12", organisation.signing.password_env)
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a PDF's signatures say: who signed, and what is wrong (nothing, if the list is empty)."""
+
+    signers: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.signers) and not self.problems
+
+
+def check_signature(pdf: bytes, ca_pem: bytes) -> SignatureCheck:
+    """Every signature of ``pdf``: intact, covering the whole file, by a certificate the CA in ``ca_pem``
+    issued."""
+    from asn1crypto import pem, x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = [x509.Certificate.load(der) for _kind, _headers, der in pem.unarmor(ca_pem, multiple=True)]
+    context = ValidationContext(trust_roots=roots)
+    reader = PdfFileReader(BytesIO(pdf))
+    names, problems = [], []
+    if not reader.embedded_signatures:
+        problems.append("the PDF carries no signature")
+    for signature in reader.embedded_signatures:
+        status = validate_pdf_signature(signature, context)
+        name = status.signing_cert.subject.human_friendly
+        names.append(name)
+        if not status.intact or not status.valid:
+            problems.append(f"the signature of {name} does not match the document's bytes")
+        elif not status.trusted:
+            problems.append(f"the certificate of {name} does not chain to the site's CA")
+        elif status.coverage is None or status.coverage.name != "ENTIRE_FILE":
+            problems.append(f"the signature of {name} does not cover the whole file (bytes added after it)")
+    return SignatureCheck(tuple(names), tuple(problems))

@@ -1,0 +1,63 @@
+"""PAdES signatures on documents with a person's PKCS#12 key: checked by pyHanko against the site's CA and
+by poppler's pdfsig; one byte changed, or a key from another CA, is caught."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from provisioner.documents.signing import Pkcs12Signer, check_signature
+from provisioner.errors import BadInput
+from tests.integration.signing_support import PASSWORD, authority
+
+pytestmark = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="pdfsig (poppler-utils) missing")
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> bytes:
+    from weasyprint import HTML
+
+    return bytes(HTML(string="<p>Berita acara serah terima</p>").write_pdf())
+
+
+def test_a_signed_pdf_checks_against_its_ca_and_pdfsig(
+    tmp_path: Path, pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLO_SIGNING_PASSWORD", PASSWORD)
+    lab = authority("CA lab")
+    p12 = lab.issue("Rina Marlina, A.Md.", tmp_path / "rina.p12")
+    signed = Pkcs12Signer(p12).sign(pdf, "Berita acara serah terima")
+    check = check_signature(signed, lab.pem)
+    assert check.valid and check.signers == ("Common Name: Rina Marlina, A.Md.",), check
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    assert "Signature is Valid" in out and "Rina Marlina, A.Md." in out, out
+
+    assert check_signature(signed, authority("CA other").pem).problems == (
+        "the certificate of Common Name: Rina Marlina, A.Md. does not chain to the site's CA",)
+
+
+def test_one_byte_changed_or_no_signature_is_caught(
+    tmp_path: Path, pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLO_SIGNING_PASSWORD", PASSWORD)
+    lab = authority("CA lab")
+    signed = bytearray(Pkcs12Signer(lab.issue("Rina", tmp_path / "rina.p12")).sign(pdf, "Laporan"))
+    signed[len(pdf) // 2] ^= 0x01  # inside the bytes signed
+    check = check_signature(bytes(signed), lab.pem)
+    assert not check.valid and check.problems == ("the signature of Common Name: Rina does not match the "
+                                                  "document's bytes",)
+    assert check_signature(pdf, lab.pem).problems == ("the PDF carries no signature",)
+
+
+def test_a_wrong_password_is_bad_input(tmp_path: Path, pdf: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLO_SIGNING_PASSWORD", "salah")
+    p12 = authority("CA lab").issue("Rina", tmp_path / "rina.p12")
+    with pytest.raises(BadInput) as caught:
+        Pkcs12Signer(p12).sign(pdf, "Laporan")
+    assert caught.value.exit_code == 2
+    assert "rina.p12: no PKCS#12 key that $COLO_SIGNING_PASSWORD opens" in str(caught.value)
