@@ -15,7 +15,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from provisioner.register.location import BUSY_TIMEOUT_S, default_url, head_revision
+from provisioner.register.location import default_url, head_revision
 
 QUERY = (
     "SELECT requests.id, requests.agency_code, requests.hostname, requests.letter_number,"
@@ -25,6 +25,9 @@ QUERY = (
 """A request's columns, then one of its events' (NULLs for none); a test holds the names to the models."""
 _REQUEST_WIDTH = 5
 _VERSION = "SELECT version_num FROM alembic_version"
+_BUSY_TIMEOUT_S = 1.0
+"""A writer's commit blocks readers for milliseconds; a register locked longer is left to `open_register`,
+which waits the register's whole busy timeout and then says that it is locked."""
 _SQLITE_PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
 
 Row = tuple[Any, ...]
@@ -77,7 +80,7 @@ def _read_sqlite(path: Path) -> list[Row] | None:
     """The listing's rows, read-only in one transaction; None when the schema is not the newest or sqlite3
     cannot read the file (then `open_register` migrates it or says what is wrong)."""
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S,
                                      isolation_level=None)
     except sqlite3.Error:
         return None
