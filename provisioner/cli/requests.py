@@ -10,8 +10,9 @@ import typer
 from provisioner.cli.common import JsonFlag, console, duration, obtain, person, print_json, when
 
 if TYPE_CHECKING:
+    from provisioner.register.listing import ListedRequest
     from provisioner.register.models import RequestRecord
-    from provisioner.workflow import StepStatus
+    from provisioner.sop import StepStatus
 
 request_app = typer.Typer(help="Requests (SOP step 1) and their state.", no_args_is_help=True)
 
@@ -26,8 +27,8 @@ def _overdue_text(lines: list[StepStatus]) -> str:
     )
 
 
-def _summary(record: RequestRecord) -> dict[str, Any]:
-    from provisioner.workflow import next_step, overdue_steps, state_of
+def _summary(record: RequestRecord | ListedRequest) -> dict[str, Any]:
+    from provisioner.sop import next_step, overdue_steps, state_of
 
     upcoming = next_step(record)
     return {
@@ -68,25 +69,21 @@ def submit(
 @request_app.command("list")
 def list_requests(ctx: typer.Context, json_out: JsonFlag = False) -> None:
     """Every request with its state, next step and the steps past their standard time."""
-    from sqlalchemy import select
+    from provisioner.register.listing import read_requests
 
-    from provisioner.register.models import RequestRecord
-
-    with obtain(ctx).register().session() as session:
-        rows = [_summary(r) for r in session.scalars(select(RequestRecord).order_by(RequestRecord.id))]
+    rows = [_summary(r) for r in read_requests(obtain(ctx).register_url)]
     if json_out:
         print_json(rows)
         return
-    from rich.table import Table
+    from provisioner.cli.tables import Row, print_table
 
-    table = Table(title="Permohonan co-location")
-    for column in ("ID", "OPD", "host", "state", "next", "overdue"):
-        table.add_column(column)
+    lines = []
     for row in rows:
         overdue = ", ".join(f"step {o['step']}" for o in row["overdue"])
-        table.add_row(row["id"], row["agency"], row["hostname"], row["state"],
-                      str(row["next_step"] or "-"), overdue or "-", style="red" if overdue else None)
-    console().print(table)
+        cells = (row["id"], row["agency"], row["hostname"], row["state"], str(row["next_step"] or "-"),
+                 overdue or "-")
+        lines.append(Row(cells, style="red" if overdue else None))
+    print_table("Permohonan co-location", ("ID", "OPD", "host", "state", "next", "overdue"), lines)
 
 
 @request_app.command("show")

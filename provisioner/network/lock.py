@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from tenacity import RetryError, Retrying, retry_if_not_result, stop_after_delay, wait_fixed
 
 from provisioner.errors import InfrastructureError
 from provisioner.register.db import Register, utcnow
 from provisioner.register.network_models import SwitchLockRecord
+
+RETRY_PAUSE_S = 0.1
+"""How long a run waiting for a switch pauses between two tries at its lock."""
 
 
 def _process_alive(pid: int) -> bool:
@@ -62,14 +65,16 @@ def switch_lock(register: Register, switch: str, holder: str, *, wait: float = 6
                 ttl: float = 900.0) -> Iterator[None]:
     """Hold `switch` for `holder`, waiting up to `wait` s for another holder (expiring after `ttl` s).
     The wait is long: several runs may queue on one switch, each holding it for a whole change."""
-    deadline = time.monotonic() + wait
-    while (held := _try_take(register, switch, holder, ttl)) is not None:
-        if time.monotonic() >= deadline:
-            raise InfrastructureError(
-                f"switch {switch} is being configured by {held.holder} since "
-                f"{held.acquired_at:%H:%M:%S} UTC; gave up after {wait:.0f} s"
-            )
-        time.sleep(0.1)
+    attempts = Retrying(retry=retry_if_not_result(lambda held: held is None), stop=stop_after_delay(wait),
+                        wait=wait_fixed(RETRY_PAUSE_S))
+    try:
+        attempts(_try_take, register, switch, holder, ttl)
+    except RetryError as gave_up:
+        held: SwitchLockRecord = gave_up.last_attempt.result()
+        raise InfrastructureError(
+            f"switch {switch} is being configured by {held.holder} since "
+            f"{held.acquired_at:%H:%M:%S} UTC; gave up after {wait:.0f} s"
+        ) from None
     try:
         yield
     finally:

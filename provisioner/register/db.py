@@ -22,9 +22,10 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from provisioner.errors import BadInput, InfrastructureError
-
-MIGRATIONS = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_S = 30
+from provisioner.register.location import BUSY_TIMEOUT_S as BUSY_TIMEOUT_S
+from provisioner.register.location import MIGRATIONS as MIGRATIONS
+from provisioner.register.location import default_url as default_url
+from provisioner.register.location import head_revision as head_revision
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -57,16 +58,6 @@ class RegisterUnavailable(InfrastructureError):
 def utcnow() -> datetime:
     """The current time in UTC, as the register stores it."""
     return datetime.now(UTC)
-
-
-def default_url() -> str:
-    """``$COLO_DB`` if set, else a SQLite file under ./.colo/."""
-    return os.environ.get("COLO_DB") or "sqlite:///.colo/register.db"
-
-
-def head_revision() -> str:
-    """The newest migration: revision ids equal their file names and sort in order (0001_..., 0002_...)."""
-    return max(p.stem for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def plain_reason(exc: SQLAlchemyError) -> str:

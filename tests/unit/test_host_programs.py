@@ -311,7 +311,7 @@ def test_the_scan_finds_the_programs_it_is_known_to_run() -> None:
     for name, where in {
         "nft": "tests/integration/test_ansible_lab.py",  # ip netns exec NS nft (and via threading.Timer)
         "ovs-vsctl": "provisioner/lab",  # the lab's run()
-        "ssh-keygen": "provisioner/runner.py",  # subprocess.run
+        "ssh-keygen": "provisioner/runner/",  # subprocess.run
         "prometheus": "provisioner/lab/services.py",  # procs.start, ip netns exec NS /usr/bin/prometheus
         "initdb": "tests/conftest.py",  # runuser -u postgres -- str(bindir / "initdb")
         "runuser": "tests/conftest.py",

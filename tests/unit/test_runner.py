@@ -17,8 +17,6 @@ from provisioner.runner import (
     STOCK,
     HostTarget,
     ProgressLine,
-    _check_env,
-    _Collector,
     ansible_cfg,
     control_path_dir,
     has_host_key,
@@ -28,6 +26,8 @@ from provisioner.runner import (
     run_environment,
     unsafe_yaml,
 )
+from provisioner.runner.environment import refuse_secrets
+from provisioner.runner.events import Collector
 
 AWKWARD = (
     "{{ lookup('pipe', 'touch /tmp/colo-marker') }}", "{% set x = lookup('pipe', 'id') %}", "{# hidden #}",
@@ -158,9 +158,9 @@ def test_environment_keeps_what_ansible_needs_and_drops_secrets() -> None:
 
 
 def test_secrets_in_the_environment_are_refused_but_file_paths_pass() -> None:
-    _check_env({"ANSIBLE_VAULT_PASSWORD_FILE": "/run/vault-pass", "FOO": "bar"})
+    refuse_secrets({"ANSIBLE_VAULT_PASSWORD_FILE": "/run/vault-pass", "FOO": "bar"})
     with pytest.raises(ValueError, match="COLO_CRED_X_PASSWORD"):
-        _check_env({"COLO_CRED_X_PASSWORD": "s3cret"})
+        refuse_secrets({"COLO_CRED_X_PASSWORD": "s3cret"})
 
 
 def test_playbook_names_resolve_to_the_project_playbooks(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def _event(kind: str, **data: object) -> dict[str, object]:
 
 def test_events_become_progress_lines_failures_and_stats() -> None:
     lines: list[ProgressLine] = []
-    collect = _Collector(lines.append)
+    collect = Collector(lines.append)
     events = [
         _event("playbook_on_play_start", play="Configure the server"),
         _event("playbook_on_task_start", task="ignored"),
