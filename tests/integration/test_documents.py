@@ -20,7 +20,8 @@ from provisioner.documents import render_document, request_context, write_step_d
 from provisioner.documents.render import tanggal, waktu
 from provisioner.register.db import open_register
 from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
-from provisioner.workflow import Step, get_request, perform_step, submit_request
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import Step, get_request, perform_step
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SITE = {"code": "dc-ciamis", "name": "Data Center Diskominfo Kabupaten Ciamis", "domain": "ciamiskab.go.id"}
