@@ -10,12 +10,14 @@ rejected), read back as :class:`CapacityFindings`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_serializer
 from sqlalchemy.orm import Session
 
 from provisioner.allocate import check_and_hold, drop_hold, held_at, in_locked_transaction
+from provisioner.capacity import Demand, Line, Placement
 from provisioner.documents import step_documents
 from provisioner.errors import Refused
 from provisioner.facility import Facility
@@ -25,59 +27,23 @@ from provisioner.steps.result import StepResult
 from provisioner.workflow import Decision, Due, Outcome, Step, get_request, perform_step, step_result
 
 
-class _Frozen(BaseModel):
+class CapacityFindings(BaseModel):
+    """The capacity report as recorded: every resource, what was short, and the placement held (None:
+    rejected); the check's own types, read back from the completion event."""
+
     model_config = ConfigDict(frozen=True)
 
-
-class DemandChecked(_Frozen):
-    """What the request needs, as the check saw it."""
-
-    request_id: str
-    agency: str
-    rack_units: int
-    power_watts: int
-    bandwidth_mbps: int
-
-
-class ResourceLine(_Frozen):
-    """One resource: capacity, allocated, held, this request, what is left, and the verdict."""
-
-    resource: str
-    subject: str
-    unit: str
-    capacity: int
-    used: int
-    held: int
-    request: int
-    headroom: int
-    note: str
-    ok: bool
-
-
-class HeldPlacement(_Frozen):
-    """Where a sufficient check holds the server for step 6."""
-
-    rack: str
-    units: tuple[int, ...]
-    ups: str
-    uplink: str
-    switch: str
-    port: str
-    vlan: int
-    subnet: str
-    address: str
-    new_network: bool
-
-
-class CapacityFindings(_Frozen):
-    """The capacity report: every resource, what was short, and the placement held (None: rejected)."""
-
     site: str
-    request: DemandChecked
+    request: Demand
     sufficient: bool
-    resources: tuple[ResourceLine, ...]
+    resources: tuple[Line, ...]
     shortages: tuple[str, ...]
-    placement: HeldPlacement | None
+    placement: Placement | None
+
+    @field_serializer("resources")
+    def _resources(self, lines: tuple[Line, ...]) -> list[dict[str, object]]:
+        """Each line with its verdict, as the report records it."""
+        return [{**asdict(line), "ok": line.ok} for line in lines]
 
 
 class CapacityChecked(StepResult):
@@ -121,7 +87,7 @@ def still_held(session: Session, record: RequestRecord, event: EventRecord) -> l
     placement = CapacityFindings.model_validate(event.details["report"]).placement
     if placement is None:
         return []
-    expected = (placement.rack, placement.switch, placement.port, placement.address)
+    expected = (placement.rack, placement.switch, placement.port, str(placement.address))
     if held_at(session, record.id) != expected:
         raise Refused(f"{record.id}: another check of this request changed its hold; run it again")
     return []
