@@ -39,7 +39,8 @@ def build_register(url: str) -> None:
 
     from provisioner.register.db import open_register, utcnow
     from provisioner.request import load_request
-    from provisioner.workflow import Step, perform_step, submit_request
+    from provisioner.steps.submit import submit_request
+    from provisioner.workflow import Step, perform_step
 
     register = open_register(url)
     spec, text = load_request(ROOT / "examples" / "request-simpeg.yaml")

@@ -24,13 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from provisioner.allocate import run_capacity_step  # noqa: E402
 from provisioner.decommission import decommission  # noqa: E402
 from provisioner.facility import Facility, load_facility  # noqa: E402
 from provisioner.lab.api import Lab  # noqa: E402
 from provisioner.register.db import Register, open_register  # noqa: E402
 from provisioner.request import load_request  # noqa: E402
-from provisioner.workflow import Step, perform_step, submit_request  # noqa: E402
+from provisioner.steps import capacity  # noqa: E402
+from provisioner.steps.submit import submit_request  # noqa: E402
+from provisioner.workflow import Step, perform_step  # noqa: E402
 
 SITE = ROOT / "inventories" / "lab"
 AGENCIES = ["disdik", "dinkes", "bappeda", "dukcapil", "dishub", "bpbd", "dpmptsp", "kominfo"]
@@ -60,11 +61,13 @@ def approved(register: Register, facility: Facility, lab: Lab, index: int) -> st
     )
     request_id = submit_request(register, document, text, actor="bench")
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    run = run_capacity_step(register, facility, request_id, "bench")
+    checked = capacity.run(register, facility, request_id, by="bench")
     perform_step(register, request_id, Step.APPLY, "agency",
                  {"serial": hw.serial, "staging_address": info.staging_address})
     perform_step(register, request_id, Step.APPROVE, "kabid", {})
-    lab.cable(host, run.event.details["report"]["placement"]["port"])
+    placement = checked.report.placement
+    assert placement is not None, checked.report
+    lab.cable(host, placement.port)
     return request_id
 
 

@@ -47,23 +47,8 @@ from provisioner.register.capacity_models import (
     UnitClaimRecord,
 )
 from provisioner.register.db import Register, RegisterUnavailable, utcnow
-from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
-from provisioner.workflow import (
-    Outcome,
-    Prepare,
-    Prepared,
-    RequestState,
-    Step,
-    StepRun,
-    completions,
-    earlier_run,
-    get_request,
-    pending_event,
-    record_step,
-    require_step,
-    state_of,
-    step_result,
-)
+from provisioner.register.models import AssetRecord, EventRecord, RequestRecord
+from provisioner.workflow import Outcome, RequestState, Step, completions, get_request, state_of
 
 MAX_ATTEMPTS = 8
 T = TypeVar("T")
@@ -309,81 +294,30 @@ def find_allocation(session: Session, facility: Facility, request_id: str) -> Al
     return None if claim is None else _allocation_of(session, facility, claim)
 
 
-def _decide_capacity(
-    session: Session, facility: Facility, request_id: str, actor: str
-) -> StepRun | tuple[RequestRecord, EventRecord]:
-    """Step 3's decision under the site's lock: the earlier result, or the check with its hold written and
-    the completion event to record. A hold left by a check that never completed is checked again."""
-    record = get_request(session, request_id)
-    earlier = earlier_run(record, Step.CAPACITY)
-    if earlier is not None:
-        return earlier
-    require_step(record, Step.CAPACITY)
+def check_and_hold(session: Session, facility: Facility, record: RequestRecord) -> CapacityReport:
+    """Step 3's check, in a transaction holding the site's lock: every resource for the request, and what
+    fits held. A hold left by a check whose step was never recorded is checked again."""
     claim = _own_claim(session, facility, record.id)
     if claim is not None and claim.kind == HOLD:
         _delete_claim(session, claim)
         claim = None
     report = _check(session, facility, demand_of(record))
-    details: dict[str, object] = {"report": report.as_dict()}
-    if not report.ok:
-        details["reasons"] = report.shortages
-        return record, pending_event(record, Step.CAPACITY, actor, details, Outcome.REJECTED)
-    if claim is None:
+    if report.ok and claim is None:
         _write_hold(session, report)
-    return record, pending_event(record, Step.CAPACITY, actor, details, Outcome.OK)
+    return report
 
 
-def _drop_unrecorded_hold(register: Register, facility: Facility, request_id: str) -> None:
-    """Free the hold of a check whose step was not recorded (its report failed to render)."""
-
-    def work(session: Session) -> None:
-        claim = _own_claim(session, facility, request_id)
-        if claim is not None and claim.kind == HOLD and step_result(get_request(session, request_id),
-                                                                   Step.CAPACITY) is None:
-            _delete_claim(session, claim)
-
-    in_locked_transaction(register, facility.site.code, work)
+def held_at(session: Session, request_id: str) -> tuple[str, str, str, str] | None:
+    """Where the request's hold or allocation is: rack, switch, port and address."""
+    claim = session.get(ClaimRecord, request_id)
+    return None if claim is None else (claim.rack, claim.switch, claim.port, claim.address)
 
 
-def _same_hold(event: EventRecord) -> Callable[[Session, RequestRecord, EventRecord], list[DocumentRecord]]:
-    """Check, as step 3 is recorded, that the request still holds what its report says."""
-    placement = event.details["report"]["placement"]
-
-    def check(session: Session, record: RequestRecord, _event: EventRecord) -> list[DocumentRecord]:
-        claim = session.get(ClaimRecord, record.id)
-        if placement is None:
-            return []
-        held = None if claim is None else (claim.rack, claim.switch, claim.port, claim.address)
-        if held != (placement["rack"], placement["switch"], placement["port"], placement["address"]):
-            raise Refused(f"{record.id}: another check of this request changed its hold; run it again")
-        return []
-
-    return check
-
-
-def run_capacity_step(
-    register: Register, facility: Facility, request_id: str, actor: str, prepare: Prepare | None = None
-) -> StepRun:
-    """Step 3: check every resource; hold what fits and complete the step, or close the request as rejected.
-
-    The check and the hold are one short transaction under the site's lock; the report document is then
-    rendered (``prepare``) with no lock held, and the step recorded with it. The report is the completion
-    event's `details["report"]` (the reasons too when rejected). A repeat reports the earlier result,
-    unchanged; a report that fails to render frees the hold again.
-    """
-    decided = in_locked_transaction(
-        register, facility.site.code, lambda session: _decide_capacity(session, facility, request_id, actor)
-    )
-    if isinstance(decided, StepRun):
-        return decided
-    record, event = decided
-    prepared: Prepared | None = None
-    try:
-        prepared = prepare(record, event) if prepare else None
-    except BaseException:
-        _drop_unrecorded_hold(register, facility, record.id)
-        raise
-    return record_step(register, record.id, event, prepared, after=_same_hold(event))
+def drop_hold(session: Session, facility: Facility, request_id: str) -> None:
+    """Free the request's hold, if it has one (an allocation stays)."""
+    claim = _own_claim(session, facility, request_id)
+    if claim is not None and claim.kind == HOLD:
+        _delete_claim(session, claim)
 
 
 def allocate(register: Register, facility: Facility, request_id: str) -> Allocation:

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from provisioner.documents import step_documents
 from provisioner.errors import NoCapacity
 from provisioner.facility import Facility, load_facility
 from provisioner.organisation import Organisation, Role
@@ -28,7 +27,7 @@ from provisioner.provision import Progress, provision
 from provisioner.register.db import Register
 from provisioner.register.models import AssetRecord, RequestRecord
 from provisioner.request import ColoRequest, load_request
-from provisioner.workflow import Outcome, Prepare, Step, perform_step, submit_request
+from provisioner.workflow import Outcome
 
 EXAMPLE_REQUEST = Path(__file__).resolve().parent.parent / "examples" / "request-simpeg.yaml"
 LAB_HOST = "lab-srv1"
@@ -111,9 +110,8 @@ def run_demo(
 ) -> dict[str, Any]:
     """Steps 1 to 7 for the example request on the lab; where the documents are. `step6_progress` opens the
     display of step 6's stages, closed before step 7 says anything."""
-    from provisioner.allocate import run_capacity_step
     from provisioner.lab.api import Lab
-    from provisioner.stages.report import run_report
+    from provisioner.steps import apply, approve, capacity, dispose, report, submit
 
     staging, serial = lab_ready(say)
     facility = load_facility(site_dir)
@@ -121,37 +119,30 @@ def run_demo(
     clear_earlier(register, site_dir, output_dir, people.technician, say)
     site = facility.site.letterhead()
 
-    def document(kind: str) -> Prepare:
-        return step_documents(site, output_dir, kind, register=register)
-
     spec, text = load_request(EXAMPLE_REQUEST)
-    request_id = submit_request(register, spec.model_dump(mode="json"), text, actor=spec.agency.contact.name)
+    request_id = submit.run(register, spec, text).request_id
     say(f"step 1: {request_id} submitted ({spec.letter.number})")
-    perform_step(register, request_id, Step.DISPOSE, people.head_of_division, {"to": people.section_head},
-                 prepare=document("disposition"))
+    dispose.run(register, request_id, by=people.head_of_division, to=people.section_head, site=site,
+                output_dir=output_dir)
     say("step 2: disposition recorded")
-    capacity = run_capacity_step(register, facility, request_id, people.technician,
-                                 document("capacity_report"))
-    placement = capacity.event.details["report"]["placement"]
-    if capacity.event.outcome != Outcome.OK or placement is None:
-        reasons = capacity.event.details.get("reasons", [])
-        raise NoCapacity(f"{request_id}: the lab has no capacity left", reasons)
-    say(f"step 3: capacity sufficient, held {placement['rack']} {placement['port']}")
-    perform_step(register, request_id, Step.APPLY, spec.agency.contact.name,
-                 {"serial": serial, "staging_address": staging},
-                 prepare=document("application_form"))
+    checked = capacity.run(register, facility, request_id, by=people.technician, output_dir=output_dir)
+    placement = checked.report.placement
+    if checked.outcome != Outcome.OK or placement is None:
+        raise NoCapacity(f"{request_id}: the lab has no capacity left", list(checked.report.shortages))
+    say(f"step 3: capacity sufficient, held {placement.rack} {placement.port}")
+    delivered = apply.Delivery.of(serial, staging)
+    apply.run(register, request_id, delivered, by=None, site=site, output_dir=output_dir)
     say(f"step 4: {LAB_HOST} delivered, serial {serial}, staging address {staging}")
-    perform_step(register, request_id, Step.APPROVE, people.head_of_division, {},
-                 prepare=document("approval_form"))
+    approve.run(register, request_id, by=people.head_of_division, site=site, output_dir=output_dir)
     say("step 5: approved")
-    port = str(placement["port"])
+    port = placement.port
     Lab().cable(LAB_HOST, port)
     say(f"lab: {LAB_HOST} cabled to {port}")
     with step6_progress() as progress:
         provision(register, request_id, site_dir, output_dir, actor=people.technician,
                   confirm=lambda _plan: True, progress=progress)
-    report = run_report(register, request_id, site_dir, output_dir, actor=people.technician)
-    say(f"step 7: final report, mail {report['mail']['eml']}")
+    reported = report.run(register, request_id, site_dir, output_dir, by=people.technician)
+    say(f"step 7: final report, mail {reported.mail.eml}")
     folder = output_dir.resolve() / request_id
     return {
         "id": request_id,

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -152,12 +151,15 @@ def pending_event(
     )
 
 
-def earlier_run(record: RequestRecord, step: Step) -> StepRun | None:
-    """The run that completed ``step`` before, with its documents, if any (in a session)."""
+def earlier_or_due(session: Session, request_id: str, step: Step) -> StepRun | RequestRecord:
+    """The run that completed ``step`` before, with its documents (a repeated step reports it and changes
+    nothing); else the request, once ``step`` may run (refused when out of order or closed)."""
+    record = get_request(session, request_id)
     earlier = step_result(record, step)
-    if earlier is None:
-        return None
-    return StepRun(earlier, True, tuple(d for d in record.documents if d.event_id == earlier.id))
+    if earlier is not None:
+        return StepRun(earlier, True, tuple(d for d in record.documents if d.event_id == earlier.id))
+    require_step(record, step)
+    return record
 
 
 def record_step(
@@ -176,18 +178,16 @@ def record_step(
         for _attempt in range(2):
             try:
                 with register.session(exclusive=f"request:{request_id}") as session:
-                    record = get_request(session, request_id)
-                    earlier = earlier_run(record, step)
-                    if earlier is not None:
-                        return earlier
-                    require_step(record, step)
+                    found = earlier_or_due(session, request_id, step)
+                    if isinstance(found, StepRun):
+                        return found
                     event = record_event(
-                        session, record, actor=pending.actor, outcome=pending.outcome, step=step,
+                        session, found, actor=pending.actor, outcome=pending.outcome, step=step,
                         details=pending.details, at=pending.at,
                     )
-                    written = tuple(after(session, record, event)) if after else ()
+                    written = tuple(after(session, found, event)) if after else ()
                     if prepared is not None:
-                        written += tuple(prepared.record(session, record, event))
+                        written += tuple(prepared.record(session, found, event))
                     return StepRun(event, False, written)
             except IntegrityError:
                 continue
@@ -195,6 +195,24 @@ def record_step(
     finally:
         if prepared is not None:
             prepared.discard()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a step records: its outcome and details."""
+
+    details: Mapping[str, Any]
+    outcome: str = Outcome.OK
+
+
+Decide = Callable[[Session, RequestRecord], Decision]
+"""A step's own rules, run in the transaction that found the step due (in order and not done before)."""
+
+Due = StepRun | tuple[RequestRecord, EventRecord]
+"""The earlier run of a step, or the request and the completion event the step is about to record."""
+
+Within = Callable[[Callable[[Session], Due]], Due]
+"""Runs the work that finds a step due (and decides it) in a transaction of the step's choosing."""
 
 
 def perform_step(
@@ -207,21 +225,42 @@ def perform_step(
     outcome: str = Outcome.OK,
     prepare: Prepare | None = None,
     after: AfterStep | None = None,
+    decide: Decide | None = None,
+    within: Within | None = None,
+    undo: Callable[[RequestRecord], None] | None = None,
 ) -> StepRun:
-    """Run ``step``: refuse it out of order, report it if already done, else render its documents
-    (``prepare``, outside any transaction) and record it with them (:func:`record_step`).
+    """Run ``step``: refuse it out of order, report it if already done, else decide it (``decide``, or
+    ``details`` and ``outcome`` as given), render its documents (``prepare``, outside any transaction) and
+    record it with them (:func:`record_step`).
 
-    ``after`` adds rows in the recording transaction (keep it quick: the register waits for it).
+    ``within`` is the transaction that finds the step due and decides it (default: a plain session);
+    ``undo`` takes back what ``decide`` changed for the request when its documents fail to render. ``after``
+    adds rows in the recording transaction (keep it quick: the register waits for it).
     """
-    with register.session() as session:
-        record = get_request(session, request_id)
-        earlier = earlier_run(record, step)
-        if earlier is not None:
-            return earlier
-        require_step(record, step)
-    event = pending_event(record, step, actor, details, outcome)
-    prepared = prepare(record, event) if prepare else None
+
+    def find_due(session: Session) -> Due:
+        found = earlier_or_due(session, request_id, step)
+        if isinstance(found, StepRun):
+            return found
+        decision = decide(session, found) if decide else Decision(details or {}, outcome)
+        return found, pending_event(found, step, actor, decision.details, decision.outcome)
+
+    due = within(find_due) if within else _in_session(register, find_due)
+    if isinstance(due, StepRun):
+        return due
+    record, event = due
+    try:
+        prepared = prepare(record, event) if prepare else None
+    except BaseException:
+        if undo is not None:
+            undo(record)
+        raise
     return record_step(register, request_id, event, prepared, after)
+
+
+def _in_session(register: Register, work: Callable[[Session], Due]) -> Due:
+    with register.session() as session:
+        return work(session)
 
 
 def get_request(session: Session, request_id: str) -> RequestRecord:
@@ -232,49 +271,3 @@ def get_request(session: Session, request_id: str) -> RequestRecord:
     return record
 
 
-def submitter(contact_name: str, agency_code: str) -> str:
-    """Who step 1 records as its actor: the agency's contact and the agency's code."""
-    return f"{contact_name} ({agency_code})"
-
-
-def submit_request(
-    register: Register,
-    document: Mapping[str, Any],
-    source_text: str,
-    *,
-    actor: str,
-    now: datetime | None = None,
-) -> str:
-    """Record a validated request (step 1) under the next id of its year, REQ-YYYY-NNNN; returns the id.
-
-    Submissions take the next number one at a time (an exclusive transaction, so a crowd of first submits
-    never collides), with the register's unique key behind that.
-    """
-    now = now or utcnow()
-    for _attempt in range(5):
-        try:
-            with register.session(exclusive="requests") as session:
-                in_year = select(func.max(RequestRecord.seq)).where(RequestRecord.year == now.year)
-                last = session.scalar(in_year)
-                seq = (last or 0) + 1
-                record = RequestRecord(
-                    id=f"REQ-{now.year}-{seq:04d}",
-                    year=now.year,
-                    seq=seq,
-                    agency_code=document["agency"]["code"],
-                    hostname=document["server"]["hostname"],
-                    letter_number=document["letter"]["number"],
-                    submitted_at=now,
-                    document=dict(document),
-                    source_text=source_text,
-                )
-                session.add(record)
-                session.flush()
-                record_event(
-                    session, record, actor=actor, outcome=Outcome.OK, step=Step.SUBMIT, at=now,
-                    details={"letter_number": record.letter_number},
-                )
-                return record.id
-        except IntegrityError:
-            continue
-    raise Refused("could not allocate a request id: too many concurrent submissions, try again")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from provisioner.cli.common import JsonFlag, console, obtain, print_json, technician
 from provisioner.errors import NoCapacity
+
+if TYPE_CHECKING:
+    from provisioner.steps.capacity import CapacityChecked
 
 RequestId = Annotated[str, typer.Argument(metavar="ID", help="The request id, REQ-YYYY-NNNN.")]
 
@@ -27,59 +30,54 @@ def capacity(
     Sufficient: what was found is held for step 6. Not sufficient: the request is closed as rejected
     (exit code 3) and the report says what was short.
     """
-    from provisioner.allocate import run_capacity_step
-    from provisioner.documents import step_documents
     from provisioner.facility import load_facility
+    from provisioner.steps import capacity
 
     context = obtain(ctx)
     facility = load_facility(context.site_dir)
-    register = context.register()
-    report_document = step_documents(facility.site.letterhead(), context.output_dir, "capacity_report",
-                                     register=register)
-    run = run_capacity_step(register, facility, request_id, technician(by), report_document)
-    report: dict[str, Any] = run.event.details["report"]
-    documents = [{"kind": d.kind, "pdf": d.pdf_path, "html": d.html_path} for d in run.documents]
+    result = capacity.run(context.register(), facility, request_id, by=technician(by),
+                          output_dir=context.output_dir)
     if json_out:
-        event = run.event
-        print_json({"id": event.request_id, "step": 3, "outcome": event.outcome, "repeated": run.repeated,
-                    "actor": event.actor, "at": event.at, "report": report, "documents": documents})
+        print_json({
+            "id": result.request_id, "step": 3, "outcome": result.outcome, "repeated": result.repeated,
+            "actor": result.actor, "at": result.at, "report": result.report.model_dump(mode="json"),
+            "documents": [d.model_dump() for d in result.documents],
+        })
     else:
-        _print_report(run.event.request_id, report, run.repeated, documents)
-    if not report["sufficient"]:
+        _print_report(result)
+    if not result.report.sufficient:
         raise NoCapacity(
-            f"{run.event.request_id}: not enough capacity; the request is closed as rejected (SOP step 3b)",
-            report["shortages"],
+            f"{result.request_id}: not enough capacity; the request is closed as rejected (SOP step 3b)",
+            list(result.report.shortages),
         )
 
 
-def _print_report(
-    request_id: str, report: dict[str, Any], repeated: bool, documents: list[dict[str, str]]
-) -> None:
+def _print_report(result: CapacityChecked) -> None:
     """The report as a table, the held placement, the documents."""
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{request_id}: capacity at {report['site']}" + (" (checked before)" * repeated))
+    report = result.report
+    title = f"{result.request_id}: capacity at {report.site}" + (" (checked before)" * result.repeated)
+    table = Table(title=title)
     numbers = {"capacity", "used", "held", "this request", "headroom"}
     for column in ("resource", "subject", "capacity", "used", "held", "this request", "headroom", "verdict"):
         table.add_column(column, justify="right" if column in numbers else "left")
-    for line in report["resources"]:
-        unit = f" {line['unit']}"
+    for line in report.resources:
         table.add_row(
-            line["resource"], line["subject"], f"{line['capacity']}{unit}", str(line["used"]),
-            str(line["held"]), str(line["request"]), str(line["headroom"]),
-            Text.assemble("ok" if line["ok"] else ("SHORT", "bold red"),
-                          f" ({line['note']})" if line["note"] else ""),
+            line.resource, line.subject, f"{line.capacity} {line.unit}", str(line.used), str(line.held),
+            str(line.request), str(line.headroom),
+            Text.assemble("ok" if line.ok else ("SHORT", "bold red"), f" ({line.note})" if line.note else ""),
         )
     out = console()
     out.print(table)
-    placement = report["placement"]
+    placement = report.placement
     if placement:
-        units = placement["units"]
+        units = placement.units
         where = f"U{units[0]}" + (f"-U{units[-1]}" if len(units) > 1 else "")
         out.print(
-            f"held for step 6: rack {placement['rack']} {where}, {placement['switch']} {placement['port']}, "
-            f"VLAN {placement['vlan']}, {placement['subnet']}, address {placement['address']}"
+            f"held for step 6: rack {placement.rack} {where}, {placement.switch} {placement.port}, "
+            f"VLAN {placement.vlan}, {placement.subnet}, address {placement.address}"
         )
-    for d in documents:
-        out.print(f"  {d['kind']}: {d['pdf']}")
+    for d in result.documents:
+        out.print(f"  {d.kind}: {d.pdf}")

@@ -54,16 +54,14 @@ def submit(
 ) -> None:
     """Validate a request letter and record it (step 1); prints its id."""
     from provisioner.request import load_request
-    from provisioner.workflow import submit_request, submitter
+    from provisioner.steps import submit
 
     spec, text = load_request(file)
-    contact = spec.agency.contact
-    actor = submitter(contact.name, spec.agency.code)
-    request_id = submit_request(obtain(ctx).register(), spec.model_dump(mode="json"), text, actor=actor)
+    submitted = submit.run(obtain(ctx).register(), spec, text)
     if json_out:
-        print_json({"id": request_id})
+        print_json({"id": submitted.request_id})
     else:
-        typer.echo(request_id)
+        typer.echo(submitted.request_id)
 
 
 @request_app.command("list")

@@ -13,7 +13,8 @@ from provisioner.allocate import allocate, usage_snapshot
 from provisioner.errors import NoCapacity
 from provisioner.facility import Facility, parse_facility
 from provisioner.register.db import Register, open_register
-from provisioner.workflow import Step, complete_step, get_request, submit_request
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import Step, complete_step, get_request
 
 ROOT = Path(__file__).resolve().parents[2]
 FACILITIES = ROOT / "tests" / "data" / "facilities"

@@ -9,11 +9,13 @@ from allocate_support import REQUEST, assert_within_capacity, facility, submit
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from provisioner.allocate import allocate, find_allocation, release, run_capacity_step
+from provisioner.allocate import allocate, find_allocation, release
 from provisioner.errors import NoCapacity, OutOfOrder
 from provisioner.register.capacity_models import AgencyNetworkRecord, ClaimRecord, UnitClaimRecord
 from provisioner.register.db import Register, open_register
-from provisioner.workflow import RequestState, cancel, get_request, state_of, submit_request
+from provisioner.steps import capacity
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import RequestState, cancel, get_request, state_of
 
 
 @pytest.fixture
@@ -24,8 +26,8 @@ def register(register_url: str) -> Register:
 def test_step_three_holds_and_step_six_allocates_the_same(register: Register) -> None:
     site = facility("example")
     rid = submit(register, "disdik", units=2)
-    result = run_capacity_step(register, site, rid, "teknisi")
-    assert result.event.outcome == "ok" and not result.repeated
+    result = capacity.run(register, site, rid, by="teknisi")
+    assert result.outcome == "ok" and not result.repeated
     with register.session() as session:
         held = find_allocation(session, site, rid)
     assert held is not None and held.kind == "hold"
@@ -45,9 +47,9 @@ def test_step_three_holds_and_step_six_allocates_the_same(register: Register) ->
 def test_step_three_repeat_reports_the_earlier_result(register: Register) -> None:
     site = facility("example")
     rid = submit(register, "disdik")
-    first = run_capacity_step(register, site, rid, "teknisi")
-    again = run_capacity_step(register, site, rid, "teknisi")
-    assert again.repeated and again.event.id == first.event.id
+    first = capacity.run(register, site, rid, by="teknisi")
+    again = capacity.run(register, site, rid, by="someone else")
+    assert again.repeated and again == first.model_copy(update={"repeated": True})
     with register.session() as session:
         assert session.scalar(select(func.count()).select_from(ClaimRecord)) == 1
 
@@ -56,15 +58,15 @@ def test_step_three_before_disposition_is_out_of_order(register: Register) -> No
     document = {**REQUEST, "letter": {**REQUEST["letter"], "date": "2026-11-20"}}
     rid = submit_request(register, document, "", actor="t")
     with pytest.raises(OutOfOrder, match="step 2"):
-        run_capacity_step(register, facility("example"), rid, "teknisi")
+        capacity.run(register, facility("example"), rid, by="teknisi")
 
 
 def test_insufficient_capacity_closes_the_request_as_rejected(register: Register) -> None:
     site = facility("example")
     rid = submit(register, "disdik", watts=3000, mbps=600)  # no uplink carries 600 Mbps
-    result = run_capacity_step(register, site, rid, "teknisi")
-    assert result.event.outcome == "rejected"
-    shortages = result.event.details["report"]["shortages"]
+    result = capacity.run(register, site, rid, by="teknisi")
+    assert result.outcome == "rejected" and not result.report.sufficient
+    shortages = list(result.report.shortages)
     assert any(line.startswith("uplink ISP-A: needs 600 Mbps") for line in shortages)
     with register.session() as session:
         record = get_request(session, rid)
@@ -79,13 +81,12 @@ def test_a_hold_keeps_the_last_watts_from_a_second_request(register: Register) -
     second = submit(register, "opd-b", watts=3000)
     third = submit(register, "opd-c", watts=3000)
     for rid, rack in ((first, "R01"), (second, "R02")):
-        report = run_capacity_step(register, site, rid, "t").event.details["report"]
-        assert report["placement"]["rack"] == rack
-    result = run_capacity_step(register, site, third, "t")
-    assert result.event.outcome == "rejected"
-    resources = result.event.details["report"]["resources"]
-    held = [line for line in resources if line["resource"] == "rack power"]
-    assert [(x["subject"], x["held"], x["used"]) for x in held] == [("R01", 3000, 0), ("R02", 3000, 0)]
+        placement = capacity.run(register, site, rid, by="t").report.placement
+        assert placement is not None and placement.rack == rack
+    result = capacity.run(register, site, third, by="t")
+    assert result.outcome == "rejected" and result.report.placement is None
+    held = [line for line in result.report.resources if line.resource == "rack power"]
+    assert [(x.subject, x.held, x.used) for x in held] == [("R01", 3000, 0), ("R02", 3000, 0)]
 
 
 def test_agency_servers_share_one_vlan_and_subnet(register: Register) -> None:
@@ -118,7 +119,7 @@ def test_release_frees_everything_and_the_last_server_frees_the_network(register
 def test_cancelled_request_gives_its_hold_back(register: Register) -> None:
     site = facility("contended")
     rid = submit(register, "opd-a", watts=3000)
-    assert run_capacity_step(register, site, rid, "t").event.outcome == "ok"
+    assert capacity.run(register, site, rid, by="t").outcome == "ok"
     with register.session() as session:
         cancel(session, get_request(session, rid), "kepala bidang", "agency withdrew the request")
     other = allocate(register, site, submit(register, "opd-b", watts=3000))  # else R02

@@ -12,9 +12,10 @@ from allocate_support import assert_within_capacity, facility, submit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provisioner.allocate import Allocation, allocate, find_allocation, release, run_capacity_step
+from provisioner.allocate import Allocation, allocate, find_allocation, release
 from provisioner.errors import NoCapacity, Refused
 from provisioner.register.db import Register, open_register
+from provisioner.steps import capacity
 from provisioner.workflow import cancel, get_request
 
 AGENCIES = ["opd-a", "opd-b", "opd-c", "opd-d", "opd-e", "opd-f", "opd-g", "opd-h", "opd-i", "opd-j", "opd-k"]
@@ -66,7 +67,7 @@ def check_operations(register: Register, ops: list[tuple[Any, ...]]) -> None:
             _, agency, units, watts, mbps = op
             rid = submit(register, agency, units=units, watts=watts, mbps=mbps)
             requests.append(rid)
-            run_capacity_step(register, site, rid, "teknisi")
+            capacity.run(register, site, rid, by="teknisi")
         elif requests:
             rid = requests[op[1] % len(requests)]
             if op[0] == "allocate":

@@ -22,7 +22,8 @@ from provisioner.documents.render import tanggal, waktu
 from provisioner.organisation import Letterhead, Organisation
 from provisioner.register.db import open_register
 from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
-from provisioner.workflow import Step, get_request, perform_step, submit_request
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import Step, get_request, perform_step
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SITE = Letterhead("dc-ciamis", "Data Center Diskominfo Kabupaten Ciamis", "ciamiskab.go.id", Organisation(

@@ -20,7 +20,7 @@ from provisioner.register.capacity_models import AgencyNetworkRecord, ClaimRecor
 from provisioner.register.db import Register, open_register
 from provisioner.register.models import AssetRecord
 from provisioner.request import parse_request
-from provisioner.workflow import submit_request
+from provisioner.steps.submit import submit_request
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALLED = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

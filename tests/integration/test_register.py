@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from provisioner.errors import OutOfOrder
 from provisioner.register.db import head_revision, open_register
 from provisioner.register.models import EventRecord, RequestRecord
+from provisioner.steps.submit import submit_request
 from provisioner.workflow import (
     RequestState,
     Step,
@@ -24,7 +25,6 @@ from provisioner.workflow import (
     perform_step,
     record_event,
     state_of,
-    submit_request,
 )
 
 ROOT = Path(__file__).resolve().parent.parent.parent

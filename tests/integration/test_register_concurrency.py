@@ -20,7 +20,8 @@ import yaml
 
 from provisioner.register.db import open_register
 from provisioner.register.models import DocumentRecord
-from provisioner.workflow import RequestState, get_request, state_of, submit_request
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import RequestState, get_request, state_of
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "request-simpeg.yaml"

@@ -20,7 +20,6 @@ import yaml
 from sqlalchemy import String, inspect
 
 from provisioner.cli.common import person
-from provisioner.cli.steps import _SERIAL
 from provisioner.errors import BadInput
 from provisioner.facility import Facility
 from provisioner.provision import all_stages
@@ -28,7 +27,9 @@ from provisioner.register import schema as tables  # noqa: F401  (every area's t
 from provisioner.register.db import Base, open_register
 from provisioner.request import ColoRequest
 from provisioner.stages.base import INTERRUPTED
-from provisioner.workflow import Outcome, submitter
+from provisioner.steps.apply import SERIAL as SERIAL_PATTERN
+from provisioner.steps.submit import submitter
+from provisioner.workflow import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "provisioner" / "documents" / "templates"
@@ -75,7 +76,7 @@ HEIGHT = int(FACILITY["Rack"]["properties"]["height_u"]["maximum"])
 AGENCY = field(REQUEST, "Agency", "code")
 HOSTNAME = field(REQUEST, "Server", "hostname")
 CONTACT = field(REQUEST, "Contact", "name")
-SERIAL = max(field(REQUEST, "Server", "serial"), pattern_width(_SERIAL.pattern))
+SERIAL = max(field(REQUEST, "Server", "serial"), pattern_width(SERIAL_PATTERN.pattern))
 IPV4 = len("255.255.255.255")
 REQUEST_ID = len(f"REQ-{9999}-{9_999_999}")  # up to ten million requests a year
 WIDEST: dict[str, int] = {

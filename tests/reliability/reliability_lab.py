@@ -65,10 +65,11 @@ def approved(register: Register, lab: Lab, site: Path, host: str, agency: str, y
     `staging` replaces the server's staging address in step 4. The lab's credentials file becomes this
     process's source of switch and server logins.
     """
-    from provisioner.allocate import run_capacity_step
     from provisioner.facility import load_facility
     from provisioner.request import parse_request
-    from provisioner.workflow import Step, perform_step, submit_request
+    from provisioner.steps import capacity
+    from provisioner.steps.submit import submit_request
+    from provisioner.workflow import Step, perform_step
 
     os.environ.setdefault("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
     info = lab.host(host)
@@ -77,14 +78,14 @@ def approved(register: Register, lab: Lab, site: Path, host: str, agency: str, y
     request_id = submit_request(register, spec.model_dump(mode="json"), yaml.safe_dump(data), actor="test",
                                 now=datetime(year, 1, 2, tzinfo=UTC))
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    run = run_capacity_step(register, load_facility(site), request_id, "tech")
-    placement = run.event.details["report"]["placement"]
-    assert placement is not None, run.event.details
+    checked = capacity.run(register, load_facility(site), request_id, by="tech")
+    placement = checked.report.placement
+    assert placement is not None, checked.report
     perform_step(register, request_id, Step.APPLY, "agency",
                  {"serial": info.profile.serial, "staging_address": staging or info.staging_address})
     perform_step(register, request_id, Step.APPROVE, "kabid", {})
     if cable:
-        lab.cable(host, placement["port"])
+        lab.cable(host, placement.port)
     return request_id
 
 

@@ -38,7 +38,8 @@ def ready_for_capacity(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[s
     """A register holding one request that has passed step 2: (environment, request id, tmp root)."""
     from provisioner.register.db import open_register
     from provisioner.request import load_request
-    from provisioner.workflow import Step, perform_step, submit_request
+    from provisioner.steps.submit import submit_request
+    from provisioner.workflow import Step, perform_step
 
     root = tmp_path_factory.mktemp("badinput")
     url = f"sqlite:///{root / 'reg' / 'register.db'}"

@@ -12,7 +12,8 @@ from provisioner.provision import ALREADY_DONE, DONE, FAILED, StageRun, run_stag
 from provisioner.register.db import Register, open_register
 from provisioner.request import load_request
 from provisioner.stages.base import INTERRUPTED, Delivered, Details, Journal, StageContext, StageFailedError
-from provisioner.workflow import Step, get_request, submit_request
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import Step, get_request
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Step 7's parts: the final report with the access check's evidence, and the mail to the agency.
+"""Step 7: the final report to the agency with the access check's evidence, and its mail.
 
 The mail (to the agency contact, cc the head of division, the final report and the handover minutes
 attached) is always written as <output>/<REQ-ID>/final_report.eml and sent over SMTP when $COLO_SMTP_HOST
@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from provisioner.documents import StagedDocuments, stage_documents
@@ -19,6 +20,7 @@ from provisioner.facility import load_facility
 from provisioner.mail import Person, ReportMail, SmtpSettings, build_report_message, deliver_report
 from provisioner.register.db import Register
 from provisioner.register.models import AssetRecord, EventRecord, RequestRecord
+from provisioner.steps.result import StepResult
 from provisioner.workflow import Outcome, Step, completions, get_request, perform_step
 
 KIND = "final_report"
@@ -58,12 +60,27 @@ def report_mail(record: RequestRecord, asset: AssetRecord, domain: str, actor: s
     )
 
 
-def run_report(
-    register: Register, request_id: str, site_dir: Path, output_dir: Path, *, actor: str
-) -> dict[str, Any]:
+class MailSent(BaseModel):
+    """The final report's mail: where its .eml is, whether it was sent over SMTP, and to whom."""
+
+    model_config = ConfigDict(frozen=True)
+
+    eml: str
+    sent: bool | None
+    """None: the step was done before; this run wrote and sent nothing."""
+    recipients: tuple[str, ...] | None = None
+
+
+class Reported(StepResult):
+    """Step 7's result: the step, the final report among its documents, and its mail."""
+
+    mail: MailSent
+
+
+def run(register: Register, request_id: str, site_dir: Path, output_dir: Path, *, by: str) -> Reported:
     """Step 7: the final report (with the evidence) and its mail; a repeat reports the earlier result."""
     site_fields = load_facility(site_dir).site.letterhead()
-    mail: dict[str, Any] = {}
+    mail: list[MailSent] = []
 
     def prepare(record: RequestRecord, event: EventRecord) -> StagedDocuments:
         """The final report, and its mail sent, before step 7 is recorded (a failure records nothing)."""
@@ -72,22 +89,17 @@ def run_report(
             documents = get_request(session, record.id).documents
             handover = [Path(d.pdf_path) for d in documents if d.kind == "handover_minutes"][-1:]
         extra = {"evidence": evidence_of(record), "asset": {**asset.details, "address": asset.address}}
-        staged = stage_documents(record, event, site_fields, output_dir, [(KIND, extra)])
+        staged = stage_documents(record, event, site_fields, output_dir, [(KIND, extra)], register=register)
         try:
-            letter = report_mail(record, asset, site_fields["domain"], actor)
+            letter = report_mail(record, asset, site_fields["domain"], by)
             message = build_report_message(letter, [staged.staged(KIND, "pdf"), *handover])
             result = deliver_report(message, output_dir / record.id / f"{KIND}.eml", smtp_settings())
         except BaseException:
             staged.discard()
             raise
-        mail.update(eml=str(result.eml_path), sent=result.sent, recipients=list(result.recipients))
+        mail.append(MailSent(eml=str(result.eml_path), sent=result.sent, recipients=result.recipients))
         return staged
 
-    run = perform_step(register, request_id, Step.REPORT, actor, prepare=prepare)
-    eml = output_dir / run.event.request_id / f"{KIND}.eml"
-    return {
-        "id": run.event.request_id,
-        "repeated": run.repeated,
-        "documents": [d.pdf_path for d in run.documents],
-        "mail": mail or {"eml": str(eml), "sent": None},
-    }
+    run = perform_step(register, request_id, Step.REPORT, by, prepare=prepare)
+    earlier = MailSent(eml=str(output_dir / run.event.request_id / f"{KIND}.eml"), sent=None)
+    return Reported.of(run, mail=mail[-1] if mail else earlier)

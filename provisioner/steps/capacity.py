@@ -1,0 +1,94 @@
+"""Step 3: check every resource for the request; hold what fits, or close the request as rejected.
+
+The check and the hold are one short transaction under the site's lock; the report document is then rendered
+with no lock held, and the step recorded with it, provided the request still holds what its report says
+(another check of the same request may have replaced the hold meanwhile). A report that fails to render frees
+the hold again. The report is the completion event's ``details["report"]`` (with ``details["reasons"]`` when
+rejected), read back as :class:`CapacityFindings`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, field_serializer
+from sqlalchemy.orm import Session
+
+from provisioner.allocate import check_and_hold, drop_hold, held_at, in_locked_transaction
+from provisioner.capacity import Demand, Line, Placement
+from provisioner.documents import step_documents
+from provisioner.errors import Refused
+from provisioner.facility import Facility
+from provisioner.register.db import Register
+from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
+from provisioner.steps.result import StepResult
+from provisioner.workflow import Decision, Due, Outcome, Step, get_request, perform_step, step_result
+
+
+class CapacityFindings(BaseModel):
+    """The capacity report as recorded: every resource, what was short, and the placement held (None:
+    rejected); the check's own types, read back from the completion event."""
+
+    model_config = ConfigDict(frozen=True)
+
+    site: str
+    request: Demand
+    sufficient: bool
+    resources: tuple[Line, ...]
+    shortages: tuple[str, ...]
+    placement: Placement | None
+
+    @field_serializer("resources")
+    def _resources(self, lines: tuple[Line, ...]) -> list[dict[str, object]]:
+        """Each line with its verdict, as the report records it."""
+        return [{**asdict(line), "ok": line.ok} for line in lines]
+
+
+class CapacityChecked(StepResult):
+    """Step 3's result: the step and its capacity report."""
+
+    report: CapacityFindings
+
+
+def run(
+    register: Register, facility: Facility, request_id: str, *, by: str, output_dir: Path | None = None
+) -> CapacityChecked:
+    """Step 3 by ``by``, its report written under ``output_dir`` (None: no document); a repeat reports the
+    earlier result, unchanged. Rejected when the report is not sufficient (the result says so)."""
+    site = facility.site.code
+
+    def decide(session: Session, record: RequestRecord) -> Decision:
+        report = check_and_hold(session, facility, record)
+        if not report.ok:
+            return Decision({"report": report.as_dict(), "reasons": report.shortages}, Outcome.REJECTED)
+        return Decision({"report": report.as_dict()})
+
+    def within_site_lock(work: Callable[[Session], Due]) -> Due:
+        return in_locked_transaction(register, site, work)
+
+    def drop_unrecorded_hold(record: RequestRecord) -> None:
+        def work(session: Session) -> None:
+            if step_result(get_request(session, record.id), Step.CAPACITY) is None:
+                drop_hold(session, facility, record.id)
+
+        in_locked_transaction(register, site, work)
+
+    letterhead = facility.site.letterhead()
+    prepare = (step_documents(letterhead, output_dir, "capacity_report", register=register) if output_dir
+               else None)
+    run = perform_step(register, request_id, Step.CAPACITY, by, decide=decide, within=within_site_lock,
+                       undo=drop_unrecorded_hold, prepare=prepare, after=still_held)
+    return CapacityChecked.of(run, report=CapacityFindings.model_validate(run.event.details["report"]))
+
+
+def still_held(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
+    """Refuse to record step 3 unless the request still holds what its report says."""
+    placement = CapacityFindings.model_validate(event.details["report"]).placement
+    if placement is None:
+        return []
+    expected = (placement.rack, placement.switch, placement.port, str(placement.address))
+    if held_at(session, record.id) != expected:
+        raise Refused(f"{record.id}: another check of this request changed its hold; run it again")
+    return []
