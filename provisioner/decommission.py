@@ -75,11 +75,11 @@ def decommission(
     actions: list[str] = []
     placement: dict[str, Any] = {}
     if held is not None:
-        placement = held.as_dict()
-        intents = decommission_intents(facility, placement, last)
-        change = apply_switch(register, switch_of(facility, placement), intents, holder=record.id)
+        placement = held.model_dump(mode="json")
+        intents = decommission_intents(facility, held, last)
+        change = apply_switch(register, switch_of(facility, held), intents, holder=record.id)
         actions.append(f"{held.switch} {held.switch_port}: back on staging VLAN {facility.vlans.staging} "
-                       f"({len(change['lines_sent'])} lines sent)")
+                       f"({len(change.lines_sent)} lines sent)")
         removed = [i.kind for i in intents if i.kind.startswith("remove_")]
         if last:
             what = ", ".join(removed) or "nothing (the platform has no removal template: remove them by hand)"

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from provisioner.allocate import Allocation
 from provisioner.errors import ColoError, Refused
 from provisioner.facility import load_facility
 from provisioner.register.db import Register, utcnow
@@ -22,11 +23,13 @@ from provisioner.stages.access import AccessCheckStage
 from provisioner.stages.base import (
     INTERRUPTED,
     Delivered,
-    Details,
     Journal,
     Stage,
     StageContext,
     StageFailedError,
+    StageResult,
+    finished_events,
+    stage_events,
 )
 from provisioner.stages.monitoring import MonitoringStage
 from provisioner.stages.network import NetworkStage
@@ -59,7 +62,7 @@ def build_context(
     output_dir: Path,
     *,
     actor: str,
-    confirm: Callable[[Details], bool],
+    confirm: Callable[[str], bool],
 ) -> StageContext:
     """The context of one provisioning run: the request, what step 4 recorded, the facility."""
     facility = load_facility(site_dir)
@@ -88,14 +91,20 @@ class Probed(Protocol):
 
 @dataclass(frozen=True)
 class StageRun:
-    """One line of the progress list."""
+    """One line of the progress list: a finished stage's result, or a failed one's evidence and error."""
 
     name: str
     title: str
     status: str
     started: datetime | None = None
     seconds: float | None = None
-    details: Details = field(default_factory=dict)
+    result: StageResult | None = None
+    error: tuple[str, ...] = ()
+
+    def details(self) -> dict[str, Any]:
+        """The result (or the evidence and the error) as the register records it."""
+        shown = self.result.model_dump(mode="json") if self.result is not None else {}
+        return {**shown, "error": list(self.error)} if self.error else shown
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,14 +113,14 @@ class StageRun:
             "status": self.status,
             "started": self.started.isoformat() if self.started else None,
             "seconds": None if self.seconds is None else round(self.seconds, 2),
-            "details": self.details,
+            "details": self.details(),
         }
 
 
 Progress = Callable[[StageRun], None]
 
 
-def first_to_run(stages: Sequence[Stage], finished: dict[str, Details], ctx: StageContext) -> int:
+def first_to_run(stages: Sequence[Stage], finished: dict[str, StageResult], ctx: StageContext) -> int:
     """Index of the first stage not finished, or of a finished one whose result is no longer in place."""
     for index, stage in enumerate(stages):
         if stage.name not in finished:
@@ -127,25 +136,25 @@ def _run_one(stage: Stage, ctx: StageContext, journal: Journal, progress: Progre
     journal.record(stage.name, Outcome.STARTED)
     progress(StageRun(stage.name, stage.title, RUNNING, started))
     try:
-        details = stage.run(ctx)
+        result = stage.run(ctx)
     except KeyboardInterrupt:
         journal.record(stage.name, INTERRUPTED, {"seconds": round(time.monotonic() - clock, 2)})
         progress(StageRun(stage.name, stage.title, INTERRUPTED, started, time.monotonic() - clock))
         raise
     except StageFailedError as failure:
-        _failed(stage, journal, progress, started, clock, failure.error, failure.details)
+        _failed(stage, journal, progress, started, clock, failure.error, failure.evidence)
         raise failure.error from None
     except ColoError as exc:
-        _failed(stage, journal, progress, started, clock, exc, {})
+        _failed(stage, journal, progress, started, clock, exc, None)
         raise
     except Exception as exc:
-        _failed(stage, journal, progress, started, clock, exc, {})
+        _failed(stage, journal, progress, started, clock, exc, None)
         raise
     seconds = time.monotonic() - clock
-    ctx.results[stage.name] = details
+    ctx.results[stage.name] = result
     ctx.ran_now.add(stage.name)
-    journal.record(stage.name, Outcome.OK, {**details, "seconds": round(seconds, 2)})
-    run = StageRun(stage.name, stage.title, DONE, started, seconds, details)
+    run = StageRun(stage.name, stage.title, DONE, started, seconds, result)
+    journal.record(stage.name, Outcome.OK, {**run.details(), "seconds": round(seconds, 2)})
     progress(run)
     return run
 
@@ -157,23 +166,23 @@ def _failed(
     started: datetime,
     clock: float,
     error: BaseException,
-    details: Details,
+    evidence: StageResult | None,
 ) -> None:
     message = error.lines() if isinstance(error, ColoError) else [f"{type(error).__name__}: {error}"]
     seconds = time.monotonic() - clock
-    recorded = {**details, "error": message, "seconds": round(seconds, 2)}
-    journal.record(stage.name, Outcome.FAILED, recorded)
-    progress(StageRun(stage.name, stage.title, FAILED, started, seconds, recorded))
+    run = StageRun(stage.name, stage.title, FAILED, started, seconds, evidence, tuple(message))
+    journal.record(stage.name, Outcome.FAILED, {**run.details(), "seconds": round(seconds, 2)})
+    progress(run)
 
 
 def run_stages(
     stages: Sequence[Stage], ctx: StageContext, journal: Journal, progress: Progress = lambda _r: None
 ) -> list[StageRun]:
     """Run the stages from the first unfinished one; raises the failing stage's error after recording it."""
-    start = first_to_run(stages, journal.finished(), ctx)
+    start = first_to_run(stages, journal.finished(stages), ctx)
     runs = []
     for stage in stages[:start]:
-        run = StageRun(stage.name, stage.title, ALREADY_DONE, details=ctx.results[stage.name])
+        run = StageRun(stage.name, stage.title, ALREADY_DONE, result=ctx.results[stage.name])
         progress(run)
         runs.append(run)
     for stage in stages[start:]:
@@ -197,7 +206,7 @@ class ProvisionResult:
         }
 
 
-def earlier_result(register: Register, request_id: str) -> ProvisionResult | None:
+def earlier_result(register: Register, request_id: str, stages: Sequence[Stage]) -> ProvisionResult | None:
     """The result of a step 6 that already completed, else None (after checking step 6 may run, and that
     no other request has this server first)."""
     from provisioner.allocate import refuse_duplicate
@@ -208,16 +217,13 @@ def earlier_result(register: Register, request_id: str) -> ProvisionResult | Non
             require_step(record, Step.PROVISION)
             refuse_duplicate(session, record)
             return None
-        finished = {
-            e.stage: e
-            for e in record.events
-            if e.step == Step.PROVISION and e.stage and e.outcome == Outcome.OK
-        }
-        runs = [
-            StageRun(name, name, ALREADY_DONE, ev.at, ev.details.get("seconds"), dict(ev.details))
-            for name, ev in finished.items()
-        ]
-        return ProvisionResult(record.id, runs, already_complete=True)
+        finished = finished_events(stage_events(session, record.id))
+    runs = [
+        StageRun(s.name, s.title, ALREADY_DONE, ev.at, ev.details.get("seconds"),
+                 s.result_type.model_validate(ev.details))
+        for s in stages if (ev := finished.get(s.name)) is not None
+    ]
+    return ProvisionResult(record.id, runs, already_complete=True)
 
 
 def provision(
@@ -227,16 +233,17 @@ def provision(
     output_dir: Path,
     *,
     actor: str,
-    confirm: Callable[[Details], bool],
+    confirm: Callable[[str], bool],
     progress: Progress = lambda _r: None,
 ) -> ProvisionResult:
     """Run step 6 for an approved request, resuming where an earlier run stopped."""
-    earlier = earlier_result(register, request_id)
+    stages = all_stages()
+    earlier = earlier_result(register, request_id, stages)
     if earlier is not None:
         return earlier
     ctx = build_context(register, request_id, site_dir, output_dir, actor=actor, confirm=confirm)
     journal = Journal(register, ctx.request_id, actor)
-    runs = run_stages(all_stages(), ctx, journal, progress)
+    runs = run_stages(stages, ctx, journal, progress)
     return ProvisionResult(ctx.request_id, runs, already_complete=False)
 
 
@@ -250,7 +257,7 @@ class Preview:
     """What ``colo provision --check`` shows: the placement, the technician's sheet and the switch diff."""
 
     request_id: str
-    placement: Details
+    placement: Allocation
     sheet: str
     switch_diff: str
     switch_changes: bool
@@ -258,7 +265,7 @@ class Preview:
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.request_id,
-            "placement": self.placement,
+            "placement": self.placement.model_dump(mode="json"),
             "placement_sheet": self.sheet,
             "switch_diff": self.switch_diff,
             "switch_changes": self.switch_changes,
@@ -276,7 +283,7 @@ def preview(register: Register, request_id: str, site_dir: Path) -> Preview:
         held = find_allocation(session, ctx.facility, ctx.request_id)
     if held is None:
         raise Refused(f"{ctx.request_id} holds no capacity; run `colo capacity {ctx.request_id}` first")
-    plan = held.as_dict()
+    plan = held
     req = ctx.request
     description = port_description(req.agency.code, req.server.hostname, ctx.request_id)
     intents = provision_intents(ctx.facility, plan, description)

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from provisioner.provision import StageRun
-    from provisioner.stages.base import Details
 
 ByOption = Annotated[
     str | None, typer.Option("--by", help="The technician [$COLO_TECHNICIAN, else the login name].")
@@ -108,16 +107,16 @@ def ask(question: str) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[Details], bool]:
+def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[str], bool]:
     """--yes confirms; otherwise show the placement sheet and ask the technician."""
 
-    def confirm(plan: Details) -> bool:
+    def confirm(sheet: str) -> bool:
         if yes:
             return True
         live = live_holder[0]
         if live is not None:
             live.stop()
-        out.print(str(plan["sheet"]))
+        out.print(sheet)
         answer = ask("Server terpasang dan kabel tersambung (racked and cabled)?")
         if live is not None:
             live.start()
@@ -162,9 +161,11 @@ def provision_command(
         return
     if result.already_complete:
         out.print(f"{result.request_id}: step 6 was already complete; nothing changed.")
-    record = next((r for r in result.stages if r.name == "record"), None)
-    if record is not None:
-        for kind, path in dict(record.details.get("documents", {})).items():
+    from provisioner.stages.record import Recorded
+
+    recorded = next((r.result for r in result.stages if isinstance(r.result, Recorded)), None)
+    if recorded is not None:
+        for kind, path in recorded.documents.items():
             out.print(f"{kind}: {path}")
 
 

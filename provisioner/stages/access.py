@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from provisioner.checks import access_target_for, run_access_check
 from provisioner.errors import AccessCheckFailed
-from provisioner.stages.base import Details, StageContext, StageFailedError
+from provisioner.stages.base import StageContext, StageFailedError, StageResult
+from provisioner.stages.plan import Placement
+
+
+class AccessChecked(StageResult):
+    """The access check's report as the checks module writes it (step 7 quotes it as evidence)."""
+
+    access_check: dict[str, Any]
 
 
 class AccessCheckStage:
     name = "access_check"
     title = "uji akses (access check)"
+    result_type = AccessChecked
 
-    def run(self, ctx: StageContext) -> Details:
-        target = access_target_for(ctx.request, str(ctx.results["plan"]["address"]), ctx.facility)
+    def run(self, ctx: StageContext) -> AccessChecked:
+        target = access_target_for(ctx.request, str(ctx.result(Placement).address), ctx.facility)
         report = run_access_check(target)
-        evidence: Details = {"access_check": report.to_dict()}
+        evidence = AccessChecked(access_check=report.to_dict())
         try:
             report.raise_if_failed()
         except AccessCheckFailed as exc:

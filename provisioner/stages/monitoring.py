@@ -1,14 +1,17 @@
-"""Stage 5, monitoring: a Prometheus file_sd target with the request's labels, confirmed up by Prometheus."""
+"""Stage 5, monitoring: the server registered on the site's monitoring system, confirmed up by it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
+
 from provisioner.errors import InfrastructureError
 from provisioner.facility import Facility
-from provisioner.monitoring.base import MonitoredHost
+from provisioner.monitoring.base import Health, MonitoredHost
 from provisioner.monitoring.prometheus import Prometheus, PrometheusAPI, PrometheusFileSD
-from provisioner.stages.base import Details, StageContext, StageFailedError
+from provisioner.stages.base import StageContext, StageFailedError, StageResult
+from provisioner.stages.plan import Placement
 
 UP_TIMEOUT_S = 60.0
 
@@ -23,29 +26,45 @@ def backend(facility: Facility) -> Prometheus:
 def monitored_host(ctx: StageContext) -> MonitoredHost:
     return MonitoredHost(
         request_id=ctx.request_id,
-        address=str(ctx.results["plan"]["address"]),
+        address=str(ctx.result(Placement).address),
         hostname=ctx.request.server.hostname,
         agency=ctx.request.agency.code,
         site=ctx.facility.site.code,
     )
 
 
+class Monitored(StageResult):
+    """The server's target on the monitoring system, whether registering it changed anything, and what the
+    system last reported of it."""
+
+    target: str
+    file_changed: bool
+    health: Health
+    last_error: str = ""
+    last_scrape: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
 class MonitoringStage:
     name = "monitoring"
     title = "pemantauan (monitoring)"
+    result_type = Monitored
 
-    def run(self, ctx: StageContext) -> Details:
+    def run(self, ctx: StageContext) -> Monitored:
         prometheus, host = backend(ctx.facility), monitored_host(ctx)
         changed = prometheus.register(host)
         state = prometheus.wait_up(host, UP_TIMEOUT_S)
-        details: Details = {"target": prometheus.target(host), "file_changed": changed, **state.to_dict()}
+        monitored = Monitored(
+            target=prometheus.target(host), file_changed=changed, health=state.health,
+            last_error=state.last_error, last_scrape=state.last_scrape, labels=state.labels,
+        )
         if not state.up:
             raise StageFailedError(
                 InfrastructureError(
-                    f"Prometheus does not see {details['target']} up after {UP_TIMEOUT_S:.0f} s "
+                    f"Prometheus does not see {monitored.target} up after {UP_TIMEOUT_S:.0f} s "
                     f"({state.health} {state.last_error}); the target stays registered: run again once the "
                     "monitoring agent answers"
                 ),
-                details,
+                monitored,
             )
-        return details
+        return monitored

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from provisioner.errors import InfrastructureError
 from provisioner.network.models import SwitchIntent
-from provisioner.stages.base import Details, StageContext
+from provisioner.stages.base import StageContext, StageResult
+from provisioner.stages.plan import Placement
 from provisioner.stages.server import run_server_playbook, server_vars, staging_vars
 from provisioner.stages.servers import answers_ssh
 from provisioner.stages.switch import (
+    SwitchApplied,
     apply_switch,
     port_description,
     provision_intents,
@@ -20,24 +22,37 @@ STAGING_PROBE_S = 3.0
 NEW_ADDRESS_WAIT_S = 30.0
 
 
+class NetworkConfigured(StageResult):
+    """The port's description, whether the switch holds the gateway, whether the server was configured over
+    its staging address first, and what the switch was sent."""
+
+    description: str
+    svi: bool
+    staged_over_staging_address: bool
+    switch: SwitchApplied
+
+
 class NetworkStage:
     name = "network"
     title = "jaringan: switch dan alamat server (network)"
+    result_type = NetworkConfigured
+
+    def _description(self, ctx: StageContext) -> str:
+        req = ctx.request
+        return port_description(req.agency.code, req.server.hostname, ctx.request_id)
 
     def _intents(self, ctx: StageContext) -> list[SwitchIntent]:
-        req = ctx.request
-        description = port_description(req.agency.code, req.server.hostname, ctx.request_id)
-        return provision_intents(ctx.facility, ctx.results["plan"], description)
+        return provision_intents(ctx.facility, ctx.result(Placement), self._description(ctx))
 
     def converged(self, ctx: StageContext) -> bool:
         """The switch still holds the intents and the server answers on its address."""
-        plan = ctx.results["plan"]
+        plan = ctx.result(Placement)
         in_place = switch_plan(ctx.register, switch_of(ctx.facility, plan), self._intents(ctx)).empty
-        return in_place and answers_ssh(str(plan["address"]), STAGING_PROBE_S)
+        return in_place and answers_ssh(str(plan.address), STAGING_PROBE_S)
 
-    def run(self, ctx: StageContext) -> Details:
-        plan = ctx.results["plan"]
-        address = str(plan["address"])
+    def run(self, ctx: StageContext) -> NetworkConfigured:
+        plan = ctx.result(Placement)
+        address = str(plan.address)
         staging = ctx.delivered.staging_address
         staged = answers_ssh(staging, STAGING_PROBE_S)
         if staged:
@@ -50,10 +65,7 @@ class NetworkStage:
                 "the switch change is kept: check the cabling and the port, then run again"
             )
         run_server_playbook(ctx, address, ("finalize",), {**server_vars(ctx), **staging_vars(staging)})
-        req = ctx.request
-        return {
-            "description": port_description(req.agency.code, req.server.hostname, ctx.request_id),
-            "svi": switch_of(ctx.facility, plan).layer3,
-            "staged_over_staging_address": staged,
-            "switch": change,
-        }
+        return NetworkConfigured(
+            description=self._description(ctx), svi=switch_of(ctx.facility, plan).layer3,
+            staged_over_staging_address=staged, switch=change,
+        )

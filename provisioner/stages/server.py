@@ -12,7 +12,8 @@ import ipaddress
 from collections.abc import Sequence
 
 from provisioner.runner import run_playbook
-from provisioner.stages.base import Details, StageContext
+from provisioner.stages.base import StageContext, StageResult
+from provisioner.stages.plan import Placement
 from provisioner.stages.servers import known_hosts, run_dir, server_target
 
 PLAYBOOK = "provision.yml"
@@ -29,10 +30,10 @@ def staging_vars(staging_address: str) -> dict[str, object]:
 
 def server_vars(ctx: StageContext) -> dict[str, object]:
     """provision.yml's variables for this request at this facility."""
-    plan, facility = ctx.results["plan"], ctx.facility
+    plan, facility = ctx.result(Placement), ctx.facility
     return {
-        "colo_address": f"{plan['address']}/{plan['prefix_len']}",
-        "colo_gateway": plan["gateway"],
+        "colo_address": f"{plan.address}/{plan.prefix_len}",
+        "colo_gateway": str(plan.gateway),
         "colo_dns_servers": [str(s) for s in facility.dns.servers],
         "colo_dns_search": list(facility.dns.search),
         "colo_ntp_servers": [str(s) for s in facility.ntp],
@@ -41,9 +42,16 @@ def server_vars(ctx: StageContext) -> dict[str, object]:
     }
 
 
+class PlaybookRun(StageResult):
+    """How many tasks of a playbook run changed the server and how many found it as wanted."""
+
+    changed: int = 0
+    ok: int = 0
+
+
 def run_server_playbook(
     ctx: StageContext, address: str, tags: Sequence[str], extravars: dict[str, object]
-) -> Details:
+) -> PlaybookRun:
     """Run provision.yml's `tags` on the server at `address`; InfrastructureError on failure."""
     result = run_playbook(
         PLAYBOOK, [server_target(ctx, address)], extravars, run_dir(ctx), tags=tags,
@@ -51,15 +59,27 @@ def run_server_playbook(
     )
     result.raise_for_failure(f"{PLAYBOOK} ({', '.join(tags)}) on {ctx.request.server.hostname} at {address}")
     stats = result.stats.get(ctx.request.server.hostname)
-    return {"changed": stats.changed if stats else 0, "ok": stats.ok if stats else 0}
+    return PlaybookRun(changed=stats.changed, ok=stats.ok) if stats else PlaybookRun()
+
+
+class ServerConfigured(PlaybookRun):
+    """The server configured over its own address; `configured_by` names the stage that did it when an
+    earlier stage of the same run already had (then nothing ran here)."""
+
+    address: ipaddress.IPv4Address
+    configured_by: str | None = None
 
 
 class ServerStage:
     name = "server"
     title = "server: baseline dan agen pemantauan (server)"
+    result_type = ServerConfigured
 
-    def run(self, ctx: StageContext) -> Details:
-        address = str(ctx.results["plan"]["address"])
-        if "network" in ctx.ran_now and ctx.results["network"].get("staged_over_staging_address"):
-            return {"address": address, "configured_by": "network"}
-        return {"address": address, **run_server_playbook(ctx, address, ("configure",), server_vars(ctx))}
+    def run(self, ctx: StageContext) -> ServerConfigured:
+        from provisioner.stages.network import NetworkConfigured, NetworkStage
+
+        address = ctx.result(Placement).address
+        if NetworkStage.name in ctx.ran_now and ctx.result(NetworkConfigured).staged_over_staging_address:
+            return ServerConfigured(address=address, configured_by=NetworkStage.name)
+        played = run_server_playbook(ctx, str(address), ("configure",), server_vars(ctx))
+        return ServerConfigured(address=address, **dict(played))

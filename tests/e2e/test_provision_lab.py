@@ -45,7 +45,7 @@ def _through_step5(env: dict[str, str], register: Register, facility: Facility, 
     with register.session() as session:
         held = find_allocation(session, facility, request_id)
         assert held is not None
-        placement = held.as_dict()
+        placement = held.model_dump(mode="json")
     info = lab.host(host)
     colo(env, "apply", request_id, "--serial", info.profile.serial, "--staging-address", info.staging_address)
     colo(env, "approve", request_id, "--by", HEAD)

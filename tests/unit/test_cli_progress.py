@@ -67,7 +67,7 @@ def test_the_question_before_step_6_leaves_stdout_to_the_sheet(
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
     out = Console(file=sys.stdout, width=100)
-    assert confirmer(False, out, [None])({"sheet": "LEMBAR PENEMPATAN"}) is confirmed
+    assert confirmer(False, out, [None])("LEMBAR PENEMPATAN") is confirmed
     out.print("rencana penempatan (plan): done 0.1 s")
     printed = capsys.readouterr()
     assert printed.out == "LEMBAR PENEMPATAN\nrencana penempatan (plan): done 0.1 s\n"

@@ -11,8 +11,26 @@ from provisioner.errors import Refused
 from provisioner.provision import ALREADY_DONE, DONE, FAILED, StageRun, run_stages
 from provisioner.register.db import Register, open_register
 from provisioner.request import load_request
-from provisioner.stages.base import INTERRUPTED, Delivered, Details, Journal, StageContext, StageFailedError
+from provisioner.stages.base import (
+    INTERRUPTED,
+    Delivered,
+    Journal,
+    StageContext,
+    StageFailedError,
+    StageResult,
+)
 from provisioner.workflow import Step, get_request, submit_request
+
+
+class Counted(StageResult):
+    """What a scripted stage returns: its run count and the stages it found finished before it."""
+
+    n: int
+    seen: list[str]
+
+
+class Evidence(StageResult):
+    evidence: int
 
 
 @dataclass
@@ -24,12 +42,13 @@ class Scripted:
     in_place: bool = True
     runs: int = 0
     title: str = "scripted"
+    result_type: type[StageResult] = Counted
 
-    def run(self, ctx: StageContext) -> Details:
+    def run(self, ctx: StageContext) -> Counted:
         self.runs += 1
         if self.errors:
             raise self.errors.pop(0)
-        return {"n": self.runs, "seen": sorted(ctx.results)}
+        return Counted(n=self.runs, seen=sorted(ctx.results))
 
 
 @dataclass
@@ -65,7 +84,8 @@ def test_failure_is_recorded_with_evidence_and_rerun_resumes_there(
     setup: tuple[Register, StageContext],
 ) -> None:
     register, ctx = setup
-    a, b, c = Scripted("a"), Scripted("b", [StageFailedError(Refused("no"), {"evidence": 1})]), Scripted("c")
+    refused = StageFailedError(Refused("no"), Evidence(evidence=1))
+    a, b, c = Scripted("a"), Scripted("b", [refused]), Scripted("c")
     journal = Journal(register, ctx.request_id, "tech")
     with pytest.raises(Refused):
         run_stages([a, b, c], ctx, journal)
@@ -79,7 +99,9 @@ def test_failure_is_recorded_with_evidence_and_rerun_resumes_there(
     runs = run_stages([a, b, c], ctx, journal, seen.append)
     assert [r.status for r in runs] == [ALREADY_DONE, DONE, DONE]
     assert (a.runs, b.runs, c.runs) == (1, 2, 1)
-    assert runs[2].details == {"n": 1, "seen": ["a", "b"]}
+    assert runs[2].result == Counted(n=1, seen=["a", "b"])
+    assert journal.finished([a, b, c]) == {"a": Counted(n=1, seen=[]), "b": Counted(n=2, seen=["a"]),
+                                           "c": Counted(n=1, seen=["a", "b"])}
     assert [r.status for r in seen] == [ALREADY_DONE, "running", DONE, "running", DONE]
 
 
@@ -87,7 +109,8 @@ def test_finished_stage_whose_result_is_gone_runs_again_with_all_after_it(
     setup: tuple[Register, StageContext],
 ) -> None:
     register, ctx = setup
-    a, b, c = Scripted("a"), Probed("b"), Scripted("c", [StageFailedError(Refused("check failed"), {})])
+    failed = StageFailedError(Refused("check failed"), Evidence(evidence=0))
+    a, b, c = Scripted("a"), Probed("b"), Scripted("c", [failed])
     journal = Journal(register, ctx.request_id, "tech")
     with pytest.raises(Refused):
         run_stages([a, b, c], ctx, journal)
