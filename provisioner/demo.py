@@ -20,10 +20,11 @@ from sqlalchemy import select
 from provisioner.documents import step_documents
 from provisioner.errors import NoCapacity
 from provisioner.facility import Facility, load_facility
-from provisioner.provision import Progress, provision
+from provisioner.provision import provision
 from provisioner.register.db import Register
 from provisioner.register.models import AssetRecord, RequestRecord
 from provisioner.request import ColoRequest, load_request
+from provisioner.stages.engine import Processor
 from provisioner.workflow import Outcome, Step, perform_step, submit_request
 
 EXAMPLE_REQUEST = Path(__file__).resolve().parent.parent / "examples" / "request-simpeg.yaml"
@@ -82,7 +83,7 @@ def run_demo(
     output_dir: Path,
     *,
     actor: str,
-    step6_progress: Callable[[], AbstractContextManager[Progress]],
+    step6_progress: Callable[[], AbstractContextManager[Processor]],
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     """Steps 1 to 7 for the example request on the lab; where the documents are. `step6_progress` opens the
@@ -119,8 +120,8 @@ def run_demo(
     Lab().cable(LAB_HOST, port)
     say(f"lab: {LAB_HOST} cabled to {port}")
     with step6_progress() as progress:
-        provision(register, request_id, site_dir, output_dir, actor=actor, confirm=lambda _plan: True,
-                  progress=progress)
+        provision(register, request_id, site_dir, output_dir, actor=actor, confirm=lambda _sheet: True,
+                  processors=[progress])
     report = run_report(register, request_id, site_dir, output_dir, actor=actor)
     say(f"step 7: final report, mail {report['mail']['eml']}")
     folder = output_dir.resolve() / request_id

@@ -8,29 +8,19 @@ record stage has completed step 6, provisioning again reports that result and ch
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from provisioner.allocate import Allocation
-from provisioner.errors import ColoError, Refused
+from provisioner.errors import Refused
 from provisioner.facility import load_facility
-from provisioner.register.db import Register, utcnow
+from provisioner.register.db import Register
 from provisioner.stages.access import AccessCheckStage
-from provisioner.stages.base import (
-    INTERRUPTED,
-    Delivered,
-    Journal,
-    Stage,
-    StageContext,
-    StageFailedError,
-    StageResult,
-    finished_events,
-    stage_events,
-)
+from provisioner.stages.base import Delivered, Stage, StageContext
+from provisioner.stages.engine import ALREADY_DONE, Processor, StageRun, run_stages
+from provisioner.stages.journal import Journal, finished_events, stage_events
 from provisioner.stages.monitoring import MonitoringStage
 from provisioner.stages.network import NetworkStage
 from provisioner.stages.plan import PlanStage, placement_sheet
@@ -38,13 +28,7 @@ from provisioner.stages.record import RecordStage
 from provisioner.stages.server import ServerStage
 from provisioner.stages.switch import port_description, provision_intents, switch_of, switch_plan
 from provisioner.stages.verify import VerifyStage
-from provisioner.workflow import Outcome, Step, completions, get_request, require_step, step_result
-
-RUNNING = "running"
-DONE = "done"
-ALREADY_DONE = "already done"
-FAILED = "failed"
-PENDING = "pending"
+from provisioner.workflow import Step, completions, get_request, require_step, step_result
 
 
 def all_stages() -> list[Stage]:
@@ -80,114 +64,6 @@ def build_context(
             register=register, request_id=record.id, request=record.spec(), facility=facility,
             site_dir=site_dir, output_dir=output_dir, actor=actor, delivered=delivered, confirm=confirm,
         )
-
-
-@runtime_checkable
-class Probed(Protocol):
-    """A stage that can tell, live, whether its finished result is still in place."""
-
-    def converged(self, ctx: StageContext) -> bool: ...
-
-
-@dataclass(frozen=True)
-class StageRun:
-    """One line of the progress list: a finished stage's result, or a failed one's evidence and error."""
-
-    name: str
-    title: str
-    status: str
-    started: datetime | None = None
-    seconds: float | None = None
-    result: StageResult | None = None
-    error: tuple[str, ...] = ()
-
-    def details(self) -> dict[str, Any]:
-        """The result (or the evidence and the error) as the register records it."""
-        shown = self.result.model_dump(mode="json") if self.result is not None else {}
-        return {**shown, "error": list(self.error)} if self.error else shown
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "stage": self.name,
-            "title": self.title,
-            "status": self.status,
-            "started": self.started.isoformat() if self.started else None,
-            "seconds": None if self.seconds is None else round(self.seconds, 2),
-            "details": self.details(),
-        }
-
-
-Progress = Callable[[StageRun], None]
-
-
-def first_to_run(stages: Sequence[Stage], finished: dict[str, StageResult], ctx: StageContext) -> int:
-    """Index of the first stage not finished, or of a finished one whose result is no longer in place."""
-    for index, stage in enumerate(stages):
-        if stage.name not in finished:
-            return index
-        ctx.results[stage.name] = finished[stage.name]
-        if isinstance(stage, Probed) and not stage.converged(ctx):
-            return index
-    return len(stages)
-
-
-def _run_one(stage: Stage, ctx: StageContext, journal: Journal, progress: Progress) -> StageRun:
-    started, clock = utcnow(), time.monotonic()
-    journal.record(stage.name, Outcome.STARTED)
-    progress(StageRun(stage.name, stage.title, RUNNING, started))
-    try:
-        result = stage.run(ctx)
-    except KeyboardInterrupt:
-        journal.record(stage.name, INTERRUPTED, {"seconds": round(time.monotonic() - clock, 2)})
-        progress(StageRun(stage.name, stage.title, INTERRUPTED, started, time.monotonic() - clock))
-        raise
-    except StageFailedError as failure:
-        _failed(stage, journal, progress, started, clock, failure.error, failure.evidence)
-        raise failure.error from None
-    except ColoError as exc:
-        _failed(stage, journal, progress, started, clock, exc, None)
-        raise
-    except Exception as exc:
-        _failed(stage, journal, progress, started, clock, exc, None)
-        raise
-    seconds = time.monotonic() - clock
-    ctx.results[stage.name] = result
-    ctx.ran_now.add(stage.name)
-    run = StageRun(stage.name, stage.title, DONE, started, seconds, result)
-    journal.record(stage.name, Outcome.OK, {**run.details(), "seconds": round(seconds, 2)})
-    progress(run)
-    return run
-
-
-def _failed(
-    stage: Stage,
-    journal: Journal,
-    progress: Progress,
-    started: datetime,
-    clock: float,
-    error: BaseException,
-    evidence: StageResult | None,
-) -> None:
-    message = error.lines() if isinstance(error, ColoError) else [f"{type(error).__name__}: {error}"]
-    seconds = time.monotonic() - clock
-    run = StageRun(stage.name, stage.title, FAILED, started, seconds, evidence, tuple(message))
-    journal.record(stage.name, Outcome.FAILED, {**run.details(), "seconds": round(seconds, 2)})
-    progress(run)
-
-
-def run_stages(
-    stages: Sequence[Stage], ctx: StageContext, journal: Journal, progress: Progress = lambda _r: None
-) -> list[StageRun]:
-    """Run the stages from the first unfinished one; raises the failing stage's error after recording it."""
-    start = first_to_run(stages, journal.finished(stages), ctx)
-    runs = []
-    for stage in stages[:start]:
-        run = StageRun(stage.name, stage.title, ALREADY_DONE, result=ctx.results[stage.name])
-        progress(run)
-        runs.append(run)
-    for stage in stages[start:]:
-        runs.append(_run_one(stage, ctx, journal, progress))
-    return runs
 
 
 @dataclass(frozen=True)
@@ -234,22 +110,18 @@ def provision(
     *,
     actor: str,
     confirm: Callable[[str], bool],
-    progress: Progress = lambda _r: None,
+    processors: Sequence[Processor] = (),
 ) -> ProvisionResult:
-    """Run step 6 for an approved request, resuming where an earlier run stopped."""
+    """Run step 6 for an approved request, resuming where an earlier run stopped. The journal hears of each
+    stage first, then `processors` (a progress display, crash points) in their order."""
     stages = all_stages()
     earlier = earlier_result(register, request_id, stages)
     if earlier is not None:
         return earlier
     ctx = build_context(register, request_id, site_dir, output_dir, actor=actor, confirm=confirm)
     journal = Journal(register, ctx.request_id, actor)
-    runs = run_stages(stages, ctx, journal, progress)
+    runs = run_stages(stages, ctx, journal.finished(stages), [journal, *processors])
     return ProvisionResult(ctx.request_id, runs, already_complete=False)
-
-
-def pending(stages: Sequence[Stage]) -> list[StageRun]:
-    """The progress list before anything ran."""
-    return [StageRun(stage.name, stage.title, PENDING) for stage in stages]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.live import Live
     from rich.table import Table
 
-    from provisioner.provision import StageRun
+    from provisioner.stages.engine import Processor, StageRun
 
 ByOption = Annotated[
     str | None, typer.Option("--by", help="The technician [$COLO_TECHNICIAN, else the login name].")
@@ -53,23 +53,25 @@ def stage_line(run: StageRun) -> str:
 
 
 @contextmanager
-def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[StageRun], None], Live | None]]:
-    """A progress callback: on a terminal it redraws the stage list (Rich Live); elsewhere (a pipe, a CI log)
-    it prints each stage's line when the stage ends, in order; when disabled it does nothing."""
+def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Processor, Live | None]]:
+    """A progress display of step 6's stages: on a terminal it redraws the stage list (Rich Live); elsewhere
+    (a pipe, a CI log) it prints each stage's line when the stage ends, in order; when disabled it shows
+    nothing."""
     from rich.live import Live
 
-    from provisioner.provision import PENDING, RUNNING, all_stages, pending
+    from provisioner.provision import all_stages
+    from provisioner.stages.engine import RUNNING, Display, pending
 
     if not enabled:
-        yield (lambda _run: None), None
+        yield Display(lambda _run: None), None
         return
     if not out.is_terminal:
 
         def print_ended(run: StageRun) -> None:
-            if run.status not in (PENDING, RUNNING):
+            if run.status != RUNNING:
                 out.print(stage_line(run), markup=False, highlight=False)
 
-        yield print_ended, None
+        yield Display(print_ended), None
         return
     runs = {run.name: run for run in pending(all_stages())}
     with Live(stage_table(runs), console=out, refresh_per_second=8, transient=False) as live:
@@ -78,11 +80,11 @@ def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[Stage
             runs[run.name] = run
             live.update(stage_table(runs))
 
-        yield update, live
+        yield Display(update), live
 
 
 @contextmanager
-def step6_progress(out: Console, enabled: bool) -> Iterator[Callable[[StageRun], None]]:
+def step6_progress(out: Console, enabled: bool) -> Iterator[Processor]:
     """`live_progress` for a caller that shows step 6 among other steps (the demo)."""
     with live_progress(out, enabled) as (progress, _live):
         yield progress
@@ -154,7 +156,7 @@ def provision_command(
         holder[0] = live
         result = provision(
             state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by),
-            confirm=confirmer(yes, out, holder), progress=progress,
+            confirm=confirmer(yes, out, holder), processors=[progress],
         )
     if as_json:
         print_json(result.as_dict())

@@ -27,7 +27,7 @@ from provisioner.provision import all_stages
 from provisioner.register import schema as tables  # noqa: F401  (every area's tables)
 from provisioner.register.db import Base, open_register
 from provisioner.request import ColoRequest
-from provisioner.stages.base import INTERRUPTED
+from provisioner.stages.engine import INTERRUPTED
 from provisioner.workflow import Outcome, submitter
 
 ROOT = Path(__file__).resolve().parents[2]

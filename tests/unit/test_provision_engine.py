@@ -8,17 +8,20 @@ from pathlib import Path
 import pytest
 
 from provisioner.errors import Refused
-from provisioner.provision import ALREADY_DONE, DONE, FAILED, StageRun, run_stages
 from provisioner.register.db import Register, open_register
 from provisioner.request import load_request
-from provisioner.stages.base import (
+from provisioner.stages.base import Delivered, StageContext, StageFailedError, StageResult
+from provisioner.stages.engine import (
+    ALREADY_DONE,
+    DONE,
+    FAILED,
     INTERRUPTED,
-    Delivered,
-    Journal,
-    StageContext,
-    StageFailedError,
-    StageResult,
+    Display,
+    Processor,
+    StageRun,
+    run_stages,
 )
+from provisioner.stages.journal import Journal
 from provisioner.workflow import Step, get_request, submit_request
 
 
@@ -74,6 +77,11 @@ def setup(tmp_path: Path, example_request_path: Path) -> tuple[Register, StageCo
     return register, ctx
 
 
+def _run(stages: list[Scripted], ctx: StageContext, journal: Journal, *more: Processor) -> list[StageRun]:
+    """Step 6's loop as `provision` runs it: the journal's finished results, the journal heard first."""
+    return run_stages(stages, ctx, journal.finished(stages), [journal, *more])
+
+
 def _events(register: Register, request_id: str) -> list[tuple[str | None, str]]:
     with register.session() as session:
         record = get_request(session, request_id)
@@ -88,7 +96,7 @@ def test_failure_is_recorded_with_evidence_and_rerun_resumes_there(
     a, b, c = Scripted("a"), Scripted("b", [refused]), Scripted("c")
     journal = Journal(register, ctx.request_id, "tech")
     with pytest.raises(Refused):
-        run_stages([a, b, c], ctx, journal)
+        _run([a, b, c], ctx, journal)
     assert _events(register, ctx.request_id) == [
         ("a", "started"), ("a", "ok"), ("b", "started"), ("b", "failed"),
     ]
@@ -96,7 +104,7 @@ def test_failure_is_recorded_with_evidence_and_rerun_resumes_there(
     assert latest is not None and latest[0] == FAILED
     assert latest[1]["evidence"] == 1 and latest[1]["error"] == ["no"]
     seen: list[StageRun] = []
-    runs = run_stages([a, b, c], ctx, journal, seen.append)
+    runs = _run([a, b, c], ctx, journal, Display(seen.append))
     assert [r.status for r in runs] == [ALREADY_DONE, DONE, DONE]
     assert (a.runs, b.runs, c.runs) == (1, 2, 1)
     assert runs[2].result == Counted(n=1, seen=["a", "b"])
@@ -113,9 +121,9 @@ def test_finished_stage_whose_result_is_gone_runs_again_with_all_after_it(
     a, b, c = Scripted("a"), Probed("b"), Scripted("c", [failed])
     journal = Journal(register, ctx.request_id, "tech")
     with pytest.raises(Refused):
-        run_stages([a, b, c], ctx, journal)
+        _run([a, b, c], ctx, journal)
     b.in_place = False
-    runs = run_stages([a, b, c], ctx, journal)
+    runs = _run([a, b, c], ctx, journal)
     assert [r.status for r in runs] == [ALREADY_DONE, DONE, DONE]
     assert (a.runs, b.runs, c.runs) == (1, 2, 2)
 
@@ -124,7 +132,7 @@ def test_interrupt_is_recorded_and_propagates(setup: tuple[Register, StageContex
     register, ctx = setup
     a = Scripted("a", [KeyboardInterrupt()])
     with pytest.raises(KeyboardInterrupt):
-        run_stages([a], ctx, Journal(register, ctx.request_id, "tech"))
+        _run([a], ctx, Journal(register, ctx.request_id, "tech"))
     assert _events(register, ctx.request_id) == [("a", "started"), ("a", INTERRUPTED)]
 
 
@@ -132,7 +140,27 @@ def test_unexpected_error_is_recorded_as_failed(setup: tuple[Register, StageCont
     register, ctx = setup
     a = Scripted("a", [RuntimeError("boom")])
     with pytest.raises(RuntimeError):
-        run_stages([a], ctx, Journal(register, ctx.request_id, "tech"))
+        _run([a], ctx, Journal(register, ctx.request_id, "tech"))
     journal = Journal(register, ctx.request_id, "tech")
     latest = journal.latest("a")
     assert latest is not None and latest[0] == FAILED and latest[1]["error"] == ["RuntimeError: boom"]
+
+
+def test_a_processor_after_the_journal_hears_of_each_event_once_it_is_recorded(
+    setup: tuple[Register, StageContext],
+) -> None:
+    """What the crash points rely on: ``:before`` after the start is recorded, ``:after`` after the result."""
+    register, ctx = setup
+    journal = Journal(register, ctx.request_id, "tech")
+    heard: list[tuple[str, str, tuple[str, str] | None]] = []
+
+    def look(run: StageRun) -> None:
+        latest = journal.latest(run.name)
+        heard.append((run.name, run.status, None if latest is None else (latest[0], str(latest[1].get("n")))))
+
+    with pytest.raises(RuntimeError):
+        _run([Scripted("a"), Scripted("b", [RuntimeError("boom")])], ctx, journal, Display(look))
+    assert heard == [
+        ("a", "running", ("started", "None")), ("a", DONE, ("ok", "1")),
+        ("b", "running", ("started", "None")), ("b", FAILED, ("failed", "None")),
+    ]
