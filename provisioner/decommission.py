@@ -18,11 +18,11 @@ from provisioner.allocate import find_allocation, release
 from provisioner.documents import stage_documents
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.facility import Facility, load_facility
+from provisioner.network.intents import apply_switch, decommission_intents, switch_of
 from provisioner.register.capacity_models import ClaimRecord
 from provisioner.register.db import Register, utcnow
 from provisioner.register.models import AssetRecord, RequestRecord
 from provisioner.stages.monitoring import backend
-from provisioner.stages.switch import apply_switch, decommission_intents, switch_of
 from provisioner.workflow import Outcome, get_request, record_event
 
 STAGE = "decommission"

@@ -13,28 +13,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provisioner.allocate import Allocation
 from provisioner.errors import Refused
 from provisioner.facility import load_facility
 from provisioner.register.db import Register
 from provisioner.stages.access import AccessCheckStage
-from provisioner.stages.base import Delivered, Stage, StageContext
-from provisioner.stages.engine import ALREADY_DONE, Processor, StageRun, run_stages
+from provisioner.stages.base import Delivered, Stage, StageContext, StagePreview
+from provisioner.stages.engine import ALREADY_DONE, Processor, StageRun, preview_stages, run_stages
 from provisioner.stages.journal import Journal, finished_events, stage_events
 from provisioner.stages.monitoring import MonitoringStage
 from provisioner.stages.network import NetworkStage
-from provisioner.stages.plan import PlanStage, placement_sheet
+from provisioner.stages.plan import Placement, PlanStage
 from provisioner.stages.record import RecordStage
 from provisioner.stages.server import ServerStage
-from provisioner.stages.switch import port_description, provision_intents, switch_of, switch_plan
 from provisioner.stages.verify import VerifyStage
 from provisioner.workflow import Step, completions, get_request, require_step, step_result
 
 
 def all_stages() -> list[Stage]:
-    """plan, verify, network, server, monitoring, access_check, record."""
+    """plan, verify, server, network, monitoring, access_check, record."""
     return [
-        PlanStage(), VerifyStage(), NetworkStage(), ServerStage(), MonitoringStage(), AccessCheckStage(),
+        PlanStage(), VerifyStage(), ServerStage(), NetworkStage(), MonitoringStage(), AccessCheckStage(),
         RecordStage(),
     ]
 
@@ -125,39 +123,36 @@ def provision(
 
 
 @dataclass(frozen=True)
-class Preview:
-    """What ``colo provision --check`` shows: the placement, the technician's sheet and the switch diff."""
+class StepPreview:
+    """What ``colo provision --check`` shows: every stage's preview, the placement, the switch diff."""
 
     request_id: str
-    placement: Allocation
-    sheet: str
-    switch_diff: str
-    switch_changes: bool
+    stages: list[tuple[Stage, StagePreview]]
+    placement: Placement
+
+    def of(self, stage: type[Stage]) -> StagePreview:
+        return next(previewed for s, previewed in self.stages if isinstance(s, stage))
 
     def as_dict(self) -> dict[str, Any]:
+        switch = self.of(NetworkStage)
         return {
             "id": self.request_id,
-            "placement": self.placement.model_dump(mode="json"),
-            "placement_sheet": self.sheet,
-            "switch_diff": self.switch_diff,
-            "switch_changes": self.switch_changes,
+            "placement": self.placement.model_dump(mode="json", exclude={"placement_sheet"}),
+            "placement_sheet": self.of(PlanStage).text,
+            "switch_diff": switch.text,
+            "switch_changes": switch.changes,
+            "stages": [
+                {"stage": s.name, "title": s.title, "preview": p.text, "changes": p.changes}
+                for s, p in self.stages
+            ],
         }
 
 
-def preview(register: Register, request_id: str, site_dir: Path) -> Preview:
-    """The plan and the switch diff of step 6, from what the request holds; nothing is changed."""
-    from provisioner.allocate import find_allocation
-
+def preview(register: Register, request_id: str, site_dir: Path, output_dir: Path) -> StepPreview:
+    """Each stage's preview of step 6, from what the request holds; nothing is changed."""
     with register.session() as session:
         require_step(get_request(session, request_id), Step.PROVISION)
-    ctx = build_context(register, request_id, site_dir, Path("."), actor="check", confirm=lambda _p: False)
-    with register.session() as session:
-        held = find_allocation(session, ctx.facility, ctx.request_id)
-    if held is None:
-        raise Refused(f"{ctx.request_id} holds no capacity; run `colo capacity {ctx.request_id}` first")
-    plan = held
-    req = ctx.request
-    description = port_description(req.agency.code, req.server.hostname, ctx.request_id)
-    intents = provision_intents(ctx.facility, plan, description)
-    change = switch_plan(register, switch_of(ctx.facility, plan), intents)
-    return Preview(ctx.request_id, plan, placement_sheet(ctx, plan), change.diff(), not change.empty)
+    ctx = build_context(register, request_id, site_dir, output_dir, actor="check", confirm=lambda _s: False)
+    stages = all_stages()
+    previews = preview_stages(stages, ctx)
+    return StepPreview(ctx.request_id, list(zip(stages, previews, strict=True)), ctx.result(Placement))

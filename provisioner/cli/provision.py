@@ -143,13 +143,13 @@ def provision_command(
     state = site_secrets(ctx)
     out = console()
     if check:
-        planned = preview(state.register(), request_id, state.site_dir)
+        planned = preview(state.register(), request_id, state.site_dir, state.output_dir)
         if as_json:
             print_json(planned.as_dict())
-        else:
-            out.print(planned.sheet)
-            out.print("Switch diff:" if planned.switch_diff else "Switch: no change")
-            out.print(planned.switch_diff, highlight=False)
+            return
+        for stage, previewed in planned.stages:
+            out.print(f"{stage.title}:", markup=False, highlight=False)
+            out.print(previewed.text.rstrip("\n"), markup=False, highlight=False)
         return
     holder: list[Live | None] = [None]
     with live_progress(out, enabled=not as_json) as (progress, live):

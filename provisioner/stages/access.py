@@ -6,7 +6,7 @@ from typing import Any
 
 from provisioner.checks import access_target_for, run_access_check
 from provisioner.errors import AccessCheckFailed
-from provisioner.stages.base import StageContext, StageFailedError, StageResult
+from provisioner.stages.base import StageContext, StageFailedError, StagePreview, StageResult
 from provisioner.stages.plan import Placement
 
 
@@ -30,3 +30,11 @@ class AccessCheckStage:
         except AccessCheckFailed as exc:
             raise StageFailedError(exc, evidence) from None
         return evidence
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        req = ctx.request
+        ports = ", ".join(f"{p.port}/{p.protocol}" for p in req.network.ports)
+        apps = ", ".join(f"{a.name} ({a.scheme}:{a.port})" for a in req.applications) or "none"
+        address = ctx.result(Placement).address
+        return StagePreview(f"from the NOC, {address}: ping, the ports {ports}, the applications {apps}",
+                            changes=False)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from provisioner.errors import ColoError
 from provisioner.register.db import Register
+from provisioner.servers import ServerAccess
 
 if TYPE_CHECKING:
     from provisioner.facility import Facility
@@ -24,6 +25,16 @@ class StageResult(BaseModel):
 
 
 R = TypeVar("R", bound=StageResult)
+
+
+@dataclass(frozen=True)
+class StagePreview:
+    """What a stage would do, changing nothing: a text for the technician, whether anything would change,
+    and the result the stage would record where it is known beforehand (the held placement)."""
+
+    text: str
+    changes: bool
+    result: StageResult | None = None
 
 
 class Stage(Protocol):
@@ -42,6 +53,10 @@ class Stage(Protocol):
 
     def run(self, ctx: StageContext) -> StageResult:
         """Do the stage's work and return what the register keeps of it."""
+        ...
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        """What `run` would do (``colo provision --check``); nothing is changed."""
         ...
 
 
@@ -80,6 +95,11 @@ class StageContext:
     """Each finished stage's result, by stage name."""
     ran_now: set[str] = field(default_factory=set)
     """The stages that ran in this run (not read back from the register)."""
+
+    @property
+    def server(self) -> ServerAccess:
+        """The request's server as Ansible reaches it."""
+        return ServerAccess(self.register, self.request_id, self.request.server.hostname)
 
     def result(self, kind: type[R]) -> R:
         """The result of the earlier stage whose model is `kind`."""

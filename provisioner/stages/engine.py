@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from provisioner.errors import ColoError
 from provisioner.register.db import utcnow
-from provisioner.stages.base import Stage, StageContext, StageFailedError, StageResult
+from provisioner.stages.base import Stage, StageContext, StageFailedError, StagePreview, StageResult
 
 PENDING = "pending"
 RUNNING = "running"
@@ -156,3 +156,15 @@ def run_stages(
     for stage in stages[start:]:
         runs.append(_run_one(stage, ctx, processors))
     return runs
+
+
+def preview_stages(stages: Sequence[Stage], ctx: StageContext) -> list[StagePreview]:
+    """Each stage's preview in order, the result a preview knows beforehand given to the stages after it;
+    nothing is changed and no processor hears of it."""
+    previews = []
+    for stage in stages:
+        previewed = stage.preview(ctx)
+        if previewed.result is not None:
+            ctx.results[stage.name] = previewed.result
+        previews.append(previewed)
+    return previews

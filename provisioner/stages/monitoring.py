@@ -10,7 +10,7 @@ from provisioner.errors import InfrastructureError
 from provisioner.facility import Facility
 from provisioner.monitoring.base import Health, MonitoredHost
 from provisioner.monitoring.prometheus import Prometheus, PrometheusAPI, PrometheusFileSD
-from provisioner.stages.base import StageContext, StageFailedError, StageResult
+from provisioner.stages.base import StageContext, StageFailedError, StagePreview, StageResult
 from provisioner.stages.plan import Placement
 
 UP_TIMEOUT_S = 60.0
@@ -68,3 +68,11 @@ class MonitoringStage:
                 monitored,
             )
         return monitored
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        target = backend(ctx.facility).target(monitored_host(ctx))
+        return StagePreview(
+            f"{target} registered on {ctx.facility.monitoring.kind} at {ctx.facility.monitoring.url}, "
+            f"then awaited up (at most {UP_TIMEOUT_S:.0f} s)",
+            changes=True,
+        )

@@ -8,7 +8,7 @@ from provisioner.allocate import Allocation
 from provisioner.capacity import HOLD
 from provisioner.errors import Refused
 from provisioner.files import write_documents
-from provisioner.stages.base import StageContext, StageResult
+from provisioner.stages.base import StageContext, StagePreview, StageResult
 
 SHEET_NAME = "placement_sheet.txt"
 
@@ -62,6 +62,17 @@ def write_sheet(output_dir: Path, text: str) -> Path:
     return write_documents(output_dir, {SHEET_NAME: text.encode("utf-8")}) / SHEET_NAME
 
 
+def held_allocation(ctx: StageContext) -> Allocation:
+    """What step 3 held for the request (or step 6 already allocated); Refused when it holds nothing."""
+    from provisioner.allocate import find_allocation
+
+    with ctx.register.session() as session:
+        held = find_allocation(session, ctx.facility, ctx.request_id)
+    if held is None:
+        raise Refused(f"{ctx.request_id} holds no capacity; run `colo capacity {ctx.request_id}` first")
+    return held
+
+
 class PlanStage:
     name = "plan"
     title = "rencana penempatan (plan)"
@@ -81,3 +92,9 @@ class PlanStage:
                 "once it is (the allocation is kept)"
             )
         return Placement(**dict(allocation), placement_sheet=str(path))
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        held = held_allocation(ctx)
+        path = (ctx.output_dir / ctx.request_id / SHEET_NAME).resolve()
+        placement = Placement(**dict(held), placement_sheet=str(path))
+        return StagePreview(placement_sheet(ctx, held), changes=held.kind == HOLD, result=placement)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from provisioner.documents import StagedDocuments, stage_documents
 from provisioner.register.db import utcnow
 from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
-from provisioner.stages.base import StageContext, StageResult
+from provisioner.stages.base import StageContext, StagePreview, StageResult
 from provisioner.stages.plan import Placement, units_text
 from provisioner.workflow import Step, get_request, perform_step
 
@@ -129,3 +129,14 @@ class RecordStage:
                            prepare=prepare, after=write)
         documents = {d.kind: d.pdf_path for d in run.documents}
         return Recorded.model_validate({**run.event.details, "documents": documents})
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        site = ctx.facility.site.code
+        with ctx.register.session() as session:
+            record = get_request(session, ctx.request_id)
+            tag, number = asset_tag(record, site), handover_number(record, site)
+        return StagePreview(
+            f"the {' and the '.join(k.replace('_', ' ') for k in DOCUMENTS)} {number}, the asset register "
+            f"row {tag}, step 6 recorded complete",
+            changes=True,
+        )

@@ -1,10 +1,6 @@
-"""Stage 4, server: the baseline and the monitoring agent (provision.yml), over the server's own address.
-
-The same play first runs over the staging address in the network stage (it stages the agency address beside
-the staging one, hardens the server and starts the agent). When that happened in this same run, the server
-is already configured and this stage does not repeat it; on a later run (a resume, a rerun after a failure)
-it runs over the agency address, so the rerun repairs whatever drifted.
-"""
+"""Stage 3, server: over the staging address, while the port is still on the staging VLAN, provision.yml
+stages the agency address beside the staging one, applies the baseline (NTP, SSH, firewall) and starts the
+monitoring agent; the network stage then moves the port and removes the staging address."""
 
 from __future__ import annotations
 
@@ -12,9 +8,8 @@ import ipaddress
 from collections.abc import Sequence
 
 from provisioner.runner import run_playbook
-from provisioner.stages.base import StageContext, StageResult
+from provisioner.stages.base import StageContext, StagePreview, StageResult
 from provisioner.stages.plan import Placement
-from provisioner.stages.servers import known_hosts, run_dir, server_target
 
 PLAYBOOK = "provision.yml"
 STAGING_PREFIX_LEN = 24
@@ -53,33 +48,43 @@ def run_server_playbook(
     ctx: StageContext, address: str, tags: Sequence[str], extravars: dict[str, object]
 ) -> PlaybookRun:
     """Run provision.yml's `tags` on the server at `address`; InfrastructureError on failure."""
+    server = ctx.server
     result = run_playbook(
-        PLAYBOOK, [server_target(ctx, address)], extravars, run_dir(ctx), tags=tags,
-        known_hosts=known_hosts(ctx),
+        PLAYBOOK, [server.target(address)], extravars, server.run_dir, tags=tags,
+        known_hosts=server.known_hosts,
     )
     result.raise_for_failure(f"{PLAYBOOK} ({', '.join(tags)}) on {ctx.request.server.hostname} at {address}")
     stats = result.stats.get(ctx.request.server.hostname)
     return PlaybookRun(changed=stats.changed, ok=stats.ok) if stats else PlaybookRun()
 
 
-class ServerConfigured(PlaybookRun):
-    """The server configured over its own address; `configured_by` names the stage that did it when an
-    earlier stage of the same run already had (then nothing ran here)."""
+def playbook_vars(ctx: StageContext) -> dict[str, object]:
+    """provision.yml's variables for both of its runs: the request's, the facility's and the staging ones."""
+    return {**server_vars(ctx), **staging_vars(ctx.delivered.staging_address)}
 
-    address: ipaddress.IPv4Address
-    configured_by: str | None = None
+
+class ServerConfigured(PlaybookRun):
+    """The server configured over `address`, its staging address."""
+
+    address: str
 
 
 class ServerStage:
     name = "server"
-    title = "server: baseline dan agen pemantauan (server)"
+    title = "server: alamat, baseline dan agen pemantauan (server)"
     result_type = ServerConfigured
 
     def run(self, ctx: StageContext) -> ServerConfigured:
-        from provisioner.stages.network import NetworkConfigured, NetworkStage
+        staging = ctx.delivered.staging_address
+        played = run_server_playbook(ctx, staging, ("configure",), playbook_vars(ctx))
+        return ServerConfigured(address=staging, **dict(played))
 
-        address = ctx.result(Placement).address
-        if NetworkStage.name in ctx.ran_now and ctx.result(NetworkConfigured).staged_over_staging_address:
-            return ServerConfigured(address=address, configured_by=NetworkStage.name)
-        played = run_server_playbook(ctx, str(address), ("configure",), server_vars(ctx))
-        return ServerConfigured(address=address, **dict(played))
+    def preview(self, ctx: StageContext) -> StagePreview:
+        plan, facility = ctx.result(Placement), ctx.facility
+        ports = ", ".join(f"{p.port}/{p.protocol}" for p in ctx.request.network.ports)
+        return StagePreview(
+            f"{PLAYBOOK} over {ctx.delivered.staging_address}: the address {plan.address}/{plan.prefix_len} "
+            f"(gateway {plan.gateway}) beside the staging one; NTP {', '.join(map(str, facility.ntp))}; the "
+            f"firewall open for {ports}; the monitoring agent for {facility.monitoring.address}",
+            changes=True,
+        )

@@ -1,4 +1,5 @@
-"""The switch side of step 6 and of decommissioning: the intents, their diff, their application."""
+"""What step 6 and decommissioning want of the switch, as intents from a placement; their dry run (the diff)
+and their application."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from provisioner.facility import Facility, Switch
+from provisioner.network.change import ChangePlan, apply_change, plan_change
 from provisioner.network.models import (
     AccessPortIntent,
     RemoveSviIntent,
@@ -16,11 +18,12 @@ from provisioner.network.models import (
     SwitchIntent,
     VlanIntent,
 )
+from provisioner.network.platforms import platform_for
+from provisioner.network.session import SessionPool
 from provisioner.register.db import Register
 
 if TYPE_CHECKING:
     from provisioner.allocate import Allocation
-    from provisioner.network import ChangePlan
 
 
 class SwitchApplied(BaseModel):
@@ -55,8 +58,6 @@ def staging_intents(facility: Facility, plan: Allocation) -> list[SwitchIntent]:
 def decommission_intents(facility: Facility, plan: Allocation, last_of_agency: bool) -> list[SwitchIntent]:
     """The port back on staging; for the agency's last server also its SVI and VLAN removed, on platforms
     that have removal templates (elsewhere they stay, and the caller says so)."""
-    from provisioner.network import platform_for
-
     intents = staging_intents(facility, plan)
     if last_of_agency:
         switch, vlan = switch_of(facility, plan), plan.vlan_id
@@ -75,8 +76,6 @@ def switch_of(facility: Facility, plan: Allocation) -> Switch:
 
 def switch_plan(register: Register, switch: Switch, intents: list[SwitchIntent]) -> ChangePlan:
     """What the switch would be sent to hold the intents (nothing is sent); empty when it already does."""
-    from provisioner.network import SessionPool, plan_change
-
     with SessionPool(register) as pool:
         return plan_change(switch, intents, pool)
 
@@ -85,8 +84,6 @@ def apply_switch(
     register: Register, switch: Switch, intents: list[SwitchIntent], holder: str
 ) -> SwitchApplied:
     """Apply the intents (snapshot, push, save, read back, restore on failure); what was sent, as data."""
-    from provisioner.network import SessionPool, apply_change
-
     with SessionPool(register, holder) as pool:
         result = apply_change(switch, intents, pool)
     return SwitchApplied(switch=switch.name, lines_sent=result.lines_sent, saved=result.saved)
