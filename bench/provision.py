@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from provisioner.allocate import run_capacity_step  # noqa: E402
-from provisioner.decommission import decommission  # noqa: E402
 from provisioner.facility import Facility, load_facility  # noqa: E402
 from provisioner.lab.api import Lab  # noqa: E402
 from provisioner.register.db import Register, open_register  # noqa: E402
 from provisioner.request import load_request  # noqa: E402
+from provisioner.steps import decommission  # noqa: E402
 from provisioner.workflow import Step, perform_step, submit_request  # noqa: E402
 
 SITE = ROOT / "inventories" / "lab"
@@ -90,7 +90,7 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
 
 def undo(register: Register, ids: list[str], lab: Lab, workdir: Path) -> None:
     for n, rid in enumerate(ids, start=1):
-        decommission(register, rid, SITE, workdir / "docs", actor="bench")
+        decommission.run(register, rid, SITE, workdir / "docs", actor="bench")
         lab.reset_host(f"lab-srv{n}")
 
 

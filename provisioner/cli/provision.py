@@ -59,8 +59,8 @@ def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Processor, Live
     nothing."""
     from rich.live import Live
 
-    from provisioner.provision import all_stages
     from provisioner.stages.engine import RUNNING, Display, pending
+    from provisioner.steps.provision import all_stages
 
     if not enabled:
         yield Display(lambda _run: None), None
@@ -138,12 +138,12 @@ def provision_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Step 6: place, verify, configure switch, server and monitoring, check access, hand over, register."""
-    from provisioner.provision import preview, provision
+    from provisioner.steps import provision
 
     state = site_secrets(ctx)
     out = console()
     if check:
-        planned = preview(state.register(), request_id, state.site_dir, state.output_dir)
+        planned = provision.preview(state.register(), request_id, state.site_dir, state.output_dir)
         if as_json:
             print_json(planned.as_dict())
             return
@@ -154,7 +154,7 @@ def provision_command(
     holder: list[Live | None] = [None]
     with live_progress(out, enabled=not as_json) as (progress, live):
         holder[0] = live
-        result = provision(
+        result = provision.run(
             state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by),
             confirm=confirmer(yes, out, holder), processors=[progress],
         )
@@ -178,19 +178,19 @@ def decommission_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Undo step 6: port back on staging, monitoring removed, capacity freed, asset decommissioned."""
-    from provisioner.decommission import decommission
+    from provisioner.steps import decommission
 
     state = site_secrets(ctx)
-    result = decommission(
+    result = decommission.run(
         state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by)
     )
     if as_json:
-        print_json(result)
+        print_json(result.as_dict())
         return
     out = console()
-    for line in result["actions"]:
+    for line in result.actions:
         out.print(f"- {line}")
-    out.print(f"document: {result['document']}")
+    out.print(f"document: {result.document}")
 
 
 def demo_command(

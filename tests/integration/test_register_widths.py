@@ -23,11 +23,11 @@ from provisioner.cli.common import person
 from provisioner.cli.steps import _SERIAL
 from provisioner.errors import BadInput
 from provisioner.facility import Facility
-from provisioner.provision import all_stages
 from provisioner.register import schema as tables  # noqa: F401  (every area's tables)
 from provisioner.register.db import Base, open_register
 from provisioner.request import ColoRequest
 from provisioner.stages.engine import INTERRUPTED
+from provisioner.steps.provision import all_stages
 from provisioner.workflow import Outcome, submitter
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -35,12 +35,12 @@ def _arm_switch() -> None:
 
 
 def main(db_url: str, request_id: str, site: str, output: str) -> int:
-    from provisioner.provision import provision
     from provisioner.register.db import open_register
+    from provisioner.steps import provision
 
     _arm_switch()
-    provision(open_register(db_url), request_id, Path(site), Path(output), actor="crash-test",
-              confirm=lambda _sheet: True, processors=[testhooks.CrashPoints()])
+    provision.run(open_register(db_url), request_id, Path(site), Path(output), actor="crash-test",
+                  confirm=lambda _sheet: True, processors=[testhooks.CrashPoints()])
     return 0
 
 

@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from provisioner.cli.provision import confirmer, live_progress, stage_line, step6_progress
-from provisioner.provision import all_stages
 from provisioner.stages.engine import DONE, FAILED, RUNNING, Processor, StageRun, pending
+from provisioner.steps.provision import all_stages
 
 
 def _piped() -> tuple[Console, io.StringIO]:

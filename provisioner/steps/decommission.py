@@ -8,6 +8,7 @@ Safe to repeat: each part checks what is still in place. Recorded as an event ou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +61,21 @@ def _close_asset(session: Session, record: RequestRecord, actor: str) -> None:
         asset.details = {**asset.details, "decommissioned_by": actor}
 
 
-def decommission(
+@dataclass(frozen=True)
+class Decommissioned:
+    """What decommissioning did, and its document."""
+
+    request_id: str
+    actions: list[str]
+    document: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.request_id, "actions": self.actions, "document": self.document}
+
+
+def run(
     register: Register, request_id: str, site_dir: Path, output_dir: Path, *, actor: str
-) -> dict[str, Any]:
+) -> Decommissioned:
     """Undo what step 6 put in place for the request; returns what was done and the document."""
     facility = load_facility(site_dir)
     with register.session() as session:
@@ -108,4 +121,4 @@ def decommission(
             [document] = staged.record(session, record, event)
     finally:
         staged.discard()
-    return {"id": record.id, "actions": actions, "document": document.pdf_path}
+    return Decommissioned(record.id, actions, document.pdf_path)

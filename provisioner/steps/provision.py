@@ -100,7 +100,7 @@ def earlier_result(register: Register, request_id: str, stages: Sequence[Stage])
     return ProvisionResult(record.id, runs, already_complete=True)
 
 
-def provision(
+def run(
     register: Register,
     request_id: str,
     site_dir: Path,
