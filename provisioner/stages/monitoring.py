@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from provisioner.errors import InfrastructureError
 from provisioner.facility import Facility
-from provisioner.monitoring.base import Health, MonitoredHost
-from provisioner.monitoring.prometheus import Prometheus, PrometheusAPI, PrometheusFileSD
+from provisioner.monitoring import Health, MonitoredHost, open_backend
+from provisioner.request import ColoRequest
 from provisioner.stages.base import StageContext, StageFailedError, StagePreview, StageResult
 from provisioner.stages.plan import Placement
 
 UP_TIMEOUT_S = 60.0
 
 
-def backend(facility: Facility) -> Prometheus:
-    """The site's monitoring system."""
-    monitoring = facility.monitoring
-    file_sd = PrometheusFileSD(Path(monitoring.file_sd_dir))
-    return Prometheus(file_sd, PrometheusAPI(monitoring.url, poll_s=0.5))
-
-
-def monitored_host(ctx: StageContext) -> MonitoredHost:
+def monitored_host(request_id: str, request: ColoRequest, facility: Facility, address: str) -> MonitoredHost:
+    """The request's server as the monitoring system knows it, with its labels."""
     return MonitoredHost(
-        request_id=ctx.request_id,
-        address=str(ctx.result(Placement).address),
-        hostname=ctx.request.server.hostname,
-        agency=ctx.request.agency.code,
-        site=ctx.facility.site.code,
+        request_id=request_id, address=address, hostname=request.server.hostname, agency=request.agency.code,
+        site=facility.site.code,
     )
+
+
+def host_of(ctx: StageContext) -> MonitoredHost:
+    return monitored_host(ctx.request_id, ctx.request, ctx.facility, str(ctx.result(Placement).address))
 
 
 class Monitored(StageResult):
@@ -38,7 +31,7 @@ class Monitored(StageResult):
     system last reported of it."""
 
     target: str
-    file_changed: bool
+    changed: bool = Field(validation_alias=AliasChoices("changed", "file_changed"))
     health: Health
     last_error: str = ""
     last_scrape: str | None = None
@@ -51,17 +44,18 @@ class MonitoringStage:
     result_type = Monitored
 
     def run(self, ctx: StageContext) -> Monitored:
-        prometheus, host = backend(ctx.facility), monitored_host(ctx)
-        changed = prometheus.register(host)
-        state = prometheus.wait_up(host, UP_TIMEOUT_S)
+        backend, host = open_backend(ctx.facility.monitoring), host_of(ctx)
+        changed = backend.register(host)
+        state = backend.wait_up(host, UP_TIMEOUT_S)
         monitored = Monitored(
-            target=prometheus.target(host), file_changed=changed, health=state.health,
+            target=backend.target(host), changed=changed, health=state.health,
             last_error=state.last_error, last_scrape=state.last_scrape, labels=state.labels,
         )
         if not state.up:
             raise StageFailedError(
                 InfrastructureError(
-                    f"Prometheus does not see {monitored.target} up after {UP_TIMEOUT_S:.0f} s "
+                    f"{ctx.facility.monitoring.kind} does not see {monitored.target} up after "
+                    f"{UP_TIMEOUT_S:.0f} s "
                     f"({state.health} {state.last_error}); the target stays registered: run again once the "
                     "monitoring agent answers"
                 ),
@@ -70,7 +64,7 @@ class MonitoringStage:
         return monitored
 
     def preview(self, ctx: StageContext) -> StagePreview:
-        target = backend(ctx.facility).target(monitored_host(ctx))
+        target = open_backend(ctx.facility.monitoring).target(host_of(ctx))
         return StagePreview(
             f"{target} registered on {ctx.facility.monitoring.kind} at {ctx.facility.monitoring.url}, "
             f"then awaited up (at most {UP_TIMEOUT_S:.0f} s)",

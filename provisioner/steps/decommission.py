@@ -19,24 +19,26 @@ from provisioner.allocate import find_allocation, release
 from provisioner.documents import stage_documents
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.facility import Facility, load_facility
+from provisioner.monitoring import open_backend
 from provisioner.network.intents import apply_switch, decommission_intents, switch_of
 from provisioner.register.capacity_models import ClaimRecord
 from provisioner.register.db import Register, utcnow
 from provisioner.register.models import AssetRecord, RequestRecord
-from provisioner.stages.monitoring import backend
+from provisioner.stages.monitoring import monitored_host
 from provisioner.workflow import Outcome, get_request, record_event
 
 STAGE = "decommission"
 GONE_TIMEOUT_S = 30.0
 
 
-def _monitoring_removed(facility: Facility, request_id: str, address: str) -> str:
-    prometheus = backend(facility)
-    removed = prometheus.remove(request_id)
-    target = f"{address}:{prometheus.file_sd.port}"
-    state = prometheus.api.wait_target_gone(target, GONE_TIMEOUT_S)
+def _monitoring_removed(facility: Facility, record: RequestRecord, address: str) -> str:
+    backend = open_backend(facility.monitoring)
+    host = monitored_host(record.id, record.spec(), facility, address)
+    removed, target = backend.remove(record.id), backend.target(host)
+    state = backend.wait_gone(host, GONE_TIMEOUT_S)
     if state.health != "absent":
-        raise InfrastructureError(f"Prometheus still lists {target} ({state.health}) after {GONE_TIMEOUT_S}s")
+        raise InfrastructureError(f"{facility.monitoring.kind} still lists {target} ({state.health}) after "
+                                  f"{GONE_TIMEOUT_S}s")
     return f"monitoring target {target} {'removed' if removed else 'was already absent'}"
 
 
@@ -97,7 +99,7 @@ def run(
         if last:
             what = ", ".join(removed) or "nothing (the platform has no removal template: remove them by hand)"
             actions.append(f"VLAN {held.vlan_id}: the agency's last server; removed {what}")
-        actions.append(_monitoring_removed(facility, record.id, str(held.address)))
+        actions.append(_monitoring_removed(facility, record, str(held.address)))
         release(register, facility, record.id)
         actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "
                        f"port {held.switch_port}, address {held.address}")
