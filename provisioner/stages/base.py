@@ -69,9 +69,10 @@ class StageFailedError(Exception):
         self.evidence = evidence
 
 
-@dataclass(frozen=True)
-class Delivered:
+class Delivered(BaseModel):
     """What step 4 recorded of the delivered server: its serial and where it answers on the staging VLAN."""
+
+    model_config = ConfigDict(frozen=True)
 
     serial: str
     staging_address: str

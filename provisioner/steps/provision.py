@@ -1,9 +1,10 @@
 """Step 6 of the SOP: the ordered stages that place, verify, configure, monitor, check and record a server.
 
-Each stage records its start and its result (or failure, or interruption) as an event of step 6 in the
-register. A rerun starts at the first stage without a recorded result, or earlier at a finished stage whose
-live check (``converged``) says its result is no longer in place; every stage is safe to run again. Once the
-record stage has completed step 6, provisioning again reports that result and changes nothing.
+The journal records each stage's start and its typed result (or failure, or interruption) as an event of
+step 6 in the register. A rerun starts at the first stage without a recorded result, or earlier at a finished
+stage whose live check (``converged``) says its result is no longer in place; every stage is safe to run
+again. Once the record stage has completed step 6, provisioning again reports that result and changes
+nothing. ``preview`` is each stage's own dry run (``colo provision --check``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from provisioner.errors import Refused
 from provisioner.facility import load_facility
@@ -50,14 +53,13 @@ def build_context(
     facility = load_facility(site_dir)
     with register.session() as session:
         record = get_request(session, request_id)
-        applied = completions(record)[Step.APPLY].details
-        staging = applied.get("staging_address")
-        if not staging:
+        try:
+            delivered = Delivered.model_validate(completions(record)[Step.APPLY].details)
+        except ValidationError:
             raise Refused(
                 f"{record.id}: step 4 recorded no staging address, so the server cannot be reached for "
                 f"verification; record it with `colo apply {record.id} --serial S --staging-address IP`"
-            )
-        delivered = Delivered(serial=str(applied["serial"]), staging_address=str(staging))
+            ) from None
         return StageContext(
             register=register, request_id=record.id, request=record.spec(), facility=facility,
             site_dir=site_dir, output_dir=output_dir, actor=actor, delivered=delivered, confirm=confirm,

@@ -71,8 +71,8 @@ def setup(tmp_path: Path, example_request_path: Path) -> tuple[Register, StageCo
     facility = parse_facility(load_yaml_file(Path(__file__).parents[1] / "data/facilities/example.yml"))
     ctx = StageContext(
         register=register, request_id=request_id, request=spec, facility=facility, site_dir=tmp_path,
-        output_dir=tmp_path, actor="tech", delivered=Delivered("7XK2Q93", "10.231.250.11"),
-        confirm=lambda _plan: True,
+        output_dir=tmp_path, actor="tech", confirm=lambda _plan: True,
+        delivered=Delivered(serial="7XK2Q93", staging_address="10.231.250.11"),
     )
     return register, ctx
 
