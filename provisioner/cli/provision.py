@@ -131,7 +131,7 @@ def provision_command(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(help="The request id, REQ-YYYY-NNNN.")],
     check: Annotated[
-        bool, typer.Option("--check", help="Change nothing: print what each stage would do (the plan, the switch diff, ...).")
+        bool, typer.Option("--check", help="Change nothing: print what each stage would do.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="The server is racked and cabled: do not ask.")] = False,
     by: ByOption = None,
