@@ -120,7 +120,7 @@ def _run_one(stage: Stage, ctx: StageContext, processors: Sequence[Processor]) -
         processor.stage_started(StageRun(stage.name, stage.title, RUNNING, started))
     try:
         result = stage.run(ctx)
-    except BaseException as exc:
+    except (KeyboardInterrupt, Exception) as exc:
         if isinstance(exc, KeyboardInterrupt):
             run = ended(INTERRUPTED)
         elif isinstance(exc, StageFailedError):
