@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from provisioner.facility import Facility
     from provisioner.request import ColoRequest
 
+
 class StageResult(BaseModel):
     """What the register keeps of a finished stage (no secrets). Keys a recorded event holds beside the
     result (its duration, an error) are ignored when it is read back."""

@@ -10,7 +10,7 @@ import pytest
 from provisioner.errors import Refused
 from provisioner.register.db import Register, open_register
 from provisioner.request import load_request
-from provisioner.stages.base import Delivered, StageContext, StageFailedError, StageResult
+from provisioner.stages.base import Delivered, StageContext, StageFailedError, StagePreview, StageResult
 from provisioner.stages.engine import (
     ALREADY_DONE,
     DONE,
@@ -19,6 +19,7 @@ from provisioner.stages.engine import (
     Display,
     Processor,
     StageRun,
+    preview_stages,
     run_stages,
 )
 from provisioner.stages.journal import Journal
@@ -52,6 +53,10 @@ class Scripted:
         if self.errors:
             raise self.errors.pop(0)
         return Counted(n=self.runs, seen=sorted(ctx.results))
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        """Would run; knows its result beforehand (as the plan stage knows the held placement)."""
+        return StagePreview(f"{self.name} after {sorted(ctx.results)}", True, Counted(n=0, seen=[]))
 
 
 @dataclass
@@ -164,3 +169,11 @@ def test_a_processor_after_the_journal_hears_of_each_event_once_it_is_recorded(
         ("a", "running", ("started", "None")), ("a", DONE, ("ok", "1")),
         ("b", "running", ("started", "None")), ("b", FAILED, ("failed", "None")),
     ]
+
+
+def test_previews_change_nothing_and_hand_on_what_they_know(setup: tuple[Register, StageContext]) -> None:
+    register, ctx = setup
+    a, b = Scripted("a"), Scripted("b")
+    previews = preview_stages([a, b], ctx)
+    assert [p.text for p in previews] == ["a after []", "b after ['a']"]
+    assert (a.runs, b.runs) == (0, 0) and _events(register, ctx.request_id) == []
