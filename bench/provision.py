@@ -24,12 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from provisioner.decommission import decommission  # noqa: E402
 from provisioner.facility import Facility, load_facility  # noqa: E402
 from provisioner.lab.api import Lab  # noqa: E402
 from provisioner.register.db import Register, open_register  # noqa: E402
 from provisioner.request import load_request  # noqa: E402
-from provisioner.steps import capacity  # noqa: E402
+from provisioner.steps import capacity, decommission  # noqa: E402
 from provisioner.steps.submit import submit_request  # noqa: E402
 from provisioner.workflow import Step, perform_step  # noqa: E402
 
@@ -93,7 +92,7 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
 
 def undo(register: Register, ids: list[str], lab: Lab, workdir: Path) -> None:
     for n, rid in enumerate(ids, start=1):
-        decommission(register, rid, SITE, workdir / "docs", actor="bench")
+        decommission.run(register, rid, SITE, workdir / "docs", actor="bench")
         lab.reset_host(f"lab-srv{n}")
 
 

@@ -19,9 +19,9 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, func, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -54,9 +54,10 @@ MAX_ATTEMPTS = 8
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Allocation:
+class Allocation(BaseModel):
     """Where a request's server goes and how it is addressed (held at step 3, allocated at step 6)."""
+
+    model_config = ConfigDict(frozen=True)
 
     request_id: str
     site: str
@@ -75,16 +76,6 @@ class Allocation:
     address: ipaddress.IPv4Address
     watts: int
     mbps: int
-
-    def as_dict(self) -> dict[str, object]:
-        """Plain data for JSON, events and documents."""
-        return {
-            "request_id": self.request_id, "site": self.site, "kind": self.kind, "rack": self.rack,
-            "units": list(self.units), "ups": self.ups, "uplink": self.uplink, "switch": self.switch,
-            "switch_port": self.switch_port, "vlan_id": self.vlan_id, "vlan_name": self.vlan_name,
-            "subnet": str(self.subnet), "gateway": str(self.gateway), "prefix_len": self.prefix_len,
-            "address": str(self.address), "watts": self.watts, "mbps": self.mbps,
-        }
 
 
 def demand_of(record: RequestRecord) -> Demand:

@@ -23,10 +23,11 @@ from sqlalchemy import select
 from provisioner.errors import NoCapacity
 from provisioner.facility import Facility, load_facility
 from provisioner.organisation import Organisation, Role
-from provisioner.provision import Progress, provision
 from provisioner.register.db import Register
 from provisioner.register.models import AssetRecord, RequestRecord
 from provisioner.request import ColoRequest, load_request
+from provisioner.stages.engine import Processor
+from provisioner.steps import provision
 from provisioner.workflow import Outcome
 
 EXAMPLE_REQUEST = Path(__file__).resolve().parent.parent / "examples" / "request-simpeg.yaml"
@@ -88,13 +89,13 @@ def still_active(register: Register, facility: Facility, spec: ColoRequest) -> l
 def clear_earlier(register: Register, site_dir: Path, output_dir: Path, actor: str,
                   say: Callable[[str], None]) -> None:
     """Decommission the earlier example requests still active; lab-srv1 back as delivered."""
-    from provisioner.decommission import decommission
     from provisioner.lab.api import Lab
+    from provisioner.steps import decommission
 
     spec, _text = load_request(EXAMPLE_REQUEST)
     for request_id in still_active(register, load_facility(site_dir), spec):
         say(f"an earlier demo request, {request_id}, is still active: decommissioning it first")
-        decommission(register, request_id, site_dir, output_dir, actor=actor)
+        decommission.run(register, request_id, site_dir, output_dir, actor=actor)
     Lab().reset_host(LAB_HOST)
     say(f"lab: {LAB_HOST} put back as delivered (staging VLAN, staging address only)")
 
@@ -105,7 +106,7 @@ def run_demo(
     output_dir: Path,
     *,
     actor: str,
-    step6_progress: Callable[[], AbstractContextManager[Progress]],
+    step6_progress: Callable[[], AbstractContextManager[Processor]],
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     """Steps 1 to 7 for the example request on the lab; where the documents are. `step6_progress` opens the
@@ -139,8 +140,8 @@ def run_demo(
     Lab().cable(LAB_HOST, port)
     say(f"lab: {LAB_HOST} cabled to {port}")
     with step6_progress() as progress:
-        provision(register, request_id, site_dir, output_dir, actor=people.technician,
-                  confirm=lambda _plan: True, progress=progress)
+        provision.run(register, request_id, site_dir, output_dir, actor=people.technician,
+                      confirm=lambda _sheet: True, processors=[progress])
     reported = report.run(register, request_id, site_dir, output_dir, by=people.technician)
     say(f"step 7: final report, mail {reported.mail.eml}")
     folder = output_dir.resolve() / request_id

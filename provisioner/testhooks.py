@@ -2,7 +2,8 @@
 ``$COLO_TEST_CRASH_AT`` names that point, and does nothing otherwise.
 
 Only tests set the variable. Point names: ``<stage>:before`` (the stage's start is recorded, its work not
-begun) and ``<stage>:after`` (its result is recorded, the next stage not begun), for the stages of step 6.
+begun) and ``<stage>:after`` (its result is recorded, the next stage not begun), for the stages of step 6,
+reached through the processor ``CrashPoints`` placed after the journal.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provisioner.stages.engine import StageRun
 
 CRASH_ENV = "COLO_TEST_CRASH_AT"
 
@@ -27,8 +32,18 @@ def checkpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def stage_checkpoint(stage: str, status: str) -> None:
-    """The crash point of a stage's progress: ``running`` is ``<stage>:before``, ``done`` is ``:after``."""
-    moment = {"running": "before", "done": "after"}.get(status)
-    if moment is not None:
-        checkpoint(f"{stage}:{moment}")
+class CrashPoints:
+    """A processor of step 6's stage loop: ``<stage>:before`` when a stage starts, ``<stage>:after`` when it
+    completes in this run."""
+
+    def stage_started(self, run: StageRun) -> None:
+        checkpoint(f"{run.name}:before")
+
+    def stage_completed(self, run: StageRun) -> None:
+        from provisioner.stages.engine import DONE
+
+        if run.status == DONE:
+            checkpoint(f"{run.name}:after")
+
+    def stage_failed(self, run: StageRun) -> None:
+        """A failure is no crash point."""

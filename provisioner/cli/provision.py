@@ -16,8 +16,7 @@ if TYPE_CHECKING:
     from rich.live import Live
     from rich.table import Table
 
-    from provisioner.provision import StageRun
-    from provisioner.stages.base import Details
+    from provisioner.stages.engine import Processor, StageRun
 
 ByOption = Annotated[
     str | None, typer.Option("--by", help="The technician [$COLO_TECHNICIAN, else the login name].")
@@ -54,23 +53,25 @@ def stage_line(run: StageRun) -> str:
 
 
 @contextmanager
-def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[StageRun], None], Live | None]]:
-    """A progress callback: on a terminal it redraws the stage list (Rich Live); elsewhere (a pipe, a CI log)
-    it prints each stage's line when the stage ends, in order; when disabled it does nothing."""
+def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Processor, Live | None]]:
+    """A progress display of step 6's stages: on a terminal it redraws the stage list (Rich Live); elsewhere
+    (a pipe, a CI log) it prints each stage's line when the stage ends, in order; when disabled it shows
+    nothing."""
     from rich.live import Live
 
-    from provisioner.provision import PENDING, RUNNING, all_stages, pending
+    from provisioner.stages.engine import RUNNING, Display, pending
+    from provisioner.steps.provision import all_stages
 
     if not enabled:
-        yield (lambda _run: None), None
+        yield Display(lambda _run: None), None
         return
     if not out.is_terminal:
 
         def print_ended(run: StageRun) -> None:
-            if run.status not in (PENDING, RUNNING):
+            if run.status != RUNNING:
                 out.print(stage_line(run), markup=False, highlight=False)
 
-        yield print_ended, None
+        yield Display(print_ended), None
         return
     runs = {run.name: run for run in pending(all_stages())}
     with Live(stage_table(runs), console=out, refresh_per_second=8, transient=False) as live:
@@ -79,11 +80,11 @@ def live_progress(out: Console, enabled: bool) -> Iterator[tuple[Callable[[Stage
             runs[run.name] = run
             live.update(stage_table(runs))
 
-        yield update, live
+        yield Display(update), live
 
 
 @contextmanager
-def step6_progress(out: Console, enabled: bool) -> Iterator[Callable[[StageRun], None]]:
+def step6_progress(out: Console, enabled: bool) -> Iterator[Processor]:
     """`live_progress` for a caller that shows step 6 among other steps (the demo)."""
     with live_progress(out, enabled) as (progress, _live):
         yield progress
@@ -108,16 +109,16 @@ def ask(question: str) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[Details], bool]:
+def confirmer(yes: bool, out: Console, live_holder: list[Live | None]) -> Callable[[str], bool]:
     """--yes confirms; otherwise show the placement sheet and ask the technician."""
 
-    def confirm(plan: Details) -> bool:
+    def confirm(sheet: str) -> bool:
         if yes:
             return True
         live = live_holder[0]
         if live is not None:
             live.stop()
-        out.print(str(plan["sheet"]))
+        out.print(sheet)
         answer = ask("Server terpasang dan kabel tersambung (racked and cabled)?")
         if live is not None:
             live.start()
@@ -130,41 +131,43 @@ def provision_command(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(help="The request id, REQ-YYYY-NNNN.")],
     check: Annotated[
-        bool, typer.Option("--check", help="Change nothing: print the plan and the switch diff.")
+        bool, typer.Option("--check", help="Change nothing: print what each stage would do.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="The server is racked and cabled: do not ask.")] = False,
     by: ByOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Step 6: place, verify, configure switch, server and monitoring, check access, hand over, register."""
-    from provisioner.provision import preview, provision
+    from provisioner.steps import provision
 
     state = site_secrets(ctx)
     out = console()
     if check:
-        planned = preview(state.register(), request_id, state.site_dir)
+        planned = provision.preview(state.register(), request_id, state.site_dir, state.output_dir)
         if as_json:
             print_json(planned.as_dict())
-        else:
-            out.print(planned.sheet)
-            out.print("Switch diff:" if planned.switch_diff else "Switch: no change")
-            out.print(planned.switch_diff, highlight=False)
+            return
+        for stage, previewed in planned.stages:
+            out.print(f"{stage.title}:", markup=False, highlight=False)
+            out.print(previewed.text.rstrip("\n"), markup=False, highlight=False)
         return
     holder: list[Live | None] = [None]
     with live_progress(out, enabled=not as_json) as (progress, live):
         holder[0] = live
-        result = provision(
+        result = provision.run(
             state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by),
-            confirm=confirmer(yes, out, holder), progress=progress,
+            confirm=confirmer(yes, out, holder), processors=[progress],
         )
     if as_json:
         print_json(result.as_dict())
         return
     if result.already_complete:
         out.print(f"{result.request_id}: step 6 was already complete; nothing changed.")
-    record = next((r for r in result.stages if r.name == "record"), None)
-    if record is not None:
-        for kind, path in dict(record.details.get("documents", {})).items():
+    from provisioner.stages.record import Recorded
+
+    recorded = next((r.result for r in result.stages if isinstance(r.result, Recorded)), None)
+    if recorded is not None:
+        for kind, path in recorded.documents.items():
             out.print(f"{kind}: {path}")
 
 
@@ -175,19 +178,19 @@ def decommission_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Undo step 6: port back on staging, monitoring removed, capacity freed, asset decommissioned."""
-    from provisioner.decommission import decommission
+    from provisioner.steps import decommission
 
     state = site_secrets(ctx)
-    result = decommission(
+    result = decommission.run(
         state.register(), request_id, state.site_dir, state.output_dir, actor=technician(by)
     )
     if as_json:
-        print_json(result)
+        print_json(result.as_dict())
         return
     out = console()
-    for line in result["actions"]:
+    for line in result.actions:
         out.print(f"- {line}")
-    out.print(f"document: {result['document']}")
+    out.print(f"document: {result.document}")
 
 
 def demo_command(

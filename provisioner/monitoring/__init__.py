@@ -1,19 +1,23 @@
-"""Monitoring systems behind one protocol (`MonitoringBackend`); Prometheus first."""
+"""Monitoring systems behind one protocol (`MonitoringBackend`), chosen by the facility's monitoring.kind."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING
 
-from provisioner.errors import BadInput
 from provisioner.monitoring.base import Health, MonitoredHost, MonitoringBackend, TargetState
 
-__all__ = ["Health", "MonitoredHost", "MonitoringBackend", "TargetState", "open_backend"]
+if TYPE_CHECKING:
+    from provisioner.facility import Monitoring
+
+__all__ = ["BACKENDS", "Health", "MonitoredHost", "MonitoringBackend", "TargetState", "open_backend"]
+
+BACKENDS: dict[str, str] = {"prometheus": "provisioner.monitoring.prometheus"}
+"""Each kind of monitoring system and the module that speaks to it (its ``open_backend(settings)``)."""
 
 
-def open_backend(kind: str, url: str, file_sd_dir: str) -> MonitoringBackend:
-    """The backend for a facility's `monitoring` section."""
-    if kind == "prometheus":
-        from provisioner.monitoring.prometheus import Prometheus, PrometheusAPI, PrometheusFileSD
-
-        return Prometheus(PrometheusFileSD(Path(file_sd_dir)), PrometheusAPI(url))
-    raise BadInput(f"monitoring.kind: unknown monitoring system {kind!r}")
+def open_backend(settings: Monitoring) -> MonitoringBackend:
+    """The backend for a facility's `monitoring` section (its kind is validated with the facility)."""
+    module = importlib.import_module(BACKENDS[settings.kind])
+    backend: MonitoringBackend = module.open_backend(settings)
+    return backend

@@ -1,4 +1,5 @@
-"""What every monitoring system offers the provisioner: register a host, remove it, see whether it is up."""
+"""What every monitoring system offers the provisioner: register a host, remove it, see whether it is up or
+gone."""
 
 from __future__ import annotations
 
@@ -41,18 +42,14 @@ class TargetState:
     def up(self) -> bool:
         return self.health == "up"
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "target": self.target,
-            "health": self.health,
-            "last_error": self.last_error,
-            "last_scrape": self.last_scrape,
-            "labels": self.labels,
-        }
-
 
 class MonitoringBackend(Protocol):
-    """One monitoring system. Registering and removing are idempotent and report whether anything changed."""
+    """One monitoring system. Registering and removing are idempotent and report whether anything changed;
+    the waits return the last state seen when the timeout passes."""
+
+    def target(self, host: MonitoredHost) -> str:
+        """How the system names the host's target (``address:port`` for Prometheus)."""
+        ...
 
     def register(self, host: MonitoredHost) -> bool: ...
 
@@ -61,3 +58,7 @@ class MonitoringBackend(Protocol):
     def state(self, host: MonitoredHost) -> TargetState: ...
 
     def wait_up(self, host: MonitoredHost, timeout_s: float) -> TargetState: ...
+
+    def wait_gone(self, host: MonitoredHost, timeout_s: float) -> TargetState:
+        """Until the system no longer lists the host (``absent``)."""
+        ...

@@ -13,10 +13,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import BadInput, InfrastructureError
 from provisioner.monitoring.base import Health, MonitoredHost, TargetState
+
+if TYPE_CHECKING:
+    from provisioner.facility import Monitoring
 
 NODE_EXPORTER_PORT = 9100
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -170,3 +173,11 @@ class Prometheus:
 
     def wait_up(self, host: MonitoredHost, timeout_s: float) -> TargetState:
         return self.api.wait_target_up(self.target(host), timeout_s)
+
+    def wait_gone(self, host: MonitoredHost, timeout_s: float) -> TargetState:
+        return self.api.wait_target_gone(self.target(host), timeout_s)
+
+
+def open_backend(settings: Monitoring) -> Prometheus:
+    """Prometheus as a facility's `monitoring` section names it: its file_sd folder and its API."""
+    return Prometheus(PrometheusFileSD(Path(settings.file_sd_dir)), PrometheusAPI(settings.url, poll_s=0.5))

@@ -80,15 +80,12 @@ def plan_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: Ses
     return _plan(pool.get(switch), _groups(platform, intents))
 
 
-def apply_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool, *,
-                 check: bool = False) -> ChangeResult:
+def apply_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangeResult:
     """Make the switch hold the intents: under the switch's lock, push only the difference, save, read
-    back and compare; on any failure restore the snapshot and raise SwitchChangeError.
-    With `check`, only plan (nothing is sent)."""
+    back and compare; on any failure restore the snapshot and raise SwitchChangeError. The dry run is
+    `plan_change`."""
     platform = platform_for(switch.platform)
     groups = _groups(platform, intents)
-    if check:
-        return ChangeResult(switch.name, (), False, _plan(pool.get(switch), groups))
     with switch_lock(pool.register, switch.name, pool.holder):
         plan = _plan(pool.get(switch), groups)
         if plan.empty:

@@ -1,1 +1,1 @@
-"""The stages of step 6, one module each, and what they share (base, servers, switch)."""
+"""The stages of step 6, one module each, what they share (base), their loop (engine) and journal."""

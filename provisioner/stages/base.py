@@ -1,87 +1,79 @@
-"""What every stage of step 6 shares: the Stage shape, the journal of stage events, the context.
-
-A stage's completion is an event (step 6, ``stage`` set, outcome ``ok``) in the register; the journal reads
-and appends those events, each in its own transaction, so an interruption never leaves half a record.
-"""
+"""What every stage of step 6 shares: the Stage shape, its typed result, the context."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict
 
 from provisioner.errors import ColoError
 from provisioner.register.db import Register
-from provisioner.workflow import Outcome, Step, get_request, record_event
+from provisioner.servers import ServerAccess
 
 if TYPE_CHECKING:
     from provisioner.facility import Facility
     from provisioner.request import ColoRequest
 
-Details = dict[str, Any]
 
-INTERRUPTED = "interrupted"
+class StageResult(BaseModel):
+    """What the register keeps of a finished stage (no secrets). Keys a recorded event holds beside the
+    result (its duration, an error) are ignored when it is read back."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+R = TypeVar("R", bound=StageResult)
+
+
+@dataclass(frozen=True)
+class StagePreview:
+    """What a stage would do, changing nothing: a text for the technician, whether anything would change,
+    and the result the stage would record where it is known beforehand (the held placement)."""
+
+    text: str
+    changes: bool
+    result: StageResult | None = None
 
 
 class Stage(Protocol):
     """One stage of step 6. ``run`` is safe to repeat; ``converged`` (optional) re-checks a finished stage."""
 
-    name: str
-    title: str
+    @property
+    def name(self) -> str: ...
 
-    def run(self, ctx: StageContext) -> Details:
-        """Do the stage's work and return what the register keeps of it (no secrets)."""
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def result_type(self) -> type[StageResult]:
+        """The model of what ``run`` returns, which validates it again when read back from the register."""
+        ...
+
+    def run(self, ctx: StageContext) -> StageResult:
+        """Do the stage's work and return what the register keeps of it."""
+        ...
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        """What `run` would do (``colo provision --check``); nothing is changed."""
         ...
 
 
 class StageFailedError(Exception):
-    """A stage failed with ``error`` (carrying the exit code); ``details`` (evidence) go to the register."""
+    """A stage failed with ``error`` (carrying the exit code); ``evidence`` goes to the register."""
 
-    def __init__(self, error: ColoError, details: Details) -> None:
+    def __init__(self, error: ColoError, evidence: StageResult) -> None:
         super().__init__(error.message)
         self.error = error
-        self.details = details
+        self.evidence = evidence
 
 
-class Journal:
-    """The stage events of one request in the register."""
-
-    def __init__(self, register: Register, request_id: str, actor: str) -> None:
-        self.register = register
-        self.request_id = request_id
-        self.actor = actor
-
-    def record(self, stage: str, outcome: str, details: Mapping[str, Any] | None = None) -> None:
-        """Append one stage event in its own transaction."""
-        with self.register.session() as session:
-            record = get_request(session, self.request_id)
-            record_event(
-                session, record, actor=self.actor, outcome=outcome, step=Step.PROVISION, stage=stage,
-                details=details,
-            )
-
-    def finished(self) -> dict[str, Details]:
-        """Each stage that finished, with the details of its latest ``ok`` event."""
-        with self.register.session() as session:
-            record = get_request(session, self.request_id)
-            return {
-                e.stage: dict(e.details)
-                for e in record.events
-                if e.step == Step.PROVISION and e.stage is not None and e.outcome == Outcome.OK
-            }
-
-    def latest(self, stage: str) -> tuple[str, Details] | None:
-        """The outcome and details of the stage's latest event, if any."""
-        with self.register.session() as session:
-            record = get_request(session, self.request_id)
-            found = [e for e in record.events if e.step == Step.PROVISION and e.stage == stage]
-            return (found[-1].outcome, dict(found[-1].details)) if found else None
-
-
-@dataclass(frozen=True)
-class Delivered:
+class Delivered(BaseModel):
     """What step 4 recorded of the delivered server: its serial and where it answers on the staging VLAN."""
+
+    model_config = ConfigDict(frozen=True)
 
     serial: str
     staging_address: str
@@ -89,7 +81,7 @@ class Delivered:
 
 @dataclass
 class StageContext:
-    """Everything a stage needs; stages take what earlier stages produced from the register (``results``)."""
+    """Everything a stage needs; stages take what earlier stages produced (``result``)."""
 
     register: Register
     request_id: str
@@ -99,7 +91,21 @@ class StageContext:
     output_dir: Path
     actor: str
     delivered: Delivered
-    confirm: Callable[[Details], bool]
-    results: dict[str, Details] = field(default_factory=dict)
+    confirm: Callable[[str], bool]
+    """Asked with the placement sheet: is the server racked and cabled?"""
+    results: dict[str, StageResult] = field(default_factory=dict)
+    """Each finished stage's result, by stage name."""
     ran_now: set[str] = field(default_factory=set)
     """The stages that ran in this run (not read back from the register)."""
+
+    @property
+    def server(self) -> ServerAccess:
+        """The request's server as Ansible reaches it."""
+        return ServerAccess(self.register, self.request_id, self.request.server.hostname)
+
+    def result(self, kind: type[R]) -> R:
+        """The result of the earlier stage whose model is `kind`."""
+        for value in self.results.values():
+            if isinstance(value, kind):
+                return value
+        raise LookupError(f"{self.request_id}: no {kind.__name__} yet (its stage has not finished)")

@@ -1,51 +1,72 @@
-"""Stage 5, monitoring: a Prometheus file_sd target with the request's labels, confirmed up by Prometheus."""
+"""Stage 5, monitoring: the server registered on the site's monitoring system, confirmed up by it."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pydantic import AliasChoices, Field
 
 from provisioner.errors import InfrastructureError
 from provisioner.facility import Facility
-from provisioner.monitoring.base import MonitoredHost
-from provisioner.monitoring.prometheus import Prometheus, PrometheusAPI, PrometheusFileSD
-from provisioner.stages.base import Details, StageContext, StageFailedError
+from provisioner.monitoring import Health, MonitoredHost, open_backend
+from provisioner.request import ColoRequest
+from provisioner.stages.base import StageContext, StageFailedError, StagePreview, StageResult
+from provisioner.stages.plan import Placement
 
 UP_TIMEOUT_S = 60.0
 
 
-def backend(facility: Facility) -> Prometheus:
-    """The site's monitoring system."""
-    monitoring = facility.monitoring
-    file_sd = PrometheusFileSD(Path(monitoring.file_sd_dir))
-    return Prometheus(file_sd, PrometheusAPI(monitoring.url, poll_s=0.5))
-
-
-def monitored_host(ctx: StageContext) -> MonitoredHost:
+def monitored_host(request_id: str, request: ColoRequest, facility: Facility, address: str) -> MonitoredHost:
+    """The request's server as the monitoring system knows it, with its labels."""
     return MonitoredHost(
-        request_id=ctx.request_id,
-        address=str(ctx.results["plan"]["address"]),
-        hostname=ctx.request.server.hostname,
-        agency=ctx.request.agency.code,
-        site=ctx.facility.site.code,
+        request_id=request_id, address=address, hostname=request.server.hostname, agency=request.agency.code,
+        site=facility.site.code,
     )
+
+
+def host_of(ctx: StageContext) -> MonitoredHost:
+    return monitored_host(ctx.request_id, ctx.request, ctx.facility, str(ctx.result(Placement).address))
+
+
+class Monitored(StageResult):
+    """The server's target on the monitoring system, whether registering it changed anything, and what the
+    system last reported of it."""
+
+    target: str
+    changed: bool = Field(validation_alias=AliasChoices("changed", "file_changed"))
+    health: Health
+    last_error: str = ""
+    last_scrape: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
 
 
 class MonitoringStage:
     name = "monitoring"
     title = "pemantauan (monitoring)"
+    result_type = Monitored
 
-    def run(self, ctx: StageContext) -> Details:
-        prometheus, host = backend(ctx.facility), monitored_host(ctx)
-        changed = prometheus.register(host)
-        state = prometheus.wait_up(host, UP_TIMEOUT_S)
-        details: Details = {"target": prometheus.target(host), "file_changed": changed, **state.to_dict()}
+    def run(self, ctx: StageContext) -> Monitored:
+        backend, host = open_backend(ctx.facility.monitoring), host_of(ctx)
+        changed = backend.register(host)
+        state = backend.wait_up(host, UP_TIMEOUT_S)
+        monitored = Monitored(
+            target=backend.target(host), changed=changed, health=state.health,
+            last_error=state.last_error, last_scrape=state.last_scrape, labels=state.labels,
+        )
         if not state.up:
             raise StageFailedError(
                 InfrastructureError(
-                    f"Prometheus does not see {details['target']} up after {UP_TIMEOUT_S:.0f} s "
+                    f"{ctx.facility.monitoring.kind} does not see {monitored.target} up after "
+                    f"{UP_TIMEOUT_S:.0f} s "
                     f"({state.health} {state.last_error}); the target stays registered: run again once the "
                     "monitoring agent answers"
                 ),
-                details,
+                monitored,
             )
-        return details
+        return monitored
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        target = open_backend(ctx.facility.monitoring).target(host_of(ctx))
+        return StagePreview(
+            f"{target} registered on {ctx.facility.monitoring.kind} at {ctx.facility.monitoring.url}, "
+            f"then awaited up (at most {UP_TIMEOUT_S:.0f} s)",
+            changes=True,
+        )

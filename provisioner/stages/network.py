@@ -1,59 +1,71 @@
-"""Stage 3, network: the agency address staged on the server, the switch port moved to the agency VLAN, the
-server answering on its own address, the staging address removed."""
+"""Stage 4, network: the switch port moved from the staging VLAN to the agency's (the VLAN and its gateway
+interface created where missing), the server answering on its own address, then its staging address removed
+(provision.yml, `finalize`)."""
 
 from __future__ import annotations
 
 from provisioner.errors import InfrastructureError
-from provisioner.network.models import SwitchIntent
-from provisioner.stages.base import Details, StageContext
-from provisioner.stages.server import run_server_playbook, server_vars, staging_vars
-from provisioner.stages.servers import answers_ssh
-from provisioner.stages.switch import (
+from provisioner.network.intents import (
+    SwitchApplied,
     apply_switch,
     port_description,
     provision_intents,
     switch_of,
     switch_plan,
 )
+from provisioner.network.models import SwitchIntent
+from provisioner.servers import answers_ssh
+from provisioner.stages.base import StageContext, StagePreview, StageResult
+from provisioner.stages.plan import Placement
+from provisioner.stages.server import playbook_vars, run_server_playbook
 
-STAGING_PROBE_S = 3.0
+PROBE_S = 3.0
 NEW_ADDRESS_WAIT_S = 30.0
+
+
+class NetworkConfigured(StageResult):
+    """The port's description, whether the switch holds the gateway, and what the switch was sent."""
+
+    description: str
+    svi: bool
+    switch: SwitchApplied
 
 
 class NetworkStage:
     name = "network"
     title = "jaringan: switch dan alamat server (network)"
+    result_type = NetworkConfigured
+
+    def _description(self, ctx: StageContext) -> str:
+        req = ctx.request
+        return port_description(req.agency.code, req.server.hostname, ctx.request_id)
 
     def _intents(self, ctx: StageContext) -> list[SwitchIntent]:
-        req = ctx.request
-        description = port_description(req.agency.code, req.server.hostname, ctx.request_id)
-        return provision_intents(ctx.facility, ctx.results["plan"], description)
+        return provision_intents(ctx.facility, ctx.result(Placement), self._description(ctx))
 
     def converged(self, ctx: StageContext) -> bool:
         """The switch still holds the intents and the server answers on its address."""
-        plan = ctx.results["plan"]
+        plan = ctx.result(Placement)
         in_place = switch_plan(ctx.register, switch_of(ctx.facility, plan), self._intents(ctx)).empty
-        return in_place and answers_ssh(str(plan["address"]), STAGING_PROBE_S)
+        return in_place and answers_ssh(str(plan.address), PROBE_S)
 
-    def run(self, ctx: StageContext) -> Details:
-        plan = ctx.results["plan"]
-        address = str(plan["address"])
-        staging = ctx.delivered.staging_address
-        staged = answers_ssh(staging, STAGING_PROBE_S)
-        if staged:
-            run_server_playbook(ctx, staging, ("configure",), {**server_vars(ctx), **staging_vars(staging)})
-        intents = self._intents(ctx)
-        change = apply_switch(ctx.register, switch_of(ctx.facility, plan), intents, holder=ctx.request_id)
+    def run(self, ctx: StageContext) -> NetworkConfigured:
+        plan = ctx.result(Placement)
+        address, switch = str(plan.address), switch_of(ctx.facility, plan)
+        change = apply_switch(ctx.register, switch, self._intents(ctx), holder=ctx.request_id)
         if not answers_ssh(address, NEW_ADDRESS_WAIT_S):
             raise InfrastructureError(
                 f"{ctx.request_id}: the server does not answer on {address} after the switch change; "
                 "the switch change is kept: check the cabling and the port, then run again"
             )
-        run_server_playbook(ctx, address, ("finalize",), {**server_vars(ctx), **staging_vars(staging)})
-        req = ctx.request
-        return {
-            "description": port_description(req.agency.code, req.server.hostname, ctx.request_id),
-            "svi": switch_of(ctx.facility, plan).layer3,
-            "staged_over_staging_address": staged,
-            "switch": change,
-        }
+        run_server_playbook(ctx, address, ("finalize",), playbook_vars(ctx))
+        return NetworkConfigured(description=self._description(ctx), svi=switch.layer3, switch=change)
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        plan = ctx.result(Placement)
+        change = switch_plan(ctx.register, switch_of(ctx.facility, plan), self._intents(ctx))
+        return StagePreview(
+            f"{change.diff()}\nthen, once the server answers on {plan.address}, its staging address "
+            f"{ctx.delivered.staging_address} removed",
+            changes=not change.empty,
+        )

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from provisioner.allocate import Allocation
 from provisioner.capacity import HOLD
 from provisioner.errors import Refused
 from provisioner.files import write_documents
-from provisioner.stages.base import Details, StageContext
+from provisioner.stages.base import StageContext, StagePreview, StageResult
 
 SHEET_NAME = "placement_sheet.txt"
+
+
+class Placement(Allocation, StageResult):
+    """The allocation step 6 made, and where its placement sheet was written."""
+
+    placement_sheet: str
 
 
 def check_switch_answers(ctx: StageContext) -> None:
@@ -23,27 +30,24 @@ def check_switch_answers(ctx: StageContext) -> None:
         probe_switch(ctx.register, ctx.facility.switch(held.switch))
 
 
-def placement_details(ctx: StageContext) -> Details:
-    """Allocate (or read back) the request's placement as plain data the later stages use."""
-    from provisioner.allocate import allocate
-
-    return allocate(ctx.register, ctx.facility, ctx.request_id).as_dict()
+def units_text(units: tuple[int, ...]) -> str:
+    """Rack units as the sheet and the register write them: U7 or U7-U8."""
+    return f"U{units[0]}" if len(units) == 1 else f"U{units[0]}-U{units[-1]}"
 
 
-def placement_sheet(ctx: StageContext, plan: Details) -> str:
+def placement_sheet(ctx: StageContext, plan: Allocation) -> str:
     """The sheet the technician takes to the rack (Indonesian labels, English in brackets)."""
-    req, units = ctx.request, plan["units"]
-    unit_text = f"U{units[0]}" if len(units) == 1 else f"U{units[0]}-U{units[-1]}"
+    req = ctx.request
     server = " ".join(p for p in (req.server.vendor, req.server.model) if p) or "-"
     rows = [
         ("Permohonan (request)", f"{ctx.request_id}  surat {req.letter.number}"),
         ("Instansi (agency)", f"{req.agency.name} ({req.agency.code})"),
         ("Server", f"{req.server.hostname}  {server}  S/N {ctx.delivered.serial}"),
-        ("Rak (rack)", f"{plan['rack']}  {unit_text}  ({req.server.rack_units}U)"),
-        ("Catu daya (power feed)", f"{plan['ups']}  {req.server.power_watts} W"),
-        ("Switch / port", f"{plan['switch']} {plan['switch_port']}"),
-        ("VLAN", f"{plan['vlan_id']} ({plan['vlan_name']}); awal: staging {ctx.facility.vlans.staging}"),
-        ("Alamat IP (address)", f"{plan['address']}/{plan['prefix_len']}  gateway {plan['gateway']}"),
+        ("Rak (rack)", f"{plan.rack}  {units_text(plan.units)}  ({req.server.rack_units}U)"),
+        ("Catu daya (power feed)", f"{plan.ups}  {req.server.power_watts} W"),
+        ("Switch / port", f"{plan.switch} {plan.switch_port}"),
+        ("VLAN", f"{plan.vlan_id} ({plan.vlan_name}); awal: staging {ctx.facility.vlans.staging}"),
+        ("Alamat IP (address)", f"{plan.address}/{plan.prefix_len}  gateway {plan.gateway}"),
         ("Alamat staging", ctx.delivered.staging_address),
     ]
     width = max(len(label) for label, _ in rows)
@@ -58,19 +62,39 @@ def write_sheet(output_dir: Path, text: str) -> Path:
     return write_documents(output_dir, {SHEET_NAME: text.encode("utf-8")}) / SHEET_NAME
 
 
+def held_allocation(ctx: StageContext) -> Allocation:
+    """What step 3 held for the request (or step 6 already allocated); Refused when it holds nothing."""
+    from provisioner.allocate import find_allocation
+
+    with ctx.register.session() as session:
+        held = find_allocation(session, ctx.facility, ctx.request_id)
+    if held is None:
+        raise Refused(f"{ctx.request_id} holds no capacity; run `colo capacity {ctx.request_id}` first")
+    return held
+
+
 class PlanStage:
     name = "plan"
     title = "rencana penempatan (plan)"
+    result_type = Placement
 
-    def run(self, ctx: StageContext) -> Details:
+    def run(self, ctx: StageContext) -> Placement:
+        from provisioner.allocate import allocate
+
         check_switch_answers(ctx)
-        plan = placement_details(ctx)
-        sheet = placement_sheet(ctx, plan)
-        plan["placement_sheet"] = str(write_sheet(ctx.output_dir / ctx.request_id, sheet))
-        if not ctx.confirm({**plan, "sheet": sheet}):
+        allocation = allocate(ctx.register, ctx.facility, ctx.request_id)
+        sheet = placement_sheet(ctx, allocation)
+        path = write_sheet(ctx.output_dir / ctx.request_id, sheet)
+        if not ctx.confirm(sheet):
             raise Refused(
-                f"{ctx.request_id}: the server is not confirmed racked and cabled at {plan['rack']} "
-                f"{plan['switch']} {plan['switch_port']}; run `colo provision {ctx.request_id}` again once "
-                "it is (the allocation is kept)"
+                f"{ctx.request_id}: the server is not confirmed racked and cabled at {allocation.rack} "
+                f"{allocation.switch} {allocation.switch_port}; run `colo provision {ctx.request_id}` again "
+                "once it is (the allocation is kept)"
             )
-        return plan
+        return Placement(**dict(allocation), placement_sheet=str(path))
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        held = held_allocation(ctx)
+        path = (ctx.output_dir / ctx.request_id / SHEET_NAME).resolve()
+        placement = Placement(**dict(held), placement_sheet=str(path))
+        return StagePreview(placement_sheet(ctx, held), changes=held.kind == HOLD, result=placement)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from provisioner.documents import StagedDocuments, stage_documents
 from provisioner.register.db import utcnow
 from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
-from provisioner.stages.base import Details, StageContext
+from provisioner.stages.base import StageContext, StagePreview, StageResult
+from provisioner.stages.plan import Placement, units_text
 from provisioner.workflow import Step, get_request, perform_step
 
 DOCUMENTS = ("work_report", "handover_minutes")
@@ -25,23 +26,19 @@ def asset_tag(record: RequestRecord, site_code: str) -> str:
     return f"{site_code.upper()}-{record.year}-{record.seq:04d}"
 
 
-def units_text(units: list[int]) -> str:
-    return f"U{units[0]}" if len(units) == 1 else f"U{units[0]}-U{units[-1]}"
-
-
 def asset_details(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
     """The register row's columns beyond the fixed ones (export reads these keys)."""
-    plan, site = ctx.results["plan"], ctx.facility.site.code
+    plan, site = ctx.result(Placement), ctx.facility.site.code
     return {
         "asset_tag": asset_tag(record, site),
         "site": site,
-        "rack": plan["rack"],
-        "units": plan["units"],
-        "power_feed": plan["ups"],
-        "switch": plan["switch"],
-        "switch_port": plan["switch_port"],
-        "vlan": plan["vlan_id"],
-        "subnet": plan["subnet"],
+        "rack": plan.rack,
+        "units": list(plan.units),
+        "power_feed": plan.ups,
+        "switch": plan.switch,
+        "switch_port": plan.switch_port,
+        "vlan": plan.vlan_id,
+        "subnet": str(plan.subnet),
         "applications": [
             {"name": a.name, "port": a.port, "scheme": a.scheme, "subdomain": a.subdomain}
             for a in ctx.request.applications
@@ -53,7 +50,7 @@ def asset_details(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
 
 def asset_values(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
     """The request's asset row, column by column."""
-    req, plan = ctx.request, ctx.results["plan"]
+    req, plan = ctx.request, ctx.result(Placement)
     return {
         "agency_code": req.agency.code,
         "hostname": req.server.hostname,
@@ -61,8 +58,8 @@ def asset_values(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
         "vendor": req.server.vendor,
         "model": req.server.model,
         "os": f"{req.server.os.family} {req.server.os.version}",
-        "location": f"{plan['rack']} {units_text(plan['units'])}",
-        "address": plan["address"],
+        "location": f"{plan.rack} {units_text(plan.units)}",
+        "address": str(plan.address),
         "details": asset_details(ctx, record),
     }
 
@@ -95,18 +92,28 @@ def work_context(ctx: StageContext, asset: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class Recorded(StageResult):
+    """Step 6 complete: the asset tag, the handover minutes' number, the server's address, the documents."""
+
+    asset_tag: str
+    handover_number: str
+    address: str
+    documents: dict[str, str]
+
+
 class RecordStage:
     name = "record"
     title = "berita acara dan register aset (record)"
+    result_type = Recorded
 
-    def run(self, ctx: StageContext) -> Details:
+    def run(self, ctx: StageContext) -> Recorded:
         site = ctx.facility.site.letterhead()
         with ctx.register.session() as session:
             record = get_request(session, ctx.request_id)
             numbers = {
                 "asset_tag": asset_tag(record, site["code"]),
                 "handover_number": handover_number(record, site["code"]),
-                "address": ctx.results["plan"]["address"],
+                "address": str(ctx.result(Placement).address),
             }
             asset = asset_values(ctx, record)
 
@@ -120,4 +127,16 @@ class RecordStage:
 
         run = perform_step(ctx.register, ctx.request_id, Step.PROVISION, ctx.actor, numbers,
                            prepare=prepare, after=write)
-        return {**run.event.details, "documents": {d.kind: d.pdf_path for d in run.documents}}
+        documents = {d.kind: d.pdf_path for d in run.documents}
+        return Recorded.model_validate({**run.event.details, "documents": documents})
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        site = ctx.facility.site.code
+        with ctx.register.session() as session:
+            record = get_request(session, ctx.request_id)
+            tag, number = asset_tag(record, site), handover_number(record, site)
+        return StagePreview(
+            f"the {' and the '.join(k.replace('_', ' ') for k in DOCUMENTS)} {number}, the asset register "
+            f"row {tag}, step 6 recorded complete",
+            changes=True,
+        )

@@ -1,10 +1,6 @@
-"""Stage 4, server: the baseline and the monitoring agent (provision.yml), over the server's own address.
-
-The same play first runs over the staging address in the network stage (it stages the agency address beside
-the staging one, hardens the server and starts the agent). When that happened in this same run, the server
-is already configured and this stage does not repeat it; on a later run (a resume, a rerun after a failure)
-it runs over the agency address, so the rerun repairs whatever drifted.
-"""
+"""Stage 3, server: over the staging address, while the port is still on the staging VLAN, provision.yml
+stages the agency address beside the staging one, applies the baseline (NTP, SSH, firewall) and starts the
+monitoring agent; the network stage then moves the port and removes the staging address."""
 
 from __future__ import annotations
 
@@ -12,8 +8,8 @@ import ipaddress
 from collections.abc import Sequence
 
 from provisioner.runner import run_playbook
-from provisioner.stages.base import Details, StageContext
-from provisioner.stages.servers import known_hosts, run_dir, server_target
+from provisioner.stages.base import StageContext, StagePreview, StageResult
+from provisioner.stages.plan import Placement
 
 PLAYBOOK = "provision.yml"
 STAGING_PREFIX_LEN = 24
@@ -29,10 +25,10 @@ def staging_vars(staging_address: str) -> dict[str, object]:
 
 def server_vars(ctx: StageContext) -> dict[str, object]:
     """provision.yml's variables for this request at this facility."""
-    plan, facility = ctx.results["plan"], ctx.facility
+    plan, facility = ctx.result(Placement), ctx.facility
     return {
-        "colo_address": f"{plan['address']}/{plan['prefix_len']}",
-        "colo_gateway": plan["gateway"],
+        "colo_address": f"{plan.address}/{plan.prefix_len}",
+        "colo_gateway": str(plan.gateway),
         "colo_dns_servers": [str(s) for s in facility.dns.servers],
         "colo_dns_search": list(facility.dns.search),
         "colo_ntp_servers": [str(s) for s in facility.ntp],
@@ -41,25 +37,54 @@ def server_vars(ctx: StageContext) -> dict[str, object]:
     }
 
 
+class PlaybookRun(StageResult):
+    """How many tasks of a playbook run changed the server and how many found it as wanted."""
+
+    changed: int = 0
+    ok: int = 0
+
+
 def run_server_playbook(
     ctx: StageContext, address: str, tags: Sequence[str], extravars: dict[str, object]
-) -> Details:
+) -> PlaybookRun:
     """Run provision.yml's `tags` on the server at `address`; InfrastructureError on failure."""
+    server = ctx.server
     result = run_playbook(
-        PLAYBOOK, [server_target(ctx, address)], extravars, run_dir(ctx), tags=tags,
-        known_hosts=known_hosts(ctx),
+        PLAYBOOK, [server.target(address)], extravars, server.run_dir, tags=tags,
+        known_hosts=server.known_hosts,
     )
     result.raise_for_failure(f"{PLAYBOOK} ({', '.join(tags)}) on {ctx.request.server.hostname} at {address}")
     stats = result.stats.get(ctx.request.server.hostname)
-    return {"changed": stats.changed if stats else 0, "ok": stats.ok if stats else 0}
+    return PlaybookRun(changed=stats.changed, ok=stats.ok) if stats else PlaybookRun()
+
+
+def playbook_vars(ctx: StageContext) -> dict[str, object]:
+    """provision.yml's variables for both of its runs: the request's, the facility's and the staging ones."""
+    return {**server_vars(ctx), **staging_vars(ctx.delivered.staging_address)}
+
+
+class ServerConfigured(PlaybookRun):
+    """The server configured over `address`, its staging address."""
+
+    address: str
 
 
 class ServerStage:
     name = "server"
-    title = "server: baseline dan agen pemantauan (server)"
+    title = "server: alamat, baseline dan agen pemantauan (server)"
+    result_type = ServerConfigured
 
-    def run(self, ctx: StageContext) -> Details:
-        address = str(ctx.results["plan"]["address"])
-        if "network" in ctx.ran_now and ctx.results["network"].get("staged_over_staging_address"):
-            return {"address": address, "configured_by": "network"}
-        return {"address": address, **run_server_playbook(ctx, address, ("configure",), server_vars(ctx))}
+    def run(self, ctx: StageContext) -> ServerConfigured:
+        staging = ctx.delivered.staging_address
+        played = run_server_playbook(ctx, staging, ("configure",), playbook_vars(ctx))
+        return ServerConfigured(address=staging, **dict(played))
+
+    def preview(self, ctx: StageContext) -> StagePreview:
+        plan, facility = ctx.result(Placement), ctx.facility
+        ports = ", ".join(f"{p.port}/{p.protocol}" for p in ctx.request.network.ports)
+        return StagePreview(
+            f"{PLAYBOOK} over {ctx.delivered.staging_address}: the address {plan.address}/{plan.prefix_len} "
+            f"(gateway {plan.gateway}) beside the staging one; NTP {', '.join(map(str, facility.ntp))}; the "
+            f"firewall open for {ports}; the monitoring agent for {facility.monitoring.address}",
+            changes=True,
+        )

@@ -17,11 +17,12 @@ from provisioner.errors import AccessCheckFailed
 from provisioner.facility import Facility
 from provisioner.lab.api import Lab
 from provisioner.network import SessionPool
-from provisioner.provision import StageRun, provision
 from provisioner.register.capacity_models import AgencyNetworkRecord, ClaimRecord
 from provisioner.register.db import Register, open_register
 from provisioner.register.models import AssetRecord
 from provisioner.safe_yaml import load_yaml_file
+from provisioner.stages.engine import Display, StageRun
+from provisioner.steps import provision
 from provisioner.workflow import Step, get_request, step_result
 from tests.e2e.conftest import ROOT, SITE, addresses_of, cli_env, colo, colo_json, prometheus_targets
 
@@ -45,7 +46,7 @@ def _through_step5(env: dict[str, str], register: Register, facility: Facility, 
     with register.session() as session:
         held = find_allocation(session, facility, request_id)
         assert held is not None
-        placement = held.as_dict()
+        placement = held.model_dump(mode="json")
     info = lab.host(host)
     colo(env, "apply", request_id, "--serial", info.profile.serial, "--staging-address", info.staging_address)
     colo(env, "approve", request_id, "--by", HEAD)
@@ -142,8 +143,8 @@ def test_wrong_vlan_by_hand_fails_access_check_keeps_step7_closed_and_rerun_conv
                     [f"interface {plan['switch_port']}", " switchport access vlan 998"])
 
     with pytest.raises(AccessCheckFailed) as failed:
-        provision(register, request_id, SITE, tmp_path / "docs", actor="tech", confirm=lambda _p: True,
-                  progress=wrong_vlan_by_hand)
+        provision.run(register, request_id, SITE, tmp_path / "docs", actor="tech", confirm=lambda _p: True,
+                      processors=[Display(wrong_vlan_by_hand)])
     assert failed.value.exit_code == 3
     assert "needs step 6" in colo(env, "report", request_id, code=3).stderr
     rerun = colo_json(env, "provision", request_id, "--yes")

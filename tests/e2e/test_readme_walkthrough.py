@@ -14,7 +14,7 @@ import pytest
 
 from provisioner.lab.api import Lab
 from provisioner.lab.layout import slot_named
-from provisioner.provision import all_stages
+from provisioner.steps.provision import all_stages
 from tests.e2e.conftest import ROOT
 
 HOST = "lab-srv1"

@@ -209,7 +209,7 @@ def test_request_and_facility_text_reaches_the_server_as_text(
     with register.session() as session:
         held = find_allocation(session, load_facility(site), request_id)
         assert held is not None
-        plan = held.as_dict()
+        plan = held.model_dump(mode="json")
     info = lab.host(HOST)
     _ok(_colo(env, site, "apply", request_id, "--serial", info.profile.serial,
               "--staging-address", info.staging_address))

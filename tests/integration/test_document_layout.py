@@ -13,14 +13,16 @@ from typing import Any
 
 import pytest
 
-from provisioner.allocate import allocate, run_capacity_step
+from provisioner.allocate import allocate
 from provisioner.documents import stage_documents, step_documents
 from provisioner.documents.numbering import DOCUMENT_CODES
 from provisioner.facility import Facility, load_facility
 from provisioner.organisation import Letterhead
 from provisioner.register.db import Register, open_register
 from provisioner.request import load_request
-from provisioner.workflow import Step, get_request, perform_step, submit_request
+from provisioner.steps import capacity
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import Step, get_request, perform_step
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 A4 = (595.28, 841.89)
@@ -116,8 +118,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     for request_id in ids:
         perform_step(register, request_id, Step.DISPOSE, HEAD, {"to": SECTION},
                      prepare=step_documents(site, out, "disposition", register=register))
-        run_capacity_step(register, facility, request_id, TECHNICIAN,
-                          step_documents(site, out, "capacity_report", register=register))
+        capacity.run(register, facility, request_id, by=TECHNICIAN, output_dir=out)
     request_id = ids[1]
     delivered = {"serial": "7XK2Q93", "staging_address": None}
     perform_step(register, request_id, Step.APPLY, "Budi Santoso", delivered,

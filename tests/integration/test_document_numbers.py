@@ -10,7 +10,7 @@ from provisioner.documents.numbering import issue_number
 from provisioner.organisation import Letterhead, Organisation
 from provisioner.register.db import Register, open_register
 from provisioner.request import load_request
-from provisioner.workflow import submit_request
+from provisioner.steps.submit import submit_request
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SITE = Letterhead("dc-lab", "Data Center Lab", "lab.ciamiskab.go.id", Organisation())

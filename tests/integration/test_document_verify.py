@@ -16,7 +16,8 @@ from provisioner.documents.signing import Pkcs12Signer
 from provisioner.facility import load_facility
 from provisioner.register.db import open_register
 from provisioner.request import load_request
-from provisioner.workflow import Step, perform_step, submit_request
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import Step, perform_step
 from tests.integration.signing_support import PASSWORD, authority
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -13,6 +13,7 @@ import pytest
 from prometheus_fixture import RunningPrometheus, free_port, prometheus_for_tests
 
 from provisioner.errors import BadInput, InfrastructureError
+from provisioner.facility import Monitoring
 from provisioner.monitoring import MonitoredHost, open_backend
 from provisioner.monitoring.prometheus import Prometheus, PrometheusAPI, PrometheusFileSD
 
@@ -92,14 +93,15 @@ def test_target_comes_up_then_disappears_after_removal(
     ).labels()
     assert state.labels["instance"] == target
     assert backend.remove("REQ-2026-0002") is True
-    gone = backend.api.wait_target_gone(target, timeout_s=30)
-    assert gone.health == "absent"
+    gone = backend.wait_gone(host, timeout_s=30)
+    assert gone.health == "absent" and gone.target == target
 
 
 @pytest.mark.slow
 def test_down_target_is_reported_down(prometheus: RunningPrometheus) -> None:
     closed = free_port()
-    backend = open_backend("prometheus", prometheus.url, str(prometheus.file_sd_dir))
+    settings = {"kind": "prometheus", "url": prometheus.url, "file_sd_dir": str(prometheus.file_sd_dir)}
+    backend = open_backend(Monitoring.model_validate(settings))
     assert isinstance(backend, Prometheus)
     backend.file_sd.port = closed
     host = _host("REQ-2026-0003")

@@ -18,7 +18,8 @@ from provisioner.register.listing import ListedRequest, read_requests
 from provisioner.register.models import RequestRecord
 from provisioner.request import load_request
 from provisioner.sop import StepStatus, next_step, state_of, timeline
-from provisioner.workflow import Outcome, Step, cancel, get_request, record_event, submit_request
+from provisioner.steps.submit import submit_request
+from provisioner.workflow import Outcome, Step, cancel, get_request, record_event
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

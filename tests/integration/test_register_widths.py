@@ -22,12 +22,12 @@ from sqlalchemy import String, inspect
 from provisioner.cli.common import person
 from provisioner.errors import BadInput
 from provisioner.facility import Facility
-from provisioner.provision import all_stages
 from provisioner.register import schema as tables  # noqa: F401  (every area's tables)
 from provisioner.register.db import Base, open_register
 from provisioner.request import ColoRequest
-from provisioner.stages.base import INTERRUPTED
+from provisioner.stages.engine import INTERRUPTED
 from provisioner.steps.apply import SERIAL as SERIAL_PATTERN
+from provisioner.steps.provision import all_stages
 from provisioner.steps.submit import submitter
 from provisioner.workflow import Outcome
 
@@ -221,13 +221,15 @@ def record_longest_asset(register_url: str, rid: str, site: Path, doc: dict[str,
     from provisioner.allocate import allocate
     from provisioner.facility import load_facility
     from provisioner.stages.base import Delivered, StageContext
+    from provisioner.stages.plan import Placement
     from provisioner.stages.record import asset_values, upsert_asset
     from provisioner.workflow import get_request
 
     register = open_register(register_url)
     facility = load_facility(site)
-    plan = allocate(register, facility, rid).as_dict()
-    plan["units"] = [HEIGHT - 1, HEIGHT]  # the widest location text: U99-U100
+    allocated = dict(allocate(register, facility, rid))
+    allocated["units"] = (HEIGHT - 1, HEIGHT)  # the widest location text: U99-U100
+    plan = Placement(**allocated, placement_sheet="")
     ctx = StageContext(
         register=register, request_id=rid, request=ColoRequest.model_validate(doc), facility=facility,
         site_dir=site, output_dir=site, actor="t", delivered=Delivered(serial="S" * SERIAL,

@@ -160,9 +160,9 @@ def test_full_cycle_then_nothing_to_send(sim: RunningSim, register: Register) ->
 
 def test_check_sends_nothing(sim: RunningSim, register: Register) -> None:
     with SessionPool(register) as pool:
-        result = apply_change(sim.switch, AGENCY, pool, check=True)
+        plan = plan_change(sim.switch, AGENCY, pool)
         assert pool.get(sim.switch).lines_sent == 0
-    assert "+  switchport access vlan 120" in result.plan.diff()
+    assert "+  switchport access vlan 120" in plan.diff()
     assert "vlan 120" not in show(sim, register, "show running-config | include ^vlan")
 
 

@@ -2,7 +2,7 @@
 
     python crash_provision.py DB_URL REQUEST_ID SITE_DIR OUTPUT_DIR
 
-Stage boundaries come from step 6's progress callback (provisioner.testhooks.stage_checkpoint). Inside the
+Stage boundaries come from the processor provisioner.testhooks.CrashPoints. Inside the
 switch change: ``switch:half`` sends the first half of the configuration lines and dies; ``switch:unsaved``
 dies once all lines are sent, before the switch saves them.
 """
@@ -35,13 +35,12 @@ def _arm_switch() -> None:
 
 
 def main(db_url: str, request_id: str, site: str, output: str) -> int:
-    from provisioner.provision import provision
     from provisioner.register.db import open_register
+    from provisioner.steps import provision
 
     _arm_switch()
-    provision(open_register(db_url), request_id, Path(site), Path(output), actor="crash-test",
-              confirm=lambda _plan: True,
-              progress=lambda run: testhooks.stage_checkpoint(run.name, run.status))
+    provision.run(open_register(db_url), request_id, Path(site), Path(output), actor="crash-test",
+                  confirm=lambda _sheet: True, processors=[testhooks.CrashPoints()])
     return 0
 
 

@@ -163,14 +163,14 @@ def clean_up(register: Register, site: Path, request_id: str, lab: Lab | None = 
              host: str | None = None) -> None:
     """Undo what the request holds on the lab (switch port, monitoring, capacity; quiet if nothing) and
     move `host`'s cable back to its own port."""
-    from provisioner.decommission import decommission
     from provisioner.errors import Refused
     from provisioner.lab.layout import slot_named
+    from provisioner.steps import decommission
 
     os.environ.setdefault("COLO_CREDENTIALS_FILE", str(Lab().credentials_path))
     with contextlib.suppress(Refused):
-        decommission(register, request_id, site, Path(tempfile.gettempdir()) / "colo-reliability-documents",
-                     actor="test")
+        decommission.run(register, request_id, site,
+                         Path(tempfile.gettempdir()) / "colo-reliability-documents", actor="test")
     if lab is not None and host is not None:
         lab.cable(host, slot_named(host).default_switch_port)
         back_to_staging(lab, host)

@@ -10,7 +10,8 @@ import pytest
 from rich.console import Console
 
 from provisioner.cli.provision import confirmer, live_progress, stage_line, step6_progress
-from provisioner.provision import DONE, FAILED, RUNNING, StageRun, all_stages, pending
+from provisioner.stages.engine import DONE, FAILED, RUNNING, Processor, StageRun, pending
+from provisioner.steps.provision import all_stages
 
 
 def _piped() -> tuple[Console, io.StringIO]:
@@ -18,13 +19,12 @@ def _piped() -> tuple[Console, io.StringIO]:
     return Console(file=buffer, width=100), buffer
 
 
-def _run_all(progress: object) -> list[StageRun]:
-    assert callable(progress)
+def _run_all(progress: Processor) -> list[StageRun]:
     ended = []
     for run in pending(all_stages()):
-        progress(StageRun(run.name, run.title, RUNNING))
+        progress.stage_started(StageRun(run.name, run.title, RUNNING))
         ended.append(StageRun(run.name, run.title, DONE, seconds=1.25))
-        progress(ended[-1])
+        progress.stage_completed(ended[-1])
     return ended
 
 
@@ -46,7 +46,7 @@ def test_in_a_pipe_each_stage_prints_its_own_line_as_it_ends() -> None:
 def test_the_demo_display_closes_with_step_6() -> None:
     out, buffer = _piped()
     with step6_progress(out, enabled=True) as progress:
-        progress(StageRun("plan", "rencana penempatan (plan)", FAILED, seconds=0.5))
+        progress.stage_failed(StageRun("plan", "rencana penempatan (plan)", FAILED, seconds=0.5))
     out.print("after step 6")
     assert buffer.getvalue() == "rencana penempatan (plan): failed 0.5 s\nafter step 6\n"
 
@@ -67,7 +67,7 @@ def test_the_question_before_step_6_leaves_stdout_to_the_sheet(
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(answer))
     out = Console(file=sys.stdout, width=100)
-    assert confirmer(False, out, [None])({"sheet": "LEMBAR PENEMPATAN"}) is confirmed
+    assert confirmer(False, out, [None])("LEMBAR PENEMPATAN") is confirmed
     out.print("rencana penempatan (plan): done 0.1 s")
     printed = capsys.readouterr()
     assert printed.out == "LEMBAR PENEMPATAN\nrencana penempatan (plan): done 0.1 s\n"

@@ -8,6 +8,7 @@ Safe to repeat: each part checks what is still in place. Recorded as an event ou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +19,26 @@ from provisioner.allocate import find_allocation, release
 from provisioner.documents import stage_documents
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.facility import Facility, load_facility
+from provisioner.monitoring import open_backend
+from provisioner.network.intents import apply_switch, decommission_intents, switch_of
 from provisioner.register.capacity_models import ClaimRecord
 from provisioner.register.db import Register, utcnow
 from provisioner.register.models import AssetRecord, RequestRecord
-from provisioner.stages.monitoring import backend
-from provisioner.stages.switch import apply_switch, decommission_intents, switch_of
+from provisioner.stages.monitoring import monitored_host
 from provisioner.workflow import Outcome, get_request, record_event
 
 STAGE = "decommission"
 GONE_TIMEOUT_S = 30.0
 
 
-def _monitoring_removed(facility: Facility, request_id: str, address: str) -> str:
-    prometheus = backend(facility)
-    removed = prometheus.remove(request_id)
-    target = f"{address}:{prometheus.file_sd.port}"
-    state = prometheus.api.wait_target_gone(target, GONE_TIMEOUT_S)
+def _monitoring_removed(facility: Facility, record: RequestRecord, address: str) -> str:
+    backend = open_backend(facility.monitoring)
+    host = monitored_host(record.id, record.spec(), facility, address)
+    removed, target = backend.remove(record.id), backend.target(host)
+    state = backend.wait_gone(host, GONE_TIMEOUT_S)
     if state.health != "absent":
-        raise InfrastructureError(f"Prometheus still lists {target} ({state.health}) after {GONE_TIMEOUT_S}s")
+        raise InfrastructureError(f"{facility.monitoring.kind} still lists {target} ({state.health}) after "
+                                  f"{GONE_TIMEOUT_S}s")
     return f"monitoring target {target} {'removed' if removed else 'was already absent'}"
 
 
@@ -60,9 +63,21 @@ def _close_asset(session: Session, record: RequestRecord, actor: str) -> None:
         asset.details = {**asset.details, "decommissioned_by": actor}
 
 
-def decommission(
+@dataclass(frozen=True)
+class Decommissioned:
+    """What decommissioning did, and its document."""
+
+    request_id: str
+    actions: list[str]
+    document: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.request_id, "actions": self.actions, "document": self.document}
+
+
+def run(
     register: Register, request_id: str, site_dir: Path, output_dir: Path, *, actor: str
-) -> dict[str, Any]:
+) -> Decommissioned:
     """Undo what step 6 put in place for the request; returns what was done and the document."""
     facility = load_facility(site_dir)
     with register.session() as session:
@@ -75,16 +90,16 @@ def decommission(
     actions: list[str] = []
     placement: dict[str, Any] = {}
     if held is not None:
-        placement = held.as_dict()
-        intents = decommission_intents(facility, placement, last)
-        change = apply_switch(register, switch_of(facility, placement), intents, holder=record.id)
+        placement = held.model_dump(mode="json")
+        intents = decommission_intents(facility, held, last)
+        change = apply_switch(register, switch_of(facility, held), intents, holder=record.id)
         actions.append(f"{held.switch} {held.switch_port}: back on staging VLAN {facility.vlans.staging} "
-                       f"({len(change['lines_sent'])} lines sent)")
+                       f"({len(change.lines_sent)} lines sent)")
         removed = [i.kind for i in intents if i.kind.startswith("remove_")]
         if last:
             what = ", ".join(removed) or "nothing (the platform has no removal template: remove them by hand)"
             actions.append(f"VLAN {held.vlan_id}: the agency's last server; removed {what}")
-        actions.append(_monitoring_removed(facility, record.id, str(held.address)))
+        actions.append(_monitoring_removed(facility, record, str(held.address)))
         release(register, facility, record.id)
         actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "
                        f"port {held.switch_port}, address {held.address}")
@@ -108,4 +123,4 @@ def decommission(
             [document] = staged.record(session, record, event)
     finally:
         staged.discard()
-    return {"id": record.id, "actions": actions, "document": document.pdf_path}
+    return Decommissioned(record.id, actions, document.pdf_path)
