@@ -1,0 +1,120 @@
+"""Forwarding the switch's port and SVI state to a `Fabric`, and the fabrics the command can drive."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+
+from fake_switches.switch_configuration import Port, SwitchConfiguration
+
+from provisioner.lab.fabric import Fabric
+
+log = logging.getLogger("colo.switch_sim")
+
+
+
+@dataclass(frozen=True)
+class PortView:
+    """What a physical port's configuration means for the data plane."""
+
+    trunk: bool
+    access_vlan: int
+    native_vlan: int | None
+    allowed_vlans: tuple[int, ...] | None
+    shutdown: bool
+
+
+class FabricMirror:
+    """Forwards the difference between the switch state and what the fabric was last told."""
+
+    def __init__(self, config: SwitchConfiguration, fabric: Fabric) -> None:
+        self.config = config
+        self.fabric = fabric
+        self.ports: dict[str, PortView] = {}
+        self.svis: dict[int, str] = {}
+
+    def sync(self) -> None:
+        for port in self.config.get_physical_ports():
+            self._sync_port(port)
+        wanted = {
+            p.vlan_id: f"{p.ips[0].ip}/{p.ips[0].prefixlen}"
+            for p in self.config.get_vlan_ports() if p.ips and not p.shutdown
+        }
+        for vlan, address in sorted(self.svis.items()):
+            if wanted.get(vlan) != address:
+                self._call("remove_svi", vlan)
+                del self.svis[vlan]
+        for vlan, address in sorted(wanted.items()):
+            if vlan not in self.svis:
+                self._call("add_svi", vlan, address)
+                self.svis[vlan] = address
+
+    def _sync_port(self, port: Port) -> None:
+        view = PortView(
+            trunk=port.mode == "trunk",
+            access_vlan=port.access_vlan or 1,
+            native_vlan=port.trunk_native_vlan,
+            allowed_vlans=tuple(port.trunk_vlans) if port.trunk_vlans is not None else None,
+            shutdown=bool(port.shutdown),
+        )
+        old = self.ports.get(port.name)
+        if old is None or (old.trunk, old.access_vlan, old.native_vlan, old.allowed_vlans) != (
+            view.trunk, view.access_vlan, view.native_vlan, view.allowed_vlans
+        ):
+            if view.trunk:
+                allowed = list(view.allowed_vlans) if view.allowed_vlans is not None else None
+                self._call("set_trunk", port.name, view.native_vlan, allowed)
+            else:
+                self._call("set_access_vlan", port.name, view.access_vlan)
+        if old is None or old.shutdown != view.shutdown:
+            self._call("set_shutdown", port.name, view.shutdown)
+        self.ports[port.name] = view
+
+    def _call(self, method: str, *args: object) -> None:
+        try:
+            getattr(self.fabric, method)(*args)
+        except Exception:
+            log.exception("fabric %s%r failed", method, args)
+
+
+class RecordingFabric:
+    """``--fabric none``: keeps and logs every call, touches nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def _record(self, method: str, *args: object) -> None:
+        self.calls.append((method, args))
+        log.info("fabric %s%r", method, args)
+
+    def set_access_vlan(self, port: str, vlan: int) -> None:
+        self._record("set_access_vlan", port, vlan)
+
+    def set_trunk(self, port: str, native_vlan: int | None, allowed_vlans: list[int] | None) -> None:
+        self._record("set_trunk", port, native_vlan, allowed_vlans)
+
+    def set_shutdown(self, port: str, down: bool) -> None:
+        self._record("set_shutdown", port, down)
+
+    def add_svi(self, vlan: int, address_with_prefix: str) -> None:
+        self._record("add_svi", vlan, address_with_prefix)
+
+    def remove_svi(self, vlan: int) -> None:
+        self._record("remove_svi", vlan)
+
+
+def load_fabric(kind: str) -> Fabric:
+    """``none``: a recording fabric; ``ovs``: the lab's Open vSwitch fabric (imported only then)."""
+    if kind == "none":
+        return RecordingFabric()
+    for module_name in ("provisioner.lab.ovs", "provisioner.lab.fabric"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        factory = getattr(module, "OvsFabric", None)
+        if factory is not None:
+            fabric: Fabric = factory()
+            return fabric
+    raise SystemExit("--fabric ovs: no OvsFabric in provisioner.lab.ovs or provisioner.lab.fabric")
