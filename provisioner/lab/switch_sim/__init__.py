@@ -12,9 +12,12 @@ Fault hook for tests: ``--drop-after K`` (or a file ``<state-dir>/drop-after`` h
 session opens) drops the next session after it has sent K lines in configuration mode, before the next line
 is applied. It fires once.
 
+Ports: servers on GigabitEthernet1/0/1-24, uplinks GigabitEthernet1/1/1-4 (trunks carrying the staging VLAN
+at first start). A trunk's fabric carries only those of its allowed VLANs that the switch has.
+
 Run: ``python3 -m provisioner.lab.switch_sim --name sw-lab-01 --port 2201 --state-dir DIR
-[--fabric ovs|none]`` with the login from ``COLO_CRED_SW_LAB_USERNAME`` / ``_PASSWORD`` / ``_ENABLE``
-or ``DIR/credentials.env``.
+[--fabric ovs|none] [--layer2] [--credentials NAME]`` with the login from ``COLO_CRED_<NAME>_USERNAME`` /
+``_PASSWORD`` / ``_ENABLE`` (NAME ``sw-lab`` by default) or ``DIR/credentials.env``.
 
 Modules: `grammar` (the command forms of each mode), `processors` (the modes), `piping` (``| include``
 and the like), `config` (the switch state and its saved configuration), `mirror` (changes forwarded to the

@@ -26,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--credentials", default=CREDENTIALS_NAME, help="credentials name (COLO_CRED_<N>_*)")
     parser.add_argument("--drop-after", type=int, default=os.environ.get("COLO_SWITCH_SIM_DROP_AFTER"),
                         help="drop the first session after K configuration lines (fault test hook)")
+    parser.add_argument("--layer2", action="store_true", help="a layer-2 switch: no SVI at first start")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -42,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     reactor: Any = twisted_reactor
 
     drop_after = int(args.drop_after) if args.drop_after not in (None, "") else None
-    core = build_core(args.name, args.state_dir, credentials.enable, load_fabric(args.fabric), drop_after)
+    fabric = load_fabric(args.fabric, args.name)
+    core = build_core(args.name, args.state_dir, credentials.enable, fabric, drop_after, not args.layer2)
     listen(core, args.port, credentials.username, credentials.password, reactor)
     log.info("%s listening on 127.0.0.1:%d (SSH)", args.name, args.port)
     reactor.run()

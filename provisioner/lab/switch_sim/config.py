@@ -16,15 +16,19 @@ from fake_switches.switch_configuration import Port, SwitchConfiguration
 
 STAGING_VLAN = 999
 STAGING_SVI = ("10.231.250.1", "255.255.255.0")
+SERVER_PORT_COUNT = 24
+UPLINK_COUNT = 4
+UPLINK_PREFIX = "GigabitEthernet1/1/"
 
 
 
 class SimSwitchConfiguration(SwitchConfiguration):  # type: ignore[misc]
     """The switch state, with strict interface names and a place to save the startup configuration."""
 
-    def __init__(self, name: str, ports: list[Port], enable: str, state_dir: Path) -> None:
+    def __init__(self, name: str, ports: list[Port], enable: str, state_dir: Path, layer3: bool) -> None:
         super().__init__("127.0.0.1", name=name, privileged_passwords=[enable], ports=ports)
         self.state_dir = state_dir
+        self.layer3 = layer3
 
     def get_port_by_partial_name(self, name: str) -> Port | None:
         """``gi1/0/3``, ``GigabitEthernet1/0/3``, ``Vlan 999``: a type prefix and the exact number."""
@@ -63,9 +67,16 @@ def save_startup(config: SwitchConfiguration) -> None:
     os.replace(temporary, path)
 
 
-def default_config_lines(ports: Iterable[str]) -> list[str]:
-    """The factory state of the lab switch: every port an access port in the staging VLAN, with its SVI."""
+def default_config_lines(ports: Iterable[str], layer3: bool) -> list[str]:
+    """The factory state of a lab switch: every server port an access port in the staging VLAN, every uplink
+    a trunk carrying the staging VLAN, and on a layer-3 switch the staging VLAN's SVI."""
     lines = [f"vlan {STAGING_VLAN}", " name STAGING"]
     for port in ports:
-        lines += [f"interface {port}", f" switchport access vlan {STAGING_VLAN}", " switchport mode access"]
-    return [*lines, f"interface Vlan{STAGING_VLAN}", " ip address {} {}".format(*STAGING_SVI), "end"]
+        lines.append(f"interface {port}")
+        if port.startswith(UPLINK_PREFIX):
+            lines += [f" switchport trunk allowed vlan {STAGING_VLAN}", " switchport mode trunk"]
+        else:
+            lines += [f" switchport access vlan {STAGING_VLAN}", " switchport mode access"]
+    if layer3:
+        lines += [f"interface Vlan{STAGING_VLAN}", " ip address {} {}".format(*STAGING_SVI)]
+    return [*lines, "end"]

@@ -13,7 +13,14 @@ from fake_switches.switch_configuration import Port
 from fake_switches.terminal import LoggingTerminalController, NoopTerminalController
 
 from provisioner.lab.fabric import Fabric
-from provisioner.lab.switch_sim.config import SimSwitchConfiguration, default_config_lines, startup_path
+from provisioner.lab.switch_sim.config import (
+    SERVER_PORT_COUNT,
+    UPLINK_COUNT,
+    UPLINK_PREFIX,
+    SimSwitchConfiguration,
+    default_config_lines,
+    startup_path,
+)
 from provisioner.lab.switch_sim.grammar import invalid_input
 from provisioner.lab.switch_sim.mirror import FabricMirror
 from provisioner.lab.switch_sim.piping import RegexPiping
@@ -26,7 +33,6 @@ from provisioner.lab.switch_sim.processors import (
 )
 
 log = logging.getLogger("colo.switch_sim")
-PORT_COUNT = 24
 
 
 
@@ -87,7 +93,8 @@ class SimSwitchCore(CiscoSwitchCore):  # type: ignore[misc]
         path = startup_path(self.switch_configuration)
         if path.exists():
             return path.read_text().splitlines()
-        return default_config_lines(p.name for p in self.switch_configuration.get_physical_ports())
+        config = self.switch_configuration
+        return default_config_lines((p.name for p in config.get_physical_ports()), config.layer3)
 
     def replay(self, lines: Iterable[str]) -> None:
         """Apply configuration lines as if typed in configuration mode (at boot)."""
@@ -131,8 +138,10 @@ class SimSwitchCore(CiscoSwitchCore):  # type: ignore[misc]
 
 
 def build_core(name: str, state_dir: Path, enable: str, fabric: Fabric,
-               drop_after: int | None = None) -> SimSwitchCore:
-    """The lab switch with ports GigabitEthernet1/0/1-24."""
+               drop_after: int | None = None, layer3: bool = True) -> SimSwitchCore:
+    """A lab switch with server ports GigabitEthernet1/0/1-24 and uplinks GigabitEthernet1/1/1-4."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    ports = [Port(f"GigabitEthernet1/0/{n}") for n in range(1, PORT_COUNT + 1)]
-    return SimSwitchCore(SimSwitchConfiguration(name, ports, enable, state_dir), fabric, drop_after)
+    ports = [Port(f"GigabitEthernet1/0/{n}") for n in range(1, SERVER_PORT_COUNT + 1)]
+    ports += [Port(f"{UPLINK_PREFIX}{n}") for n in range(1, UPLINK_COUNT + 1)]
+    config = SimSwitchConfiguration(name, ports, enable, state_dir, layer3)
+    return SimSwitchCore(config, fabric, drop_after)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 
@@ -13,7 +12,6 @@ from provisioner.lab.fabric import Fabric
 log = logging.getLogger("colo.switch_sim")
 
 
-
 @dataclass(frozen=True)
 class PortView:
     """What a physical port's configuration means for the data plane."""
@@ -21,25 +19,34 @@ class PortView:
     trunk: bool
     access_vlan: int
     native_vlan: int | None
-    allowed_vlans: tuple[int, ...] | None
+    allowed_vlans: tuple[int, ...]
+    """What a trunk carries: its allowed VLANs that the switch has."""
     shutdown: bool
 
 
 class FabricMirror:
-    """Forwards the difference between the switch state and what the fabric was last told."""
+    """Forwards the difference between the switch state and what the fabric was last told.
+
+    As on a real switch, a trunk carries only the allowed VLANs that the switch has, and an SVI routes only
+    while its VLAN exists: a VLAN missing on a switch cuts off what lies behind it."""
 
     def __init__(self, config: SwitchConfiguration, fabric: Fabric) -> None:
         self.config = config
         self.fabric = fabric
         self.ports: dict[str, PortView] = {}
         self.svis: dict[int, str] = {}
+        self.vlans: list[int] | None = None
 
     def sync(self) -> None:
+        vlans = sorted(v.number for v in self.config.vlans)
+        if vlans != self.vlans:
+            self._call("set_vlans", vlans)
+            self.vlans = vlans
         for port in self.config.get_physical_ports():
-            self._sync_port(port)
+            self._sync_port(port, vlans)
         wanted = {
             p.vlan_id: f"{p.ips[0].ip}/{p.ips[0].prefixlen}"
-            for p in self.config.get_vlan_ports() if p.ips and not p.shutdown
+            for p in self.config.get_vlan_ports() if p.ips and not p.shutdown and p.vlan_id in vlans
         }
         for vlan, address in sorted(self.svis.items()):
             if wanted.get(vlan) != address:
@@ -50,12 +57,13 @@ class FabricMirror:
                 self._call("add_svi", vlan, address)
                 self.svis[vlan] = address
 
-    def _sync_port(self, port: Port) -> None:
+    def _sync_port(self, port: Port, vlans: list[int]) -> None:
+        allowed = vlans if port.trunk_vlans is None else [v for v in vlans if v in port.trunk_vlans]
         view = PortView(
             trunk=port.mode == "trunk",
             access_vlan=port.access_vlan or 1,
             native_vlan=port.trunk_native_vlan,
-            allowed_vlans=tuple(port.trunk_vlans) if port.trunk_vlans is not None else None,
+            allowed_vlans=tuple(allowed),
             shutdown=bool(port.shutdown),
         )
         old = self.ports.get(port.name)
@@ -63,8 +71,7 @@ class FabricMirror:
             view.trunk, view.access_vlan, view.native_vlan, view.allowed_vlans
         ):
             if view.trunk:
-                allowed = list(view.allowed_vlans) if view.allowed_vlans is not None else None
-                self._call("set_trunk", port.name, view.native_vlan, allowed)
+                self._call("set_trunk", port.name, view.native_vlan, list(allowed))
             else:
                 self._call("set_access_vlan", port.name, view.access_vlan)
         if old is None or old.shutdown != view.shutdown:
@@ -97,6 +104,9 @@ class RecordingFabric:
     def set_shutdown(self, port: str, down: bool) -> None:
         self._record("set_shutdown", port, down)
 
+    def set_vlans(self, vlans: list[int]) -> None:
+        self._record("set_vlans", vlans)
+
     def add_svi(self, vlan: int, address_with_prefix: str) -> None:
         self._record("add_svi", vlan, address_with_prefix)
 
@@ -104,17 +114,14 @@ class RecordingFabric:
         self._record("remove_svi", vlan)
 
 
-def load_fabric(kind: str) -> Fabric:
-    """``none``: a recording fabric; ``ovs``: the lab's Open vSwitch fabric (imported only then)."""
+def load_fabric(kind: str, switch: str) -> Fabric:
+    """``none``: a recording fabric; ``ovs``: lab switch `switch`'s OVS fabric (imported only then)."""
     if kind == "none":
         return RecordingFabric()
-    for module_name in ("provisioner.lab.ovs", "provisioner.lab.fabric"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        factory = getattr(module, "OvsFabric", None)
-        if factory is not None:
-            fabric: Fabric = factory()
-            return fabric
-    raise SystemExit("--fabric ovs: no OvsFabric in provisioner.lab.ovs or provisioner.lab.fabric")
+    from provisioner.lab.layout import switch_slot
+    from provisioner.lab.ovs import OvsFabric
+
+    try:
+        return OvsFabric(switch=switch_slot(switch))
+    except ValueError as exc:
+        raise SystemExit(f"--fabric ovs: {exc}") from None
