@@ -549,3 +549,14 @@ def test_a_trunk_from_a_second_layer3_switch_is_no_loop(data: dict[str, Any]) ->
     data["links"] = []
     facility = parse_facility(data)
     assert facility.uplink_path("sw-access-02").switches == ("sw-access-02",)
+
+
+def test_the_contract_s_link_to_a_mikrotik_access_switch(data: dict[str, Any]) -> None:
+    data["switches"][1].update(platform="mikrotik_routeros", server_ports=["ether2-ether23"])
+    data["links"] = [{"a": "sw-access-01:GigabitEthernet1/0/48", "b": "sw-access-02:sfp-sfpplus1"}]
+    path = parse_facility(data).uplink_path("sw-access-02")
+    assert [str(e) for e in path.trunk_ends] == [
+        "sw-access-02:sfp-sfpplus1", "sw-access-01:GigabitEthernet1/0/48"]
+    data["links"] = [{"a": "sw-access-01:GigabitEthernet1/0/48", "b": "sw-access-02:ether5"}]
+    assert problems_of(data) == [
+        "links[0].b: ether5 is one of sw-access-02's server_ports; a trunk needs a port of its own"]
