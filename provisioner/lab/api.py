@@ -37,12 +37,8 @@ from provisioner.lab.layout import (
     ROUTER_NS,
     STAGING_SVI,
     STAGING_VLAN,
-    SWITCH_CREDENTIALS,
-    SWITCH_HOST,
     SWITCH_NAME,
-    SWITCH_PLATFORM,
     SWITCH_PORTS,
-    SWITCH_SSH_PORT,
     TRUNK_PORT,
     HostSlot,
     SwitchSlot,
@@ -76,13 +72,13 @@ class HostInfo:
 
 @dataclass(frozen=True)
 class LabSwitch:
-    """The lab's switch as the network layer addresses it."""
+    """A lab switch as the network layer addresses it."""
 
-    name: str = SWITCH_NAME
-    platform: str = SWITCH_PLATFORM
-    host: str = SWITCH_HOST
-    port: int = SWITCH_SSH_PORT
-    credentials: str = SWITCH_CREDENTIALS
+    name: str
+    platform: str
+    host: str
+    port: int
+    credentials: str
 
     @classmethod
     def of(cls, slot: SwitchSlot) -> LabSwitch:
@@ -359,7 +355,7 @@ class Lab:
         LabHost(slot_named(name), self.dir).reset(image.rootfs_dir())
 
     def prune_vlans(self) -> list[int]:
-        """Remove the VLANs and SVIs on the switch that no port uses (VLAN 1 and staging stay); their ids."""
+        """Remove the VLANs and SVIs on sw-lab-01 that no port uses (VLAN 1 and staging stay); their ids."""
         require_root()
         from provisioner.network import RemoveSviIntent, RemoveVlanIntent
 
