@@ -92,6 +92,7 @@ def big_facility() -> Facility:
                     "credentials": "sw",
                     "rack": f"R{r:02d}",
                     "server_ports": [f"GigabitEthernet1/0/1-{per_rack}"],
+                    "layer3": True,
                 }
                 for r in range(RACKS)
             ],

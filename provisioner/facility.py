@@ -28,6 +28,10 @@ is a /8, /16 or /24 of the agency supernet. Every text field is one line of visi
 Server port names are read per platform and kept in the platform's own spelling: `Gi1/0/01` on cisco_ios
 is `GigabitEthernet1/0/1`, so two entries that name the same physical port are refused. Ranges are kept as
 ranges (`PortRange`) and expanded only when a command asks for a switch's ports.
+
+Links (`links:`, each end `switch:port`) are the trunks between switches. An end names a known switch and a
+port of its platform that is not a server port, and no port holds two cables; the links form a tree (no
+loop), and every switch with server ports reaches a layer-3 switch over them (`Facility.uplink_path`).
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ from provisioner.organisation import Letterhead, Organisation
 from provisioner.plaintext import check_plain_text
 from provisioner.request import error_lines
 from provisioner.safe_yaml import load_yaml_file
+from provisioner.topology import Topology, Trunk, TrunkEnd, UplinkPath
 
 FACILITY_FILE = "facility.yml"
 MAX_PORTS_PER_RANGE = 1024
@@ -360,6 +365,25 @@ class Switch(_Model):
         address = _ip(self.host)
         return (address.compressed if address else self.host.lower().rstrip(".")), self.port
 
+    def is_server_port(self, canonical: str) -> bool:
+        """Whether the port (spelt the platform's way) is one of the server ports, without expanding them."""
+        parsed = PLATFORMS[self.platform].parse(canonical)
+        return parsed is not None and any(
+            r.prefix == parsed[0] and r.first <= parsed[1] <= r.last for r in self.port_ranges
+        )
+
+
+LinkEnd = Annotated[
+    Text, Field(min_length=3, max_length=130, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*:[^\s:]+$")
+]
+
+
+class Link(_Model):
+    """A trunk between two switches: each end `switch:port` (`sw-core-01:GigabitEthernet1/0/48`)."""
+
+    a: LinkEnd
+    b: LinkEnd
+
 
 class Vlans(_Model):
     range: tuple[StrictInt, StrictInt]
@@ -453,6 +477,7 @@ class Facility(_Model):
     racks: tuple[Rack, ...] = Field(min_length=1, max_length=1000)
     uplinks: tuple[Uplink, ...] = Field(min_length=1, max_length=100)
     switches: tuple[Switch, ...] = Field(min_length=1, max_length=1000)
+    links: tuple[Link, ...] = Field(default=(), max_length=1000)
     vlans: Vlans
     addressing: Addressing
     dns: Dns
@@ -479,6 +504,21 @@ class Facility(_Model):
 
     def switches_in(self, rack: str) -> tuple[Switch, ...]:
         return tuple(s for s in self.switches if s.rack == rack)
+
+    @cached_property
+    def topology(self) -> Topology:
+        """The switches and the trunks between them, every port spelt the platform's way."""
+        switches = {s.name: s for s in self.switches}
+        ends = [(_trunk_end(switches, link.a)[0], _trunk_end(switches, link.b)[0]) for link in self.links]
+        trunks = [Trunk(a, b) for a, b in ends if a is not None and b is not None]  # all of them, once loaded
+        return Topology(switches, (s.name for s in self.switches if s.layer3), trunks)
+
+    def uplink_path(self, switch: str) -> UplinkPath:
+        """The path from `switch` over trunks to the layer-3 switch holding its VLANs' gateways."""
+        path = self.topology.path_to_layer3(switch)
+        if path is None:  # refused when the file loaded
+            raise ValueError(f"{switch} reaches no layer-3 switch")
+        return path
 
     def agency_subnets(self) -> Iterator[ipaddress.IPv4Network]:
         """Every subnet an agency may get, in address order (lazily: a /8 holds millions of /30s)."""
@@ -532,6 +572,57 @@ def _switch_problems(f: Facility) -> list[str]:
             problems.append(f"switches[{i}].server_ports: these bring the facility to {total} server ports, "
                             f"more than {MAX_SERVER_PORTS}")
     return problems
+
+
+def _trunk_end(switches: Mapping[str, Switch], end: str) -> tuple[TrunkEnd | None, str]:
+    """The end `switch:port` with the port spelt the platform's way, or None and what is wrong with it
+    (nothing when the switch itself is refused)."""
+    name, _, port = end.partition(":")
+    switch = switches.get(name)
+    if switch is None:
+        return None, f"{name!r} is not a switch in switches"
+    platform = PLATFORMS.get(switch.platform)
+    if platform is None:
+        return None, ""  # the switch's platform is refused on its own
+    parsed = platform.parse(port)
+    if parsed is None:
+        return None, f"{port!r} is not a {switch.platform} port name"
+    canonical = f"{parsed[0]}{parsed[1]}"
+    try:
+        server_port = switch.is_server_port(canonical)
+    except ValueError:
+        return None, ""  # the switch's server_ports are refused on their own
+    if server_port:
+        return None, f"{canonical} is one of {name}'s server_ports; a trunk needs a port of its own"
+    return TrunkEnd(name, canonical), ""
+
+
+def _link_problems(f: Facility) -> list[str]:
+    """Ends on unknown switches or ports, on server ports or used twice; loops; switches cut off layer 3."""
+    switches = {s.name: s for s in f.switches}
+    problems: list[str] = []
+    cabled: dict[TrunkEnd, str] = {}
+    unchecked = False
+    for i, link in enumerate(f.links):
+        for side, text in (("a", link.a), ("b", link.b)):
+            end, problem = _trunk_end(switches, text)
+            if end is None:
+                problems += [f"links[{i}].{side}: {problem}"] if problem else []
+                unchecked = unchecked or not problem
+            elif (earlier := cabled.setdefault(end, f"links[{i}].{side}")) != f"links[{i}].{side}":
+                problems.append(f"links[{i}].{side}: {end} is also {earlier}; a port holds one cable")
+    if problems or unchecked:
+        return problems
+    topology = f.topology
+    if (loop := topology.first_loop()) is not None:
+        trunk = topology.trunks[loop]
+        return [f"links[{loop}]: {trunk.a} - {trunk.b} closes a loop; the links between switches must form a "
+                "tree"]
+    return [
+        f"links: switches[{i}] ({switch.name}) has server ports but reaches no layer-3 switch (layer3: true)"
+        for i, switch in enumerate(f.switches)
+        if switch.server_ports and topology.path_to_layer3(switch.name) is None
+    ]
 
 
 def _vlan_problems(f: Facility) -> list[str]:
@@ -603,7 +694,7 @@ def _cross_problems(f: Facility) -> list[str]:
         if uplink.committed_mbps > uplink.capacity_mbps:
             problems.append(f"uplinks[{i}].committed_mbps: {uplink.committed_mbps} exceeds capacity_mbps")
     problems += f.organisation.problems()
-    problems += _switch_problems(f) + _vlan_problems(f) + _addressing_problems(f)
+    problems += _switch_problems(f) + _link_problems(f) + _vlan_problems(f) + _addressing_problems(f)
     return problems + _dns_problems(f)
 
 

@@ -40,6 +40,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("ping", "iputils-ping"),
     HostProgram("ovs-vsctl", "openvswitch-switch"),
     HostProgram("ovs-appctl", "openvswitch-switch"),
+    HostProgram("ovs-ofctl", "openvswitch-switch"),
     HostProgram("ovs-ctl", "openvswitch-switch", where="/usr/share/openvswitch/scripts"),
     HostProgram("debootstrap", "debootstrap"),
     HostProgram("prometheus", "prometheus"),

@@ -11,7 +11,7 @@ from provisioner.cli.common import JsonFlag, console, print_json
 if TYPE_CHECKING:
     from provisioner.lab.api import Lab, LabStatus
 
-lab_app = typer.Typer(help="The local lab: servers, switch, router, NOC and Prometheus (needs root).",
+lab_app = typer.Typer(help="The local lab: servers, two switches, router, NOC and Prometheus (needs root).",
                       no_args_is_help=True)
 
 
@@ -38,6 +38,14 @@ def _show(status: LabStatus, json_out: bool) -> None:
         state = Text("ok", style="green") if part.healthy else Text("FAILED", style="red")
         table.add_row(part.name, state, part.detail)
     console().print(table)
+    if status.switches:
+        switches = Table("switch", "platform", "VLANs", "trunk ends (allowed VLANs)")
+        for switch in status.switches:
+            ends = ", ".join(f"{t.port} to {t.peer}: {'all' if t.allowed_vlans is None else t.allowed_vlans}"
+                             for t in switch.trunks)
+            kind = f"{switch.platform}, layer {3 if switch.layer3 else 2}"
+            switches.add_row(switch.name, kind, ", ".join(map(str, switch.vlans)), ends)
+        console().print(switches)
 
 
 @lab_app.command("up")
@@ -70,7 +78,9 @@ def status(json_out: JsonFlag = False) -> None:
 def cable(
     host: Annotated[str, typer.Argument(help="A lab server, e.g. lab-srv1.")],
     port: Annotated[str, typer.Argument(help="A switch port, e.g. GigabitEthernet1/0/5.")],
+    switch: Annotated[str, typer.Option("--switch", help="sw-lab-01 (rack R01) or sw-lab-02 (R02).")]
+    = "sw-lab-01",
 ) -> None:
-    """Move a server's cable to another switch port (what the technician's hands do in step 6)."""
-    _lab().cable(host, port)
-    typer.echo(f"{host} cabled to {port}")
+    """Move a server's cable to a port of a lab switch (what the technician's hands do in step 6)."""
+    _lab().cable(host, port, switch)
+    typer.echo(f"{host} cabled to {switch} {port}")

@@ -1,5 +1,8 @@
 """The lab as one object: bring it up, take it down, report on it, re-cable a server, run inside a server, put
-a server back as delivered."""
+a server back as delivered.
+
+Two racks: sw-lab-01 (layer 3, the router holds its SVIs) and sw-lab-02 (layer 2), each driving its own Open
+vSwitch bridge, joined by a trunk. A server stays on sw-lab-01 unless cabled to sw-lab-02."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from provisioner.lab.hosts import LabHost
 from provisioner.lab.layout import (
     BRIDGE,
     DEFAULT_HOSTS,
+    LAB_SWITCHES,
     MAX_HOSTS,
     NETNS_PREFIX,
     NOC_NS,
@@ -33,17 +37,17 @@ from provisioner.lab.layout import (
     ROUTER_NS,
     STAGING_SVI,
     STAGING_VLAN,
-    SWITCH_CREDENTIALS,
-    SWITCH_HOST,
     SWITCH_NAME,
-    SWITCH_PLATFORM,
     SWITCH_PORTS,
-    SWITCH_SSH_PORT,
+    TRUNK_PORT,
     HostSlot,
+    SwitchSlot,
     host_slots,
     slot_named,
     state_dir,
     svi_iface,
+    switch_slot,
+    trunk_peer,
 )
 from provisioner.lab.profiles import HardwareProfile, profile_for
 from provisioner.lab.sh import netns_list, run
@@ -63,17 +67,44 @@ class HostInfo:
     staging_address: str
     switch_port: str | None
     profile: HardwareProfile
+    switch: str | None = None
 
 
 @dataclass(frozen=True)
 class LabSwitch:
-    """The lab's switch as the network layer addresses it."""
+    """A lab switch as the network layer addresses it."""
 
-    name: str = SWITCH_NAME
-    platform: str = SWITCH_PLATFORM
-    host: str = SWITCH_HOST
-    port: int = SWITCH_SSH_PORT
-    credentials: str = SWITCH_CREDENTIALS
+    name: str
+    platform: str
+    host: str
+    port: int
+    credentials: str
+
+    @classmethod
+    def of(cls, slot: SwitchSlot) -> LabSwitch:
+        return cls(slot.name, slot.platform, slot.host, slot.ssh_port, slot.credentials)
+
+
+@dataclass(frozen=True)
+class TrunkEndInfo:
+    """A switch's end of a trunk: its port, the switch at the other end, the VLANs it carries (None: all)."""
+
+    port: str
+    peer: str
+    allowed_vlans: list[int] | None
+
+
+@dataclass(frozen=True)
+class SwitchInfo:
+    """A lab switch as its simulator last told the fabric."""
+
+    name: str
+    platform: str
+    layer3: bool
+    address: str
+    vlans: list[int]
+    svis: dict[int, str]
+    trunks: list[TrunkEndInfo]
 
 
 @dataclass(frozen=True)
@@ -91,6 +122,7 @@ class LabStatus:
 
     parts: list[PartStatus]
     hosts: list[HostInfo]
+    switches: list[SwitchInfo]
 
     @property
     def healthy(self) -> bool:
@@ -98,7 +130,7 @@ class LabStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {"healthy": self.healthy, "parts": [asdict(p) for p in self.parts],
-                "hosts": [asdict(h) for h in self.hosts]}
+                "hosts": [asdict(h) for h in self.hosts], "switches": [asdict(s) for s in self.switches]}
 
 
 def require_root() -> None:
@@ -128,7 +160,8 @@ class Lab:
 
     def __init__(self, lab_dir: Path | None = None) -> None:
         self.dir = lab_dir or state_dir()
-        self.fabric = ovs.OvsFabric(self.dir)
+        self.fabrics = {slot.name: ovs.OvsFabric(self.dir, slot) for slot in LAB_SWITCHES}
+        self.fabric = self.fabrics[SWITCH_NAME]
 
     # ---- facts -------------------------------------------------------------------------------------
     @property
@@ -162,10 +195,11 @@ class Lab:
         return int(self._meta().get("hosts", 0))
 
     def hosts(self) -> list[HostInfo]:
-        """The servers: name, namespace, staging address, the switch port they are cabled to, profile."""
+        """The servers: name, namespace, staging address, the port they are cabled to, profile, its switch."""
         cabling = self.fabric.snapshot().cabling
-        return [HostInfo(s.name, s.netns, s.staging_address, cabling.get(s.name), profile_for(s.index))
-                for s in host_slots(self.host_count())]
+        return [HostInfo(s.name, s.netns, s.staging_address, cable.port if cable else None,
+                         profile_for(s.index), cable.switch if cable else None)
+                for s in host_slots(self.host_count()) for cable in [cabling.get(s.name)]]
 
     def host(self, name: str) -> HostInfo:
         """One server by name; BadInput for a name the lab does not have."""
@@ -196,7 +230,7 @@ class Lab:
         credentials = ensure_credentials(self.dir)
         if ovs.ensure_ovs():
             self._save_meta(ovs_started=True)
-        ovs.ensure_bridge()
+        ovs.ensure_bridges()
         network.ensure_router()
         network.ensure_noc()
         for slot in host_slots(MAX_HOSTS)[count:]:
@@ -208,23 +242,27 @@ class Lab:
         key = public_key(self.dir)
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda m: m.prepare(key), machines))
+        cabling = self.fabric.snapshot().cabling
         for machine in machines:
-            machine.wire()
-        self.fabric.reapply()
+            machine.wire(switch_slot(cabling[machine.slot.name].switch).bridge)
+        for fabric in self.fabrics.values():
+            fabric.reapply()
         for machine in machines:
             machine.start(rootfs)
         services.start_prometheus(self.dir)
         bind.start_bind(self.dir, credentials)
         chrony.start_chrony(self.dir)
-        if procs.pid_of(self.dir / "run" / "switch.pid") is None and _tcp_open(SWITCH_HOST, SWITCH_SSH_PORT):
-            raise InfrastructureError(f"{SWITCH_HOST}:{SWITCH_SSH_PORT} is taken by a process that is not "
-                                      "the lab's switch; stop it and run `colo lab up` again")
-        services.start_switch(self.dir, credentials)
+        for switch in LAB_SWITCHES:
+            running = procs.pid_of(services.switch_pid_file(self.dir, switch)) is not None
+            if not running and _tcp_open(switch.host, switch.ssh_port):
+                raise InfrastructureError(f"{switch.host}:{switch.ssh_port} is taken by a process that is "
+                                          f"not the lab's {switch.name}; stop it and run `colo lab up` again")
+            services.start_switch(self.dir, credentials, switch)
         self._wait_ready(machines)
         return self.status()
 
     def _cable_new(self, slots: list[HostSlot]) -> None:
-        taken = set(self.fabric.snapshot().cabling.values())
+        taken = {c.port for c in self.fabric.snapshot().cabling.values() if c.switch == SWITCH_NAME}
         for slot in slots:
             if slot.name in self.fabric.snapshot().cabling:
                 continue
@@ -256,21 +294,24 @@ class Lab:
             waiting.append("dns")
         if not chrony.ntp_answers():
             waiting.append("ntp")
-        if not self._switch_up():
-            waiting.append("switch")
+        down = [switch.name for switch in LAB_SWITCHES if not self._switch_up(switch)]
+        if down:
+            waiting += down
         elif STAGING_SVI not in run(["ip", "-o", "addr", "show"], netns=ROUTER_NS, check=False).stdout:
-            waiting.append("the switch's staging SVI")  # the switch gives the router its SVIs as it starts
+            waiting.append("the staging SVI")  # the layer-3 switch gives the router its SVIs as it starts
         return waiting
 
-    def _switch_up(self) -> bool:
+    def _switch_up(self, switch: SwitchSlot) -> bool:
         """Whether the lab's own switch process runs and answers (not some other process on the port)."""
-        return procs.pid_of(self.dir / "run" / "switch.pid") is not None and _tcp_open(SWITCH_HOST,
-                                                                                       SWITCH_SSH_PORT)
+        running = procs.pid_of(services.switch_pid_file(self.dir, switch)) is not None
+        return running and _tcp_open(switch.host, switch.ssh_port)
 
     def down(self) -> None:
         """Remove every process, namespace, OVS port, mount and file the lab made."""
         require_root()
-        for name in ("switch", "prometheus", "named", "chronyd"):
+        for switch in LAB_SWITCHES:
+            procs.stop(services.switch_pid_file(self.dir, switch))
+        for name in ("prometheus", "named", "chronyd"):
             procs.stop(self.dir / "run" / f"{name}.pid")
         for slot in host_slots(MAX_HOSTS):
             LabHost(slot, self.dir).stop()
@@ -278,18 +319,21 @@ class Lab:
         for ns in ours:
             procs.kill(procs.netns_pids(ns))
         if ovs.ovs_running():
-            run(["ovs-vsctl", "--if-exists", "del-br", BRIDGE])
+            ovs.remove_bridges()
         network.remove_namespaces(ours)
         if self._meta().get("ovs_started"):
             ovs.stop_ovs()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # ---- operations --------------------------------------------------------------------------------
-    def cable(self, host: str, port: str) -> None:
-        """Move `host`'s cable to switch `port` (the technician's hands): it gets that port's VLAN."""
+    def cable(self, host: str, port: str, switch: str = SWITCH_NAME) -> None:
+        """Move `host`'s cable to `port` of `switch` (the technician's hands): it gets that port's VLAN."""
         require_root()
         self.host(host)
-        self.fabric.cable(host, port)
+        fabric = self.fabrics.get(switch)
+        if fabric is None:
+            raise BadInput(f"--switch: the lab has no switch {switch!r} ({', '.join(self.fabrics)})")
+        fabric.cable(host, port)
 
     def run_in(self, host: str, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run `argv` inside server `host` (its namespaces and root filesystem)."""
@@ -312,12 +356,13 @@ class Lab:
         from provisioner.network import StagingPortIntent
 
         info = self.host(name)
-        if info.switch_port is not None:
-            self._configure_switch([StagingPortIntent(port=info.switch_port, staging_vlan=STAGING_VLAN)])
+        if info.switch_port is not None and info.switch is not None:
+            self._configure_switch([StagingPortIntent(port=info.switch_port, staging_vlan=STAGING_VLAN)],
+                                   switch_slot(info.switch))
         LabHost(slot_named(name), self.dir).reset(image.rootfs_dir())
 
     def prune_vlans(self) -> list[int]:
-        """Remove the VLANs and SVIs on the switch that no port uses (VLAN 1 and staging stay); their ids."""
+        """Remove the VLANs and SVIs on sw-lab-01 that no port uses (VLAN 1 and staging stay); their ids."""
         require_root()
         from provisioner.network import RemoveSviIntent, RemoveVlanIntent
 
@@ -329,23 +374,24 @@ class Lab:
         self._configure_switch(intents + [RemoveVlanIntent(vlan_id=v) for v in unused])
         return unused
 
-    def switch_config(self) -> str:
-        """The switch's whole running configuration, read over its CLI."""
+    def switch_config(self, switch: str = SWITCH_NAME) -> str:
+        """A switch's whole running configuration, read over its CLI."""
         require_root()
-        with self._switch_pool() as pool:
-            return pool.get(LabSwitch()).read_config()
+        slot = switch_slot(switch)
+        with self._switch_pool(slot) as pool:
+            return pool.get(LabSwitch.of(slot)).read_config()
 
     @contextmanager
-    def _switch_pool(self) -> Iterator[SessionPool]:
+    def _switch_pool(self, slot: SwitchSlot) -> Iterator[SessionPool]:
         """A session pool on the lab's own register (the switch's host-key pin and lock), logged in with
-        the lab's generated switch credentials."""
+        the lab's generated credentials of switch `slot`."""
         from provisioner.network import SessionPool
         from provisioner.register.db import open_register
         from provisioner.secrets import SwitchCredentials, env_prefix
 
-        values, prefix = ensure_credentials(self.dir), env_prefix(SWITCH_CREDENTIALS)
+        values, prefix = ensure_credentials(self.dir), env_prefix(slot.credentials)
         fields = (values[f"{prefix}_{field}"] for field in ("USERNAME", "PASSWORD", "ENABLE"))
-        credentials = SwitchCredentials(SWITCH_CREDENTIALS, *fields)
+        credentials = SwitchCredentials(slot.credentials, *fields)
         register = open_register(f"sqlite:///{self.dir / 'register.db'}")
         try:
             with SessionPool(register, f"colo-lab:{os.getpid()}", credentials) as pool:
@@ -353,12 +399,12 @@ class Lab:
         finally:
             register.close()
 
-    def _configure_switch(self, intents: Sequence[SwitchIntent]) -> None:
+    def _configure_switch(self, intents: Sequence[SwitchIntent], slot: SwitchSlot = LAB_SWITCHES[0]) -> None:
         from provisioner.network import apply_change
 
         if intents:
-            with self._switch_pool() as pool:
-                apply_change(LabSwitch(), intents, pool)
+            with self._switch_pool(slot) as pool:
+                apply_change(LabSwitch.of(slot), intents, pool)
 
     # ---- health ------------------------------------------------------------------------------------
     def status(self) -> LabStatus:
@@ -366,18 +412,23 @@ class Lab:
         require_root()
         count = self.host_count()
         if count == 0:
-            return LabStatus([PartStatus("lab", False, f"down (no state in {self.dir})")], [])
+            return LabStatus([PartStatus("lab", False, f"down (no state in {self.dir})")], [], [])
         namespaces = netns_list()
-        ports = ovs.bridge_ports()
+        ports = {slot.bridge: ovs.bridge_ports(slot.bridge) for slot in LAB_SWITCHES}
         state = self.fabric.snapshot()
+        bridges = self._bridges()
+        bridges_ok = ovs.ovs_running() and all(
+            s.bridge in bridges and s.trunk_patch in ports[s.bridge] for s in LAB_SWITCHES)
         parts = [
-            PartStatus("openvswitch", ovs.ovs_running() and BRIDGE in self._bridges(),
-                       f"bridge {BRIDGE}, {len(ports)} ports"),
-            self._router_status(namespaces, ports, state.svis),
+            PartStatus("openvswitch", bridges_ok, "; ".join(
+                f"bridge {s.bridge}, {len(ports[s.bridge])} ports, trunk end {s.trunk_patch}"
+                for s in LAB_SWITCHES)),
+            self._router_status(namespaces, ports[BRIDGE], state.switch(SWITCH_NAME).svis),
             PartStatus("noc", NOC_NS in namespaces, NOC_NS),
             PartStatus("prometheus", procs.pid_of(self.dir / "run" / "prometheus.pid") is not None
                        and _prometheus_ready(), PROMETHEUS_URL),
-            PartStatus("switch", self._switch_up(), f"{SWITCH_HOST}:{SWITCH_SSH_PORT}"),
+            *(PartStatus(f"switch {s.name}", self._switch_up(s), f"{s.host}:{s.ssh_port}")
+              for s in LAB_SWITCHES),
             PartStatus("dns", bind.bind_running(self.dir), f"BIND 9 on {bind.DNS_ADDRESS}:{bind.DNS_PORT}, "
                        f"zones {bind.LAB_ZONE} and {bind.REVERSE_ZONE}"),
             PartStatus("ntp", chrony.chrony_running(self.dir),
@@ -386,12 +437,27 @@ class Lab:
         for slot in host_slots(count):
             machine = LabHost(slot, self.dir)
             listening = machine.listening() if slot.netns in namespaces else set()
-            port = state.cabling.get(slot.name)
-            vlan = state.port(port).vlan if port else None
-            ok = machine.running() and {22, 443} <= listening and slot.ovs_port in ports
-            parts.append(PartStatus(slot.name, ok, f"{slot.netns}, cabled to {port} (vlan {vlan}), "
+            cable = state.cabling.get(slot.name)
+            vlan = state.switch(cable.switch).port(cable.port).vlan if cable else None
+            where = f"{cable.switch} {cable.port}" if cable else None
+            on_bridge = cable is not None and slot.ovs_port in ports[switch_slot(cable.switch).bridge]
+            ok = machine.running() and {22, 443} <= listening and on_bridge
+            parts.append(PartStatus(slot.name, ok, f"{slot.netns}, cabled to {where} (vlan {vlan}), "
                                     f"listening {sorted(listening)}"))
-        return LabStatus(parts, self.hosts())
+        return LabStatus(parts, self.hosts(), self.switches())
+
+    def switches(self) -> list[SwitchInfo]:
+        """Each switch as its simulator last told the fabric: VLANs, SVIs, its trunk end's allowed VLANs."""
+        state = self.fabric.snapshot()
+        infos = []
+        for switch in LAB_SWITCHES:
+            mine = state.switch(switch.name)
+            trunk = mine.port(TRUNK_PORT)
+            allowed = trunk.allowed_vlans if trunk.mode == "trunk" else [trunk.vlan]
+            end = TrunkEndInfo(TRUNK_PORT, trunk_peer(switch).name, allowed)
+            infos.append(SwitchInfo(switch.name, switch.platform, switch.layer3,
+                                    f"{switch.host}:{switch.ssh_port}", mine.vlans, mine.svis, [end]))
+        return infos
 
     @staticmethod
     def _bridges() -> set[str]:

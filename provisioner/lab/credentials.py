@@ -1,4 +1,4 @@
-"""The lab's generated secrets: the switch login, the servers' root SSH key and the DNS update key (TSIG),
+"""The lab's generated secrets: each switch's login, the servers' root SSH key and the DNS update key (TSIG),
 in <state>/credentials.env."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ import secrets
 from pathlib import Path
 
 from provisioner.lab.bind import DNS_SECRET_VARIABLE
+from provisioner.lab.layout import LAB_SWITCHES
 from provisioner.lab.sh import run
-from provisioner.secrets import read_dotenv
+from provisioner.secrets import env_prefix, read_dotenv
 
 SWITCH_USER = "colo"
 
@@ -30,29 +31,26 @@ def tsig_secret() -> str:
 
 
 def ensure_credentials(lab_dir: Path) -> dict[str, str]:
-    """Generate the key pair and credentials file once (mode 0600); return the file's variables."""
+    """Generate the key pair and each lab switch's login once, into the credentials file (mode 0600); return
+    the file's variables. A file written before a switch was added gains that switch's login."""
     key = ssh_key(lab_dir)
     if not key.exists():
         key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "colo-lab", "-f", str(key)])
     path = credentials_file(lab_dir)
-    if not path.exists():
-        values = {
-            "COLO_CRED_SW_LAB_USERNAME": SWITCH_USER,
-            "COLO_CRED_SW_LAB_PASSWORD": secrets.token_urlsafe(18),
-            "COLO_CRED_SW_LAB_ENABLE": secrets.token_urlsafe(18),
-            "COLO_SSH_USER": "root",
-            "COLO_SSH_KEY": str(key),
-            DNS_SECRET_VARIABLE: tsig_secret(),
-        }
+    values = read_dotenv(path) if path.exists() else {"COLO_SSH_USER": "root", "COLO_SSH_KEY": str(key)}
+    fields = ("USERNAME", "PASSWORD", "ENABLE")
+    names = [f"{env_prefix(switch.credentials)}_{field}" for switch in LAB_SWITCHES for field in fields]
+    missing = {name: SWITCH_USER if name.endswith("_USERNAME") else secrets.token_urlsafe(18)
+               for name in names if name not in values}
+    if DNS_SECRET_VARIABLE not in values:  # also a file from before the lab had DNS
+        missing[DNS_SECRET_VARIABLE] = tsig_secret()
+    if missing or not path.exists():
+        values.update(missing)
         fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.writelines(f"{name}={value}\n" for name, value in values.items())
         os.replace(path.with_suffix(".tmp"), path)
-    if DNS_SECRET_VARIABLE not in (values := read_dotenv(path)):  # a file from before the lab had DNS
-        with path.open("a") as out:
-            out.write(f"{DNS_SECRET_VARIABLE}={tsig_secret()}\n")
-        values = read_dotenv(path)
     return values
 
 

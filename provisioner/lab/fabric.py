@@ -21,6 +21,9 @@ class Fabric(Protocol):
     def set_shutdown(self, port: str, down: bool) -> None:
         """Administratively shut (`down=True`) or enable the port."""
 
+    def set_vlans(self, vlans: list[int]) -> None:
+        """The VLANs the switch has (a trunk carries only those of its allowed VLANs)."""
+
     def add_svi(self, vlan: int, address_with_prefix: str) -> None:
         """Give the router an interface in `vlan` holding `address_with_prefix` (e.g. 10.231.0.1/27)."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from provisioner.errors import InfrastructureError
 from provisioner.lab import procs
 from provisioner.lab.identity import install_host_key
-from provisioner.lab.layout import BRIDGE, STAGING_GATEWAY, HostSlot
+from provisioner.lab.layout import STAGING_GATEWAY, HostSlot
 from provisioner.lab.profiles import profile_for, write_profile
 from provisioner.lab.sh import netns_list, run, succeeds
 
@@ -128,8 +128,8 @@ class LabHost:
         """The host's own SSH host public key."""
         return (self.upper / "etc/ssh/ssh_host_ed25519_key.pub").read_text().strip()
 
-    def wire(self) -> None:
-        """Create the namespace and its cable into the bridge (staging address) unless they exist."""
+    def wire(self, bridge: str) -> None:
+        """Create the namespace and its cable into `bridge` (staging address) unless they exist."""
         ns, port = self.slot.netns, self.slot.ovs_port
         if ns not in netns_list():
             run(["ip", "netns", "add", ns])
@@ -141,7 +141,7 @@ class LabHost:
             run(["ip", "-n", ns, "link", "set", "eth0", "up"])
             run(["ip", "-n", ns, "route", "replace", "default", "via", STAGING_GATEWAY])
             run(["ethtool", "-K", "eth0", "tx", "off"], netns=ns)
-        run(["ovs-vsctl", "--may-exist", "add-port", BRIDGE, port])
+        run(["ovs-vsctl", "--may-exist", "add-port", bridge, port])
 
     def running(self) -> bool:
         """Whether the host's init runs."""
@@ -229,7 +229,7 @@ class LabHost:
         """Kill the host's processes, delete its namespace and cable, remove its files."""
         procs.kill(procs.netns_pids(self.slot.netns))  # the init ends the server; unshare follows it
         procs.stop(self.pid_file)
-        run(["ovs-vsctl", "--if-exists", "del-port", BRIDGE, self.slot.ovs_port], check=False)
+        run(["ovs-vsctl", "--if-exists", "del-port", self.slot.ovs_port], check=False)
         run(["ip", "link", "del", self.slot.ovs_port], check=False)
         if self.slot.netns in netns_list():
             run(["ip", "netns", "del", self.slot.netns], check=False)

@@ -26,8 +26,48 @@ SWITCH_SSH_PORT = 2201
 SWITCH_CREDENTIALS = "sw-lab"
 SWITCH_PLATFORM = "cisco_ios"
 SWITCH_PORTS = tuple(f"GigabitEthernet1/0/{n}" for n in range(1, 25))
+UPLINK_PORTS = tuple(f"GigabitEthernet1/1/{n}" for n in range(1, 5))
+TRUNK_PORT = UPLINK_PORTS[0]
+"""Each lab switch's end of the trunk between them."""
 DEFAULT_HOSTS = 3
 MAX_HOSTS = 8
+
+
+@dataclass(frozen=True)
+class SwitchSlot:
+    """A lab switch: its simulator (SSH port, login, state folder) and the Open vSwitch bridge it drives."""
+
+    name: str
+    ssh_port: int
+    credentials: str
+    bridge: str
+    layer3: bool
+    trunk_patch: str
+    """Its end of the trunk: an OVS patch port on its bridge, whose peer is the other switch's."""
+    state: str
+    """Its folder under the lab's state folder (also the name of its pid and log files)."""
+
+    host: str = SWITCH_HOST
+    platform: str = SWITCH_PLATFORM
+
+
+LAB_SWITCHES = (
+    SwitchSlot(SWITCH_NAME, SWITCH_SSH_PORT, SWITCH_CREDENTIALS, BRIDGE, True, "clab-trunk1", "switch"),
+    SwitchSlot("sw-lab-02", 2202, "sw-lab-02", "colo-lab-02", False, "clab-trunk2", "switch-02"),
+)
+
+
+def switch_slot(name: str) -> SwitchSlot:
+    """The lab switch `name`, or ValueError."""
+    for slot in LAB_SWITCHES:
+        if slot.name == name:
+            return slot
+    raise ValueError(f"no lab switch named {name!r} ({', '.join(s.name for s in LAB_SWITCHES)})")
+
+
+def trunk_peer(slot: SwitchSlot) -> SwitchSlot:
+    """The switch at the other end of `slot`'s trunk."""
+    return next(s for s in LAB_SWITCHES if s != slot)
 
 
 def state_dir() -> Path:

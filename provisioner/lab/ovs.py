@@ -1,19 +1,35 @@
-"""The lab's data plane on Open vSwitch: the switch's port and SVI settings made real.
+"""The lab's data plane on Open vSwitch: the switches' port and SVI settings made real.
 
-`OvsFabric` implements `provisioner.lab.fabric.Fabric`. Each switch port's setting is recorded in the lab's
-fabric state and applied to the OVS port of the host cabled to it; an SVI is an OVS internal port tagged with
-its VLAN, moved into the router namespace and holding the SVI's address.
+Each lab switch drives its own bridge; the two bridges are joined by a patch port pair, the trunk. `OvsFabric`
+implements `provisioner.lab.fabric.Fabric` for one switch. Each port's setting is recorded in the lab's
+fabric state and applied to the OVS port of the host cabled to it (the trunk port's to the patch port); on
+the layer-3 switch an SVI is an OVS internal port tagged with its VLAN, moved into the router namespace and
+holding the SVI's address.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
 from provisioner.errors import BadInput, InfrastructureError
-from provisioner.lab.layout import BRIDGE, ROUTER_NS, SWITCH_PORTS, slot_named, state_dir, svi_iface
+from provisioner.lab.layout import (
+    BRIDGE,
+    LAB_SWITCHES,
+    ROUTER_NS,
+    SWITCH_PORTS,
+    TRUNK_PORT,
+    SwitchSlot,
+    slot_named,
+    state_dir,
+    svi_iface,
+    trunk_peer,
+)
 from provisioner.lab.sh import run, succeeds
-from provisioner.lab.state import FabricState, PortState, changing_state, read_state
+from provisioner.lab.state import Cable, FabricState, PortState, changing_state, read_state
+
+log = logging.getLogger("colo.lab.ovs")
 
 OVS_CTL = "/usr/share/openvswitch/scripts/ovs-ctl"
 
@@ -38,10 +54,24 @@ def stop_ovs() -> None:
     run([OVS_CTL, "stop"], check=False)
 
 
-def ensure_bridge() -> None:
-    """Create the lab bridge on the userspace datapath (the kernel datapath does not exist here)."""
-    run(["ovs-vsctl", "--may-exist", "add-br", BRIDGE, "--", "set", "bridge", BRIDGE, "datapath_type=netdev"])
-    check_interface(BRIDGE)
+def ensure_bridges() -> None:
+    """Each lab switch's bridge on the userspace datapath (the kernel datapath does not exist here), and the
+    trunk between them: a patch port on each bridge, the other's its peer."""
+    for switch in LAB_SWITCHES:
+        bridge = switch.bridge
+        run(["ovs-vsctl", "--may-exist", "add-br", bridge, "--", "set", "bridge", bridge,
+             "datapath_type=netdev"])
+        check_interface(bridge)
+    for switch in LAB_SWITCHES:
+        peer = trunk_peer(switch).trunk_patch
+        run(["ovs-vsctl", "--may-exist", "add-port", switch.bridge, switch.trunk_patch,
+             "--", "set", "interface", switch.trunk_patch, "type=patch", f"options:peer={peer}"])
+
+
+def remove_bridges() -> None:
+    """Delete every lab bridge (their ports go with them)."""
+    for switch in LAB_SWITCHES:
+        run(["ovs-vsctl", "--if-exists", "del-br", switch.bridge])
 
 
 def check_interface(name: str) -> None:
@@ -51,16 +81,18 @@ def check_interface(name: str) -> None:
         raise InfrastructureError(f"Open vSwitch interface {name}: {error}")
 
 
-def bridge_ports() -> set[str]:
-    """Ports on the lab bridge (empty if the bridge does not exist)."""
-    proc = run(["ovs-vsctl", "--timeout=2", "list-ports", BRIDGE], check=False)
+def bridge_ports(bridge: str = BRIDGE) -> set[str]:
+    """Ports on a lab bridge (empty if the bridge does not exist)."""
+    proc = run(["ovs-vsctl", "--timeout=2", "list-ports", bridge], check=False)
     return set(proc.stdout.split()) if proc.returncode == 0 else set()
 
 
 def _port_columns(ps: PortState) -> list[str]:
     if ps.mode == "access":
         return ["vlan_mode=access", f"tag={ps.vlan}", "trunks=[]"]
-    trunks = "[]" if ps.allowed_vlans is None else "[" + ",".join(map(str, ps.allowed_vlans)) + "]"
+    # An empty list would carry every VLAN in OVS; VLAN 4095 never appears on the wire, so it carries none.
+    carried = [4095] if ps.allowed_vlans == [] else ps.allowed_vlans
+    trunks = "[]" if carried is None else "[" + ",".join(map(str, carried)) + "]"
     if ps.native_vlan is None:
         return ["vlan_mode=trunk", "tag=[]", f"trunks={trunks}"]
     return ["vlan_mode=native-untagged", f"tag={ps.native_vlan}", f"trunks={trunks}"]
@@ -70,6 +102,12 @@ def apply_port(ovs_port: str, ps: PortState) -> None:
     """Give OVS port `ovs_port` the VLAN setting and link state of switch port state `ps`."""
     run(["ovs-vsctl", "set", "port", ovs_port, *_port_columns(ps)])
     run(["ip", "link", "set", ovs_port, "down" if ps.shutdown else "up"])
+
+
+def apply_trunk(switch: SwitchSlot, ps: PortState) -> None:
+    """Give `switch`'s end of the trunk (a patch port: no kernel link) the setting of its trunk port."""
+    run(["ovs-vsctl", "set", "port", switch.trunk_patch, *_port_columns(ps)])
+    run(["ovs-ofctl", "mod-port", switch.bridge, switch.trunk_patch, "down" if ps.shutdown else "up"])
 
 
 def apply_svi(vlan: int, address_with_prefix: str) -> None:
@@ -105,30 +143,35 @@ def _wait_for_link(iface: str, timeout: float = 3.0) -> None:
         time.sleep(0.05)
 
 
-def _move_cable(state: FabricState, host: str, port: str) -> None:
-    if port not in SWITCH_PORTS:
-        raise BadInput(f"{port}: not a server port of the lab switch ({SWITCH_PORTS[0]}..{SWITCH_PORTS[-1]})")
-    holder = state.host_on(port)
+def _move_cable(state: FabricState, host: str, to: Cable) -> None:
+    if to.port not in SWITCH_PORTS:
+        raise BadInput(f"{to.port}: not a server port of {to.switch} ({SWITCH_PORTS[0]}..{SWITCH_PORTS[-1]})")
+    holder = state.host_on(to.switch, to.port)
     if holder not in (None, host):
-        raise BadInput(f"{port} already has {holder} cabled to it; move that cable first")
-    state.cabling[host] = port
+        raise BadInput(f"{to.switch} {to.port} already has {holder} cabled to it; move that cable first")
+    state.cabling[host] = to
 
 
 class OvsFabric:
-    """The Fabric of the lab: records every switch change and mirrors it onto OVS and the router."""
+    """The Fabric of one lab switch: records every change and mirrors it onto its bridge (and the router, on
+    the layer-3 switch)."""
 
-    def __init__(self, lab_dir: Path | None = None) -> None:
+    def __init__(self, lab_dir: Path | None = None, switch: SwitchSlot = LAB_SWITCHES[0]) -> None:
         self.lab_dir = lab_dir or state_dir()
+        self.switch = switch
 
-    def _apply_cabled(self, state: FabricState, port: str) -> None:
-        host = state.host_on(port)
-        if host is not None:
-            apply_port(slot_named(host).ovs_port, state.port(port))
+    def _apply(self, state: FabricState, port: str) -> None:
+        setting = state.switch(self.switch.name).port(port)
+        if port == TRUNK_PORT:
+            apply_trunk(self.switch, setting)
+        elif (host := state.host_on(self.switch.name, port)) is not None:
+            apply_port(slot_named(host).ovs_port, setting)
 
     def _change_port(self, port: str, **changes: object) -> None:
         with changing_state(self.lab_dir) as state:
-            state.ports[port] = state.port(port).model_copy(update=changes)
-            self._apply_cabled(state, port)
+            ports = state.switch(self.switch.name).ports
+            ports[port] = state.switch(self.switch.name).port(port).model_copy(update=changes)
+            self._apply(state, port)
 
     def set_access_vlan(self, port: str, vlan: int) -> None:
         self._change_port(port, mode="access", vlan=vlan)
@@ -139,26 +182,39 @@ class OvsFabric:
     def set_shutdown(self, port: str, down: bool) -> None:
         self._change_port(port, shutdown=down)
 
-    def add_svi(self, vlan: int, address_with_prefix: str) -> None:
+    def set_vlans(self, vlans: list[int]) -> None:
         with changing_state(self.lab_dir) as state:
-            state.svis[vlan] = address_with_prefix
+            state.switch(self.switch.name).vlans = sorted(vlans)
+
+    def add_svi(self, vlan: int, address_with_prefix: str) -> None:
+        if not self.switch.layer3:
+            log.warning("%s is a layer-2 switch: Vlan%d is not routed", self.switch.name, vlan)
+            return
+        with changing_state(self.lab_dir) as state:
+            state.switch(self.switch.name).svis[vlan] = address_with_prefix
             apply_svi(vlan, address_with_prefix)
 
     def remove_svi(self, vlan: int) -> None:
         with changing_state(self.lab_dir) as state:
-            state.svis.pop(vlan, None)
-            drop_svi(vlan)
+            state.switch(self.switch.name).svis.pop(vlan, None)
+            if self.switch.layer3:
+                drop_svi(vlan)
 
     def cable(self, host: str, port: str) -> None:
-        """Move `host`'s cable to switch port `port`; the host then gets that port's setting."""
+        """Move `host`'s cable to `port` of this switch; the host then gets that port's setting."""
         with changing_state(self.lab_dir) as state:
-            _move_cable(state, host, port)
-            self._apply_cabled(state, port)
+            before = state.cabling.get(host)
+            _move_cable(state, host, Cable(switch=self.switch.name, port=port))
+            if before is None or before.switch != self.switch.name:
+                ovs_port = slot_named(host).ovs_port
+                run(["ovs-vsctl", "--if-exists", "del-port", ovs_port, "--", "add-port", self.switch.bridge,
+                     ovs_port])
+            self._apply(state, port)
 
     def record_cable(self, host: str, port: str) -> None:
         """Record `host` as cabled to `port` without touching OVS (its port does not exist yet)."""
         with changing_state(self.lab_dir) as state:
-            _move_cable(state, host, port)
+            _move_cable(state, host, Cable(switch=self.switch.name, port=port))
 
     def uncable(self, host: str) -> None:
         """Forget `host`'s cable (the host is gone)."""
@@ -166,13 +222,16 @@ class OvsFabric:
             state.cabling.pop(host, None)
 
     def reapply(self) -> None:
-        """Apply every recorded SVI and cabled port setting (after the lab's parts were (re)created)."""
+        """Apply this switch's recorded SVIs and port settings (after the lab's parts were (re)created)."""
         with changing_state(self.lab_dir) as state:
-            for vlan, address in state.svis.items():
+            mine = state.switch(self.switch.name)
+            for vlan, address in mine.svis.items():
                 apply_svi(vlan, address)
-            for port in state.cabling.values():
-                self._apply_cabled(state, port)
+            self._apply(state, TRUNK_PORT)
+            for cable in state.cabling.values():
+                if cable.switch == self.switch.name:
+                    self._apply(state, cable.port)
 
     def snapshot(self) -> FabricState:
-        """The recorded state."""
+        """The recorded state (of every switch)."""
         return read_state(self.lab_dir)

@@ -1,4 +1,4 @@
-"""The lab's long-running services besides the servers: Prometheus in the NOC and the switch simulator."""
+"""The lab's long-running services besides the servers: Prometheus in the NOC and the switch simulators."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from provisioner.lab import procs
 from provisioner.lab.identity import install_host_key
-from provisioner.lab.layout import NOC_ADDRESS, NOC_NS, SWITCH_NAME, SWITCH_SSH_PORT
+from provisioner.lab.layout import NOC_ADDRESS, NOC_NS, SwitchSlot
 
 PROMETHEUS_BIN = "/usr/bin/prometheus"
 PROMETHEUS_LISTEN = f"{NOC_ADDRESS.split('/')[0]}:9090"
@@ -56,18 +56,23 @@ def start_prometheus(lab_dir: Path) -> None:
     )
 
 
-def start_switch(lab_dir: Path, credentials: Mapping[str, str]) -> None:
-    """Run the switch simulator (root namespace, 127.0.0.1:2201) driving the OVS fabric, unless it runs."""
-    pid_file = lab_dir / "run" / "switch.pid"
+def switch_pid_file(lab_dir: Path, switch: SwitchSlot) -> Path:
+    return lab_dir / "run" / f"{switch.state}.pid"
+
+
+def start_switch(lab_dir: Path, credentials: Mapping[str, str], switch: SwitchSlot) -> None:
+    """Run a switch simulator (root namespace, its port on 127.0.0.1) driving its bridge, unless it runs."""
+    pid_file = switch_pid_file(lab_dir, switch)
     if procs.pid_of(pid_file) is not None:
         return
-    key = lab_dir / "switch" / "ssh_host_ed25519_key"
+    key = lab_dir / switch.state / "ssh_host_ed25519_key"
     if not key.exists():
-        install_host_key(SWITCH_NAME, key)
+        install_host_key(switch.name, key)
     env = {**os.environ, **credentials, "COLO_LAB_DIR": str(lab_dir)}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     procs.start(
-        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", SWITCH_NAME, "--port",
-         str(SWITCH_SSH_PORT), "--state-dir", str(lab_dir / "switch"), "--fabric", "ovs"],
-        pid_file, lab_dir / "log" / "switch.log", env=env,
+        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", switch.name,
+         "--port", str(switch.ssh_port), "--state-dir", str(lab_dir / switch.state),
+         "--credentials", switch.credentials, "--fabric", "ovs", *([] if switch.layer3 else ["--layer2"])],
+        pid_file, lab_dir / "log" / f"{switch.state}.log", env=env,
     )

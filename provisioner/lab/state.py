@@ -1,7 +1,8 @@
-"""The lab's switch-side state: which host is cabled to which switch port, each port's last setting, the SVIs.
+"""The lab's switch-side state: which host is cabled to which switch port, and per switch each port's last
+setting, its VLANs and its SVIs.
 
-Kept in <state>/fabric.json under a file lock, so the switch simulator and
-`colo lab cable` can both change it.
+Kept in <state>/fabric.json under a file lock, so the switch simulators and `colo lab cable` can all change
+it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from provisioner.lab.layout import STAGING_SVI, STAGING_VLAN
+from provisioner.lab.layout import STAGING_SVI, STAGING_VLAN, SWITCH_NAME
 
 
 class PortState(BaseModel):
@@ -29,20 +30,43 @@ class PortState(BaseModel):
     shutdown: bool = False
 
 
-class FabricState(BaseModel):
-    """Cabling (host name -> switch port), port settings by port, SVI addresses by VLAN."""
+class SwitchState(BaseModel):
+    """One switch: port settings by port, the VLANs it has, SVI addresses by VLAN."""
 
-    cabling: dict[str, str] = Field(default_factory=dict)
     ports: dict[str, PortState] = Field(default_factory=dict)
-    svis: dict[int, str] = Field(default_factory=lambda: {STAGING_VLAN: STAGING_SVI})
+    vlans: list[int] = Field(default_factory=lambda: [1, STAGING_VLAN])
+    svis: dict[int, str] = Field(default_factory=dict)
 
     def port(self, name: str) -> PortState:
-        """The state of switch port `name`."""
+        """The state of port `name`."""
         return self.ports.get(name) or PortState()
 
-    def host_on(self, port: str) -> str | None:
-        """The host cabled to switch port `port`, if any."""
-        return next((host for host, p in self.cabling.items() if p == port), None)
+
+class Cable(BaseModel):
+    """Where a host's cable goes: a switch and its port."""
+
+    switch: str
+    port: str
+
+
+def _factory_switches() -> dict[str, SwitchState]:
+    return {SWITCH_NAME: SwitchState(svis={STAGING_VLAN: STAGING_SVI})}
+
+
+class FabricState(BaseModel):
+    """Cabling (host name -> cable) and each switch's state by switch name."""
+
+    cabling: dict[str, Cable] = Field(default_factory=dict)
+    switches: dict[str, SwitchState] = Field(default_factory=_factory_switches)
+
+    def switch(self, name: str) -> SwitchState:
+        """The state of switch `name` (kept in this state once asked for)."""
+        return self.switches.setdefault(name, SwitchState())
+
+    def host_on(self, switch: str, port: str) -> str | None:
+        """The host cabled to `port` of `switch`, if any."""
+        wanted = Cable(switch=switch, port=port)
+        return next((host for host, cable in self.cabling.items() if cable == wanted), None)
 
 
 def state_file(state_dir: Path) -> Path:

@@ -46,10 +46,10 @@ def switch_config(lab: LabHandle, lines: list[str]) -> str:
         return str(conn.send_config_set(lines))
 
 
-def set_server_address(lab: LabHandle, address: str, prefix: int, gateway: str) -> None:
+def set_server_address(lab: LabHandle, address: str, prefix: int, gateway: str, host: str = HOST) -> None:
     script = (f"ip addr flush dev eth0 && ip addr add {address}/{prefix} dev eth0 && "
               f"ip route replace default via {gateway}")
-    result = lab.lab.run_in(HOST, ["sh", "-c", script])
+    result = lab.lab.run_in(host, ["sh", "-c", script])
     assert result.returncode == 0, result.stderr
 
 

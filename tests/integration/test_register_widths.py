@@ -181,6 +181,7 @@ def longest_site(root: Path) -> Path:
     port = "GigabitEthernet" + "1" * (port_width - len("GigabitEthernet"))
     long["switches"] = [{**data["switches"][0], "name": switch, "rack": rack, "server_ports": [port],
                          "credentials": "k" * NAME, "host": "10.0.0.2"}]
+    long["links"] = []  # one switch: no trunks
     site = root / "site"
     site.mkdir()
     (site / "facility.yml").write_text(yaml.safe_dump(long, sort_keys=False))

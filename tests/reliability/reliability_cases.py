@@ -19,6 +19,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_REQUEST = ROOT / "examples" / "request-simpeg.yaml"
 LAB_FACILITY = ROOT / "inventories" / "lab" / "facility.yml"
+REFUSED_FACILITIES = ROOT / "tests" / "data" / "facilities" / "refused"
 
 
 @dataclass(frozen=True)
@@ -258,9 +259,9 @@ _FACILITY_FIELDS: list[tuple[str, str, object, str]] = [
 
 
 def _switch_twice() -> dict[str, Any]:
-    """A second switch entry for the same host and port as the first."""
+    """A third switch entry for the same host and port as the first."""
     data = lab_facility()
-    data["switches"].append({**data["switches"][0], "name": "sw-lab-02"})
+    data["switches"].append({**data["switches"][0], "name": "sw-lab-03"})
     return data
 
 
@@ -279,7 +280,7 @@ _RAW_FACILITIES: list[tuple[str, Callable[[], bytes], str]] = [
     ("binary-random", lambda: bytes(range(256)) * 8, "binary"),
     ("huge-300k", lambda: _dump(lab_facility()) + b"#" * 300_000 + b"\n", "larger than"),
     ("not-utf8", lambda: b"site: {code: dc-lab, name: \"Data Center \xe9\"}\n", "UTF-8"),
-    ("switch-twice", lambda: _dump(_switch_twice()), "switches[1].host"),
+    ("switch-twice", lambda: _dump(_switch_twice()), "switches[2].host"),
     ("port-ranges-9000", lambda: _dump(_many_port_ranges()), "switches[0].server_ports"),
 ]
 
@@ -288,4 +289,6 @@ def facility_cases() -> list[Case]:
     base = lab_facility()
     cases = [Case(n, _dump(_set(base, p, v)), f) for n, p, v, f in _FACILITY_FIELDS]
     cases += [Case(n, make(), f) for n, make, f in _RAW_FACILITIES]
+    cases += [Case(p.stem, p.read_bytes(), p.read_text().splitlines()[0].removeprefix("# refused: "))
+              for p in sorted(REFUSED_FACILITIES.glob("*.yml"))]  # each names its field on its first line
     return cases

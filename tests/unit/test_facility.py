@@ -22,6 +22,9 @@ from provisioner.facility import (
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "facilities"
+REFUSED = sorted((DATA / "refused").glob("*.yml"))
+TRUNK_OFF_THE_RANGES = [{"a": "sw-access-01:Ethernet9999/1", "b": "sw-access-02:GigabitEthernet2/0/1"}]
+"""The example's trunk on ports outside the big ranges the tests below give the switches."""
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -320,6 +323,7 @@ def test_staging_vlan_outside_2_to_4094(data: dict[str, Any], staging: int) -> N
 def test_cisco_reserved_vlans_are_fine_without_cisco(data: dict[str, Any]) -> None:
     for switch in data["switches"]:
         switch.update(platform="arista_eos", server_ports=["Ethernet1-40"])
+    data["links"] = [{"a": "sw-access-01:Ethernet48", "b": "sw-access-02:Ethernet48"}]
     data["vlans"].update(range=[1000, 1002], staging=1005)
     assert list(parse_facility(data).vlans.ids) == [1000, 1001, 1002]
 
@@ -455,6 +459,7 @@ def ranges_of_1024(count: int) -> list[str]:
 def test_too_many_server_ports_refused_without_expanding(data: dict[str, Any]) -> None:
     """9,000 ranges of 1,024 ports (9,216,000) once took 20 s and 1.2 GB to load; the total is now bounded."""
     data["switches"][0].update(platform="arista_eos", server_ports=ranges_of_1024(9000))
+    data["links"] = TRUNK_OFF_THE_RANGES
     assert problems_of(data) == [
         f"switches[0].server_ports: these bring the facility to 9216000 server ports, "
         f"more than {MAX_SERVER_PORTS}"
@@ -463,6 +468,7 @@ def test_too_many_server_ports_refused_without_expanding(data: dict[str, Any]) -
 
 def test_port_total_counts_every_switch(data: dict[str, Any]) -> None:
     data["switches"][0].update(platform="arista_eos", server_ports=ranges_of_1024(9))
+    data["links"] = TRUNK_OFF_THE_RANGES
     data["switches"][1]["server_ports"] = ["GigabitEthernet1/0/1-1024"]
     assert problems_of(data) == [
         f"switches[1].server_ports: these bring the facility to 10240 server ports, "
@@ -472,6 +478,7 @@ def test_port_total_counts_every_switch(data: dict[str, Any]) -> None:
 
 def test_ranges_are_expanded_only_when_asked(data: dict[str, Any]) -> None:
     data["switches"][0].update(platform="arista_eos", server_ports=ranges_of_1024(9))
+    data["links"] = TRUNK_OFF_THE_RANGES
     switch = parse_facility(data).switches[0]
     assert switch.port_count == 9216
     assert "ports" not in switch.__dict__, "loading the facility expanded the ranges"
@@ -482,3 +489,74 @@ def test_problem_list_is_bounded(data: dict[str, Any]) -> None:
     data["racks"] = [{"name": f"R{k}", "height_u": 42, "power_budget_w": 1, "ups": "no"} for k in range(1000)]
     problems = problems_of(data)
     assert len(problems) == MAX_PROBLEMS + 1 and problems[-1] == "... and 952 more problems"
+
+
+@pytest.mark.parametrize("path", REFUSED, ids=[p.stem for p in REFUSED])
+def test_refused_links_name_the_field(path: Path) -> None:
+    """Each file of the corpus breaks one rule of `links:`; its first line names what the refusal names."""
+    field = path.read_text().splitlines()[0].removeprefix("# refused: ")
+    with pytest.raises(BadInput) as caught:
+        load_facility_file(path)
+    assert caught.value.exit_code == 2
+    assert any(field in problem for problem in caught.value.problems), caught.value.problems
+
+
+def load_facility_file(path: Path) -> object:
+    return parse_facility(yaml.safe_load(path.read_text()), str(path))
+
+
+def test_the_refused_corpus_covers_every_link_rule() -> None:
+    assert {p.stem for p in REFUSED} >= {
+        "link-unknown-switch", "link-unknown-port", "link-server-port", "link-port-twice", "link-loop",
+        "link-to-itself", "link-missing", "link-no-layer3",
+    }
+
+
+def test_uplink_paths_of_the_example_site() -> None:
+    facility = load_facility(ROOT / "inventories" / "example")
+    core = facility.uplink_path("sw-core-01")
+    assert (core.switches, core.hops, core.layer3) == (("sw-core-01",), (), "sw-core-01")
+    path = facility.uplink_path("sw-access-03")
+    assert (path.access, path.layer3) == ("sw-access-03", "sw-core-01")
+    assert path.switches == ("sw-access-03", "sw-core-01")
+    assert [str(end) for end in path.trunk_ends] == [
+        "sw-access-03:Ethernet48", "sw-core-01:GigabitEthernet1/0/2"]
+
+
+def test_link_ends_are_spelt_the_platform_s_way(data: dict[str, Any]) -> None:
+    data["links"] = [{"a": "sw-access-01:Gi1/0/048", "b": "sw-access-02:gi1/0/48"}]
+    [hop] = parse_facility(data).uplink_path("sw-access-02").hops
+    assert (str(hop.down), str(hop.up)) == (
+        "sw-access-02:GigabitEthernet1/0/48", "sw-access-01:GigabitEthernet1/0/48")
+
+
+def test_a_path_crosses_every_trunk_to_the_layer3_switch(data: dict[str, Any]) -> None:
+    """A chain: sw-access-03 hangs off sw-access-02, which hangs off the layer-3 sw-access-01."""
+    third = {**data["switches"][1], "name": "sw-access-03", "host": "10.0.0.4"}
+    data["switches"].append(third)
+    data["links"].append(
+        {"a": "sw-access-03:GigabitEthernet1/0/48", "b": "sw-access-02:GigabitEthernet1/0/47"})
+    path = parse_facility(data).uplink_path("sw-access-03")
+    assert path.switches == ("sw-access-03", "sw-access-02", "sw-access-01")
+    assert [str(e) for e in path.trunk_ends] == [
+        "sw-access-03:GigabitEthernet1/0/48", "sw-access-02:GigabitEthernet1/0/47",
+        "sw-access-02:GigabitEthernet1/0/48", "sw-access-01:GigabitEthernet1/0/48",
+    ]
+
+
+def test_a_trunk_from_a_second_layer3_switch_is_no_loop(data: dict[str, Any]) -> None:
+    data["switches"][1]["layer3"] = True
+    data["links"] = []
+    facility = parse_facility(data)
+    assert facility.uplink_path("sw-access-02").switches == ("sw-access-02",)
+
+
+def test_the_contract_s_link_to_a_mikrotik_access_switch(data: dict[str, Any]) -> None:
+    data["switches"][1].update(platform="mikrotik_routeros", server_ports=["ether2-ether23"])
+    data["links"] = [{"a": "sw-access-01:GigabitEthernet1/0/48", "b": "sw-access-02:sfp-sfpplus1"}]
+    path = parse_facility(data).uplink_path("sw-access-02")
+    assert [str(e) for e in path.trunk_ends] == [
+        "sw-access-02:sfp-sfpplus1", "sw-access-01:GigabitEthernet1/0/48"]
+    data["links"] = [{"a": "sw-access-01:GigabitEthernet1/0/48", "b": "sw-access-02:ether5"}]
+    assert problems_of(data) == [
+        "links[0].b: ether5 is one of sw-access-02's server_ports; a trunk needs a port of its own"]

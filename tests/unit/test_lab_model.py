@@ -10,7 +10,7 @@ from provisioner.errors import BadInput
 from provisioner.lab import api
 from provisioner.lab.layout import slot_named
 from provisioner.lab.profiles import PROFILES, cpuinfo, meminfo, write_profile
-from provisioner.lab.state import changing_state, read_state
+from provisioner.lab.state import Cable, PortState, changing_state, read_state
 
 
 def test_first_profile_matches_the_example_request() -> None:
@@ -31,15 +31,18 @@ def test_profile_files_state_cores_memory_and_disk(tmp_path: Path) -> None:
 
 def test_fabric_state_starts_like_the_switch_and_keeps_changes(tmp_path: Path) -> None:
     fresh = read_state(tmp_path)
-    assert fresh.svis == {999: "10.231.250.1/24"}
-    assert fresh.port("GigabitEthernet1/0/7").vlan == 999
+    assert fresh.switch("sw-lab-01").svis == {999: "10.231.250.1/24"}
+    assert fresh.switch("sw-lab-02").svis == {}  # layer 2: no gateway of its own
+    assert fresh.switch("sw-lab-01").port("GigabitEthernet1/0/7").vlan == 999
     with changing_state(tmp_path) as state:
-        state.cabling["lab-srv1"] = "GigabitEthernet1/0/7"
-        port = state.port("GigabitEthernet1/0/7")
-        state.ports["GigabitEthernet1/0/7"] = port.model_copy(update={"vlan": 120})
+        state.cabling["lab-srv1"] = Cable(switch="sw-lab-02", port="GigabitEthernet1/0/7")
+        ports = state.switch("sw-lab-02").ports
+        ports["GigabitEthernet1/0/7"] = PortState(vlan=120)
     again = read_state(tmp_path)
-    assert again.host_on("GigabitEthernet1/0/7") == "lab-srv1"
-    assert again.port("GigabitEthernet1/0/7").vlan == 120
+    assert again.host_on("sw-lab-02", "GigabitEthernet1/0/7") == "lab-srv1"
+    assert again.host_on("sw-lab-01", "GigabitEthernet1/0/7") is None
+    assert again.switch("sw-lab-02").port("GigabitEthernet1/0/7").vlan == 120
+    assert again.switch("sw-lab-01").port("GigabitEthernet1/0/7").vlan == 999
 
 
 def test_host_names_are_checked() -> None:
