@@ -93,6 +93,7 @@ REMARKS: Mapping[str, str] = {
     "exhausted": "{supernet} exhausted",
     "address": "{address}",
     "full": "{subnet} is full",
+    "recorded": "{text}",
 }
 """Each kind of remark in English (the CLI's words); documents give each kind their own wording."""
 
@@ -195,7 +196,10 @@ class CapacityReport:
             "resources": [{**asdict(line), "ok": line.ok, "note": line.note} for line in self.lines],
             "shortages": self.shortages,
             "placement": placement,
-            "rack_map": None if self.rack_map is None else asdict(self.rack_map),
+            "rack_map": None if self.rack_map is None else {
+                name: list(value) if isinstance(value, tuple) else value
+                for name, value in asdict(self.rack_map).items()
+            },
         }
 
 

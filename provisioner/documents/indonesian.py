@@ -34,6 +34,7 @@ REMARKS: Mapping[str, str] = {
     "exhausted": "{supernet} habis",
     "address": "{address}",
     "full": "{subnet} penuh",
+    "recorded": "{text}",
 }
 """Each kind of capacity remark (``provisioner.capacity.REMARKS``) in Indonesian."""
 _AMOUNTS = frozenset({"va", "base", "committed", "longest", "kva", "factor", "ratio"})

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 from sqlalchemy.orm import Session
 
 from provisioner.allocate import check_and_hold, drop_hold, held_at, in_locked_transaction
-from provisioner.capacity import Demand, Line, Placement
+from provisioner.capacity import Demand, Line, Placement, RackMap
 from provisioner.documents import step_documents
 from provisioner.errors import Refused
 from provisioner.facility import Facility
@@ -39,11 +39,24 @@ class CapacityFindings(BaseModel):
     resources: tuple[Line, ...]
     shortages: tuple[str, ...]
     placement: Placement | None
+    rack_map: RackMap | None = None
+
+    @field_validator("resources", mode="before")
+    @classmethod
+    def _recorded_notes(cls, lines: object) -> object:
+        """A line recorded before remarks had kinds keeps its English note as a ``recorded`` remark."""
+        if not isinstance(lines, list):
+            return lines
+        return [
+            {**line, "remark": {"kind": "recorded", "values": {"text": line["note"]}}}
+            if isinstance(line, dict) and "remark" not in line and "note" in line else line
+            for line in lines
+        ]
 
     @field_serializer("resources")
     def _resources(self, lines: tuple[Line, ...]) -> list[dict[str, object]]:
-        """Each line with its verdict, as the report records it."""
-        return [{**asdict(line), "ok": line.ok} for line in lines]
+        """Each line with its verdict and note, as the report records it."""
+        return [{**asdict(line), "ok": line.ok, "note": line.note} for line in lines]
 
 
 class CapacityChecked(StepResult):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from provisioner.facility import Facility, parse_facility
+from provisioner.organisation import Letterhead, Organisation
 from provisioner.register.db import Register, open_register
 from provisioner.request import load_request
 from provisioner.safe_yaml import load_yaml_file
@@ -13,7 +14,7 @@ from provisioner.workflow import Step, perform_step
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_REQUEST = ROOT / "examples" / "request-simpeg.yaml"
-SITE = {"code": "dc-ciamis", "name": "Data Center Diskominfo Kabupaten Ciamis", "domain": "ciamiskab.go.id"}
+SITE = Letterhead("dc-ciamis", "Data Center Diskominfo Kabupaten Ciamis", "ciamiskab.go.id", Organisation())
 
 
 def example_facility() -> Facility:
