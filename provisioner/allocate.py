@@ -231,9 +231,9 @@ def _drop_cancelled_holds(session: Session, site: str) -> None:
         _delete_claim(session, claim)
 
 
-def _check(session: Session, facility: Facility, demand: Demand) -> CapacityReport:
+def _check(session: Session, facility: Facility, demand: Demand, rack: str | None = None) -> CapacityReport:
     _drop_cancelled_holds(session, facility.site.code)
-    return check_capacity(facility, demand, usage_snapshot(session, facility.site.code))
+    return check_capacity(facility, demand, usage_snapshot(session, facility.site.code), rack)
 
 
 def _write_hold(session: Session, report: CapacityReport) -> ClaimRecord:
@@ -285,14 +285,17 @@ def find_allocation(session: Session, facility: Facility, request_id: str) -> Al
     return None if claim is None else _allocation_of(session, facility, claim)
 
 
-def check_and_hold(session: Session, facility: Facility, record: RequestRecord) -> CapacityReport:
-    """Step 3's check, in a transaction holding the site's lock: every resource for the request, and what
-    fits held. A hold left by a check whose step was never recorded is checked again."""
+def check_and_hold(
+    session: Session, facility: Facility, record: RequestRecord, rack: str | None = None
+) -> CapacityReport:
+    """Step 3's check, in a transaction holding the site's lock: every resource for the request (in
+    ``rack`` only, when given), and what fits held. A hold left by a check whose step was never recorded is
+    checked again."""
     claim = _own_claim(session, facility, record.id)
     if claim is not None and claim.kind == HOLD:
         _delete_claim(session, claim)
         claim = None
-    report = _check(session, facility, demand_of(record))
+    report = _check(session, facility, demand_of(record), rack)
     if report.ok and claim is None:
         _write_hold(session, report)
     return report

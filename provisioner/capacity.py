@@ -152,6 +152,9 @@ class Placement:
     subnet: ipaddress.IPv4Network
     address: ipaddress.IPv4Address
     new_network: bool
+    path: tuple[str, ...] = ()
+    """The switch's way to its layer-3 switch: the switch, each trunk, the layer-3 switch (older reports:
+    empty)."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,7 @@ class CapacityReport:
             "units": list(self.placement.units),
             "subnet": str(self.placement.subnet),
             "address": str(self.placement.address),
+            "path": list(self.placement.path),
         }
         return {
             "site": self.site,
@@ -356,15 +360,26 @@ def _network_lines(
     return lines, network, address, existing is None
 
 
-def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> CapacityReport:
-    """Check every resource for one request against what is allocated and held; choose where it fits."""
+def path_of(facility: Facility, switch: str) -> tuple[str, ...]:
+    """A switch's way to layer 3 as the report shows it: the switch, each trunk (its two ends), the layer-3
+    switch (a layer-3 switch alone is its own path)."""
+    path = facility.uplink_path(switch)
+    trunks = (f"trunk {hop.down} - {hop.up}" for hop in path.hops)
+    return (path.access, *trunks, path.layer3) if path.hops else (path.access,)
+
+
+def check_capacity(
+    facility: Facility, demand: Demand, usage: Usage, rack: str | None = None
+) -> CapacityReport:
+    """Check every resource for one request against what is allocated and held; choose where it fits (in
+    ``rack`` only, when given: a rack the facility file names)."""
     index = _Index.of(usage.claims)
     rack_lines: list[Line] = []
     chosen: tuple[Rack, tuple[int, ...], tuple[str, str]] | None = None
-    for rack in facility.racks:
-        candidate, units, port = _rack_lines(facility, rack, demand, index)
+    for option in facility.racks if rack is None else (facility.rack(rack),):
+        candidate, units, port = _rack_lines(facility, option, demand, index)
         if all(line.ok for line in candidate) and port is not None:
-            rack_lines, chosen = candidate, (rack, units, port)
+            rack_lines, chosen = candidate, (option, units, port)
             break
         rack_lines += candidate
     genset_lines = [
@@ -391,12 +406,12 @@ def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> Capacity
     lines = (*rack_lines, *genset_lines, *uplink_lines, *network_lines)
     placement, rack_map = None, None
     if chosen and network and address and all(line.ok for line in lines):
-        rack, units, (switch, port_name) = chosen
+        place, units, (switch, port_name) = chosen
         placement = Placement(
-            rack.name, units, rack.ups, uplink_lines[0].subject, switch, port_name,
-            network.vlan, network.subnet, address, new_network,
+            place.name, units, place.ups, uplink_lines[0].subject, switch, port_name,
+            network.vlan, network.subnet, address, new_network, path_of(facility, switch),
         )
-        held = index.held_units[rack.name]
-        rack_map = RackMap(rack.name, rack.height_u, tuple(sorted(set(rack.reserved_u))),
-                           tuple(sorted(index.occupied[rack.name] - held)), tuple(sorted(held)))
+        held = index.held_units[place.name]
+        rack_map = RackMap(place.name, place.height_u, tuple(sorted(set(place.reserved_u))),
+                           tuple(sorted(index.occupied[place.name] - held)), tuple(sorted(held)))
     return CapacityReport(facility.site.code, demand, lines, placement, rack_map)

@@ -23,6 +23,9 @@ def capacity(
     ctx: typer.Context,
     request_id: RequestId,
     by: Annotated[str | None, typer.Option("--by", help="Technician [$COLO_TECHNICIAN, login name].")] = None,
+    rack: Annotated[str | None, typer.Option(
+        "--rack", metavar="NAME", help="Hold space in this rack (default: the allocator chooses)."
+    )] = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Step 3: check space, power, UPS, genset, bandwidth, switch port, VLAN, subnet and address.
@@ -36,7 +39,7 @@ def capacity(
     context = obtain(ctx)
     facility = load_facility(context.site_dir)
     result = capacity.run(context.register(), facility, request_id, by=technician(by),
-                          output_dir=context.output_dir)
+                          output_dir=context.output_dir, rack=rack)
     if json_out:
         print_json({
             "id": result.request_id, "step": 3, "outcome": result.outcome, "repeated": result.repeated,
@@ -79,5 +82,7 @@ def _print_report(result: CapacityChecked) -> None:
             f"held for step 6: rack {placement.rack} {where}, {placement.switch} {placement.port}, "
             f"VLAN {placement.vlan}, {placement.subnet}, address {placement.address}"
         )
+        if placement.path:
+            out.print("path to layer 3: " + " → ".join(placement.path))
     for d in result.documents:
         out.print(f"  {d.kind}: {d.pdf}")

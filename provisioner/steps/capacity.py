@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from provisioner.allocate import check_and_hold, drop_hold, held_at, in_locked_transaction
 from provisioner.capacity import Demand, Line, Placement, RackMap
 from provisioner.documents import step_documents
-from provisioner.errors import Refused
+from provisioner.errors import BadInput, Refused
 from provisioner.facility import Facility
 from provisioner.register.db import Register
 from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
@@ -66,14 +66,18 @@ class CapacityChecked(StepResult):
 
 
 def run(
-    register: Register, facility: Facility, request_id: str, *, by: str, output_dir: Path | None = None
+    register: Register, facility: Facility, request_id: str, *, by: str, output_dir: Path | None = None,
+    rack: str | None = None,
 ) -> CapacityChecked:
-    """Step 3 by ``by``, its report written under ``output_dir`` (None: no document); a repeat reports the
-    earlier result, unchanged. Rejected when the report is not sufficient (the result says so)."""
+    """Step 3 by ``by``, its report written under ``output_dir`` (None: no document), holding space in
+    ``rack`` (None: the allocator chooses); a repeat reports the earlier result, unchanged. Rejected when the
+    report is not sufficient (the result says so)."""
     site = facility.site.code
+    if rack is not None:
+        known_rack(facility, rack)
 
     def decide(session: Session, record: RequestRecord) -> Decision:
-        report = check_and_hold(session, facility, record)
+        report = check_and_hold(session, facility, record, rack)
         if not report.ok:
             return Decision({"report": report.as_dict(), "reasons": report.shortages}, Outcome.REJECTED)
         return Decision({"report": report.as_dict()})
@@ -94,6 +98,14 @@ def run(
     run = perform_step(register, request_id, Step.CAPACITY, by, decide=decide, within=within_site_lock,
                        undo=drop_unrecorded_hold, prepare=prepare, after=still_held)
     return CapacityChecked.of(run, report=CapacityFindings.model_validate(run.event.details["report"]))
+
+
+def known_rack(facility: Facility, rack: str) -> None:
+    """Refuse (exit 2) a rack the facility file does not name."""
+    names = [r.name for r in facility.racks]
+    if rack not in names:
+        raise BadInput(f"--rack: {rack!r} is not a rack of site {facility.site.code}; nothing was changed",
+                       [f"its racks: {', '.join(names)}"])
 
 
 def still_held(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:

@@ -100,3 +100,21 @@ def test_a_renamed_site_is_refused_until_the_register_is_renamed(register_url: s
     old_name = colo(["capacity", submit(register, "bappeda")], register_url, tmp_path)
     assert old_name.returncode == 2 and "rename-site dc-ciamis-baru dc-ciamis" in old_name.stderr
     register.close()
+
+
+def test_rack_option_holds_there_and_shows_the_path_to_layer3(register_url: str, tmp_path: Path) -> None:
+    register = open_register(register_url)
+    rid = submit(register, "disdik")
+    unknown = colo(["capacity", rid, "--rack", "R09"], register_url, tmp_path)
+    assert unknown.returncode == 2 and "'R09' is not a rack of site" in unknown.stderr
+    done = colo(["capacity", rid, "--rack", "R02"], register_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert ("path to layer 3: sw-access-02 → trunk sw-access-02:GigabitEthernet1/0/48 - "
+            "sw-core-01:GigabitEthernet1/0/1 → sw-core-01") in " ".join(done.stdout.split())
+    shown = json.loads(colo(["capacity", rid, "--json"], register_url, tmp_path).stdout)
+    assert shown["report"]["placement"]["rack"] == "R02"
+    assert shown["report"]["placement"]["path"][0] == "sw-access-02"
+    assert colo(["capacity", submit(register, "bappeda", watts=3000), "--rack", "R02"], register_url,
+                tmp_path).returncode == 0
+    full = colo(["capacity", submit(register, "dinkes", watts=2000), "--rack", "R02"], register_url, tmp_path)
+    assert full.returncode == 3 and "rack power R02: needs 2000 W, 1550 available" in full.stderr
