@@ -1,11 +1,12 @@
-"""One configuration session per switch at a time: a lock row in the register, per switch."""
+"""One configuration session per switch at a time: a lock row in the register, per switch. A change over
+several switches takes their locks in one global order (by name), so two such changes cannot deadlock."""
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -81,3 +82,15 @@ def switch_lock(register: Register, switch: str, holder: str, *, wait: float = 6
         with register.session() as session:
             session.execute(delete(SwitchLockRecord).where(
                 SwitchLockRecord.switch == switch, SwitchLockRecord.holder == holder))
+
+
+@contextmanager
+def switch_locks(register: Register, switches: Iterable[str], holder: str, *, wait: float = 600.0,
+                 ttl: float = 900.0) -> Iterator[tuple[str, ...]]:
+    """Hold every switch in `switches` for `holder`, taken in name order (the order every run uses) and
+    released in reverse; a switch that cannot be taken releases those already held. Yields the order."""
+    order = tuple(sorted(set(switches)))
+    with ExitStack() as held:
+        for switch in order:
+            held.enter_context(switch_lock(register, switch, holder, wait=wait, ttl=ttl))
+        yield order
