@@ -1,6 +1,8 @@
 """`colo register export --format csv|xlsx [--output FILE]`: the asset register.
 
-`colo register rename-site OLD NEW`: the register's capacity moved to the site's new code."""
+`colo register rename-site OLD NEW`: the register's capacity moved to the site's new code.
+
+`colo register verify`: the audit log's hash chain walked, exit 3 at the first event edited, inserted or removed."""
 
 from __future__ import annotations
 
@@ -97,3 +99,21 @@ def rename_site(
         print_json({"from": old, "to": code, "claims": moved})
     else:
         typer.echo(f"the register now belongs to site {code}: {moved} holds and allocations moved from {old}")
+
+
+@register_app.command("verify")
+def verify(ctx: typer.Context, json_out: JsonFlag = False) -> None:
+    """Walk the audit log's hash chain: exit 0 if it is intact, else 3 naming the first event edited,
+    inserted or removed."""
+    from provisioner.errors import Refused
+    from provisioner.register.chain import verify_chain
+
+    with obtain(ctx).register().session() as session:
+        state = verify_chain(session)
+    if json_out:
+        print_json({"intact": state.broken is None, "events": state.events, "head": state.head,
+                    "broken": state.broken, "event_id": state.event_id, "reason": state.reason})
+    if state.broken is not None:
+        raise Refused(f"the audit log's chain is broken: {state.reason}")
+    if not json_out:
+        typer.echo(f"the audit log's chain is intact: {state.events} events, head {state.head}")
