@@ -2,7 +2,8 @@
 
 `colo register rename-site OLD NEW`: the register's capacity moved to the site's new code.
 
-`colo register verify`: the audit log's hash chain walked, exit 3 at the first event edited, inserted or removed."""
+`colo register verify`: the audit log's hash chain walked; exit 3 at the first event edited, inserted
+or removed."""
 
 from __future__ import annotations
 

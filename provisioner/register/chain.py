@@ -110,7 +110,11 @@ def chained_events(session: Session, ids: Sequence[int] | None = None) -> list[C
     ]
 
 
-def link(events: Iterable[ChainedEvent], position: int, previous_hash: str) -> list[tuple[int, int, str, str]]:
+Link = tuple[int, int, str, str]
+"""An event's id, position, previous hash and hash."""
+
+
+def link(events: Iterable[ChainedEvent], position: int, previous_hash: str) -> list[Link]:
     """(id, position, previous hash, hash) of ``events`` appended after ``position`` and ``previous_hash``."""
     links = []
     for ev in events:
@@ -121,7 +125,7 @@ def link(events: Iterable[ChainedEvent], position: int, previous_hash: str) -> l
     return links
 
 
-def store_links(session: Session, links: Sequence[tuple[int, int, str, str]]) -> None:
+def store_links(session: Session, links: Sequence[Link]) -> None:
     """Write the links to their events (in SQL: the mapper refuses to change an event) and move the head."""
     for event_id, position, previous_hash, digest in links:
         session.execute(
@@ -132,7 +136,9 @@ def store_links(session: Session, links: Sequence[tuple[int, int, str, str]]) ->
         )
     if links:
         _, position, _, digest = links[-1]
-        session.execute(update(ChainHead).where(ChainHead.id == HEAD_ID).values(position=position, hash=digest))
+        session.execute(
+            update(ChainHead).where(ChainHead.id == HEAD_ID).values(position=position, hash=digest)
+        )
 
 
 def expect_seal(session: Session, ev: EventRecord) -> None:
@@ -148,7 +154,7 @@ def _seal(session: Session) -> None:
     session.flush()
     head = session.scalars(select(ChainHead).where(ChainHead.id == HEAD_ID).with_for_update()).first()
     if head is None:
-        raise InfrastructureError("the audit log's chain head is missing from the register; nothing was changed")
+        raise InfrastructureError("the audit log's chain head is missing from the register; nothing changed")
     session.refresh(head)
     links = link(chained_events(session, sorted(ev.id for ev in pending)), head.position, head.hash)
     store_links(session, links)

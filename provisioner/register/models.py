@@ -81,7 +81,7 @@ class EventRecord(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     position: Mapped[int | None] = mapped_column(Integer)
-    """Where the event stands in the audit log's hash chain (see provisioner.register.chain); set at commit."""
+    """The event's place in the audit log's hash chain (see provisioner.register.chain); set at commit."""
     previous_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
 
