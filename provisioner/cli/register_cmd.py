@@ -60,9 +60,11 @@ def export(
     """Export the asset register: one row per server placed, with its rack, port, VLAN and handover.
 
     The file is written whole or not at all; the register, the site's files and the documents are refused.
+    The audit log's chain head at the time of the export is printed beside it (stderr, or in --json).
     """
     from provisioner.errors import BadInput
     from provisioner.export import asset_rows, check_output, export_assets
+    from provisioner.register.chain import chain_head
 
     if json_out and output is None:
         raise BadInput("--json: give --output, stdout carries the JSON document")
@@ -71,11 +73,13 @@ def export(
         check_output(output, force=force, protected=protected_paths(context))
     with context.register().session() as session:
         rows = asset_rows(session, include_decommissioned=not active_only)
+        head = chain_head(session)
     count = export_assets(rows, fmt, output, sys.stdout, force=force)
     if json_out:
-        print_json({"format": fmt, "output": str(output), "rows": count})
-    elif output is not None:
-        typer.echo(f"{count} rows written to {output}", err=True)
+        print_json({"format": fmt, "output": str(output), "rows": count, "audit_head": head})
+    else:
+        written = f"{count} rows written to {output}; " if output is not None else ""
+        typer.echo(f"{written}the audit log's chain head: {head}", err=True)
 
 
 @register_app.command("rename-site")

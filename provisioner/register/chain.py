@@ -141,6 +141,12 @@ def store_links(session: Session, links: Sequence[Link]) -> None:
         )
 
 
+def chain_head(session: Session) -> str:
+    """The hash of the chain's last event as the register's head records it (empty before any event)."""
+    head = session.get(ChainHead, HEAD_ID)
+    return head.hash if head is not None else GENESIS
+
+
 def expect_seal(session: Session, ev: EventRecord) -> None:
     """Seal ``ev`` into the chain when ``session`` commits."""
     session.info.setdefault(_UNSEALED, []).append(ev)

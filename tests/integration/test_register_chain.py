@@ -54,7 +54,8 @@ def built(url: str, cwd: Path) -> list[int]:
     return event_ids(url)
 
 
-def test_an_untouched_register_verifies(register_url: str, tmp_path: Path) -> None:
+def test_an_untouched_register_verifies_and_its_export_carries_the_head(
+    register_url: str, tmp_path: Path) -> None:
     ids = built(register_url, tmp_path)
     run = verify(register_url, tmp_path)
     assert run.returncode == 0, run.stderr
@@ -63,6 +64,9 @@ def test_an_untouched_register_verifies(register_url: str, tmp_path: Path) -> No
     assert len(head) == 64
     as_json = json.loads(colo(register_url, tmp_path, "register", "verify", "--json").stdout)
     assert (as_json["intact"], as_json["events"], as_json["head"]) == (True, len(ids), head)
+    export = colo(register_url, tmp_path, "register", "export", "--output", str(tmp_path / "assets.csv"),
+                  "--json")
+    assert json.loads(export.stdout)["audit_head"] == head
 
 
 def test_an_edited_event_is_named(register_url: str, tmp_path: Path) -> None:
