@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from provisioner.errors import NotFound, OutOfOrder, Refused
+from provisioner.register.chain import expect_seal
 from provisioner.register.db import Register, utcnow
 from provisioner.register.models import DocumentRecord, EventRecord, RequestRecord
 
@@ -65,7 +66,8 @@ def record_event(
     details: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> EventRecord:
-    """Append one event to the audit log (flushed, so a second completion of a step fails here)."""
+    """Append one event to the audit log (flushed, so a second completion of a step fails here); it is
+    sealed into the log's hash chain, with the documents recorded for it, when the transaction commits."""
     ev = EventRecord(
         request=record,
         step=int(step) if step is not None else None,
@@ -77,6 +79,7 @@ def record_event(
     )
     session.add(ev)
     session.flush()
+    expect_seal(session, ev)
     return ev
 
 

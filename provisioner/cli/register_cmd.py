@@ -1,6 +1,9 @@
 """`colo register export --format csv|xlsx [--output FILE]`: the asset register.
 
-`colo register rename-site OLD NEW`: the register's capacity moved to the site's new code."""
+`colo register rename-site OLD NEW`: the register's capacity moved to the site's new code.
+
+`colo register verify`: the audit log's hash chain walked; exit 3 at the first event edited, inserted
+or removed."""
 
 from __future__ import annotations
 
@@ -57,9 +60,11 @@ def export(
     """Export the asset register: one row per server placed, with its rack, port, VLAN and handover.
 
     The file is written whole or not at all; the register, the site's files and the documents are refused.
+    The audit log's chain head at the time of the export is printed beside it (stderr, or in --json).
     """
     from provisioner.errors import BadInput
     from provisioner.export import asset_rows, check_output, export_assets
+    from provisioner.register.chain import chain_head
 
     if json_out and output is None:
         raise BadInput("--json: give --output, stdout carries the JSON document")
@@ -68,11 +73,13 @@ def export(
         check_output(output, force=force, protected=protected_paths(context))
     with context.register().session() as session:
         rows = asset_rows(session, include_decommissioned=not active_only)
+        head = chain_head(session)
     count = export_assets(rows, fmt, output, sys.stdout, force=force)
     if json_out:
-        print_json({"format": fmt, "output": str(output), "rows": count})
-    elif output is not None:
-        typer.echo(f"{count} rows written to {output}", err=True)
+        print_json({"format": fmt, "output": str(output), "rows": count, "audit_head": head})
+    else:
+        written = f"{count} rows written to {output}; " if output is not None else ""
+        typer.echo(f"{written}the audit log's chain head: {head}", err=True)
 
 
 @register_app.command("rename-site")
@@ -97,3 +104,21 @@ def rename_site(
         print_json({"from": old, "to": code, "claims": moved})
     else:
         typer.echo(f"the register now belongs to site {code}: {moved} holds and allocations moved from {old}")
+
+
+@register_app.command("verify")
+def verify(ctx: typer.Context, json_out: JsonFlag = False) -> None:
+    """Walk the audit log's hash chain: exit 0 if it is intact, else 3 naming the first event edited,
+    inserted or removed."""
+    from provisioner.errors import Refused
+    from provisioner.register.chain import verify_chain
+
+    with obtain(ctx).register().session() as session:
+        state = verify_chain(session)
+    if json_out:
+        print_json({"intact": state.broken is None, "events": state.events, "head": state.head,
+                    "broken": state.broken, "event_id": state.event_id, "reason": state.reason})
+    if state.broken is not None:
+        raise Refused(f"the audit log's chain is broken: {state.reason}")
+    if not json_out:
+        typer.echo(f"the audit log's chain is intact: {state.events} events, head {state.head}")

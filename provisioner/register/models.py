@@ -69,6 +69,7 @@ class EventRecord(Base):
             sqlite_where=text("stage IS NULL AND step IS NOT NULL"),
             postgresql_where=text("stage IS NULL AND step IS NOT NULL"),
         ),
+        UniqueConstraint("position", name="uq_events_position"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -79,6 +80,10 @@ class EventRecord(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(String(20))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    position: Mapped[int | None] = mapped_column(Integer)
+    """The event's place in the audit log's hash chain (see provisioner.register.chain); set at commit."""
+    previous_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     request: Mapped[RequestRecord] = relationship(back_populates="events")
 

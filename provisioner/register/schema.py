@@ -4,6 +4,7 @@ Each area adds one import line for its own module of tables.
 """
 
 from provisioner.register import capacity_models as capacity_models
+from provisioner.register import chain as chain
 from provisioner.register import models as models
 from provisioner.register import network_models as network_models
 from provisioner.register import numbering_models as numbering_models

@@ -9,6 +9,7 @@ than its column, SQLite does not, so PostgreSQL is where a column too narrow sho
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import subprocess
 import sys
@@ -88,6 +89,9 @@ WIDEST: dict[str, int] = {
     "events.stage": max(len(name) for name in [*(s.name for s in all_stages()), "decommission"]),
     "events.actor": max(person_width(), len(submitter("x" * CONTACT, "c" * AGENCY))),
     "events.outcome": max(len(value) for value in [*Outcome, INTERRUPTED]),
+    "events.previous_hash": len(hashlib.sha256().hexdigest()),
+    "events.hash": len(hashlib.sha256().hexdigest()),
+    "event_chain_head.hash": len(hashlib.sha256().hexdigest()),
     "documents.request_id": REQUEST_ID,
     "documents.kind": max(len(p.name.removesuffix(".html.j2")) for p in TEMPLATES.glob("[a-z]*.html.j2")),
     "documents.sha256": 64,
