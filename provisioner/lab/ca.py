@@ -16,8 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from provisioner.facility import load_facility
 from provisioner.organisation import Person
 
+LAB_SITE = Path(__file__).resolve().parents[2] / "inventories" / "lab"
 CA_NAME = "Colo Lab CA"
 VALID_DAYS = 825
 SIGNING_PASSWORD_VARIABLE = "COLO_SIGNING_PASSWORD"  # noqa: S105 (the name the lab site's signing section uses)
@@ -137,10 +139,17 @@ def ensure_ca(lab_dir: Path) -> LabCa:
     return LabCa(key, x509.load_pem_x509_certificate(ca_certificate_path(lab_dir).read_bytes()))
 
 
-def ensure_signing_keys(lab_dir: Path, people: list[Person], password: str) -> None:
+def ensure_signing_keys(lab_dir: Path, people: tuple[Person, ...], password: str) -> None:
     """A PKCS#12 file per person (by NIP) that has none yet."""
     ca = ensure_ca(lab_dir)
     for person in people:
         path = signing_keys_dir(lab_dir) / f"{person.nip}.p12"
         if not path.exists():
             ca.write_signing_key(person, path, password)
+
+
+def ensure_lab_ca(lab_dir: Path, credentials: dict[str, str]) -> LabCa:
+    """The CA, and a signing key for each person of the lab site under the credentials' password."""
+    people = load_facility(LAB_SITE).organisation.people
+    ensure_signing_keys(lab_dir, people, credentials[SIGNING_PASSWORD_VARIABLE])
+    return ensure_ca(lab_dir)

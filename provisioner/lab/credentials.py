@@ -1,5 +1,5 @@
-"""The lab's generated secrets: the switch login, the servers' root SSH key and the DNS update key (TSIG),
-in <state>/credentials.env."""
+"""The lab's generated secrets: the switch login, the servers' root SSH key, the DNS update key (TSIG) and
+the password of the people's signing keys, in <state>/credentials.env."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 from provisioner.lab.bind import DNS_SECRET_VARIABLE
+from provisioner.lab.ca import SIGNING_PASSWORD_VARIABLE
 from provisioner.lab.sh import run
 from provisioner.secrets import read_dotenv
 
@@ -29,6 +30,11 @@ def tsig_secret() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def signing_password() -> str:
+    """A new password for the people's PKCS#12 signing keys."""
+    return secrets.token_urlsafe(18)
+
+
 def ensure_credentials(lab_dir: Path) -> dict[str, str]:
     """Generate the key pair and credentials file once (mode 0600); return the file's variables."""
     key = ssh_key(lab_dir)
@@ -44,14 +50,16 @@ def ensure_credentials(lab_dir: Path) -> dict[str, str]:
             "COLO_SSH_USER": "root",
             "COLO_SSH_KEY": str(key),
             DNS_SECRET_VARIABLE: tsig_secret(),
+            SIGNING_PASSWORD_VARIABLE: signing_password(),
         }
         fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.writelines(f"{name}={value}\n" for name, value in values.items())
         os.replace(path.with_suffix(".tmp"), path)
-    if DNS_SECRET_VARIABLE not in (values := read_dotenv(path)):  # a file from before the lab had DNS
+    later = {DNS_SECRET_VARIABLE: tsig_secret, SIGNING_PASSWORD_VARIABLE: signing_password}
+    if missing := later.keys() - (values := read_dotenv(path)):  # a file from before the lab had them
         with path.open("a") as out:
-            out.write(f"{DNS_SECRET_VARIABLE}={tsig_secret()}\n")
+            out.writelines(f"{name}={later[name]()}\n" for name in sorted(missing))
         values = read_dotenv(path)
     return values
 
