@@ -1,8 +1,9 @@
 """Electronic signatures on documents: PAdES baseline B (pyHanko) by a pluggable signer, and their check.
 
 A :class:`Signer` turns a PDF's bytes into signed bytes. :class:`Pkcs12Signer` signs with a person's
-PKCS#12 file; its password comes from the environment (or the site's credentials file) only. :func:`check_signature` reads the PDF's
-signatures and says whether each is intact and chains to the site's CA.
+PKCS#12 file; its password comes from the environment (or the site's credentials file) only.
+:func:`check_signature` reads the PDF's signatures and says whether each is intact and chains to the
+site's CA.
 """
 
 from __future__ import annotations
