@@ -102,8 +102,8 @@ class LabCa:
         """``person``'s PKCS#12 file (key, certificate with their name and NIP, the CA) under ``password``."""
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Colo Lab"),
-                             x509.NameAttribute(NameOID.COMMON_NAME, person.name),
-                             x509.NameAttribute(NameOID.SERIAL_NUMBER, person.nip)])
+                             x509.NameAttribute(NameOID.SERIAL_NUMBER, person.nip),
+                             x509.NameAttribute(NameOID.COMMON_NAME, person.name)])
         builder = x509.CertificateBuilder().add_extension(_usage(ca=False, signing=True), critical=True)
         cert = self._issue(subject, key, builder)
         _write_private(path, pkcs12.serialize_key_and_certificates(
