@@ -72,7 +72,7 @@ def pdf_text(pdf: Path) -> str:
 
 def work_details(facility: Facility, register: Register, request_id: str) -> dict[str, Any]:
     """What step 6's stages hand the work report and the handover minutes (the plan allocated for real)."""
-    plan = allocate(register, facility, request_id).as_dict()
+    plan = allocate(register, facility, request_id).model_dump(mode="json")
     units = plan["units"]
     assert isinstance(units, list)
     started = datetime(2026, 12, 2, 3, 10, tzinfo=UTC).isoformat()
