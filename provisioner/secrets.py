@@ -147,6 +147,11 @@ def _dotenv_values(credentials_file: Path | None) -> dict[str, str]:
     return read_dotenv(chosen) if chosen is not None else {}
 
 
+def environment_variable(name: str) -> str | None:
+    """The variable ``name`` from the environment, else from the dotenv file (3. above)."""
+    return os.environ.get(name) or _dotenv_values(None).get(name) or None
+
+
 def _vault_fields(section: Mapping[str, object], fields: tuple[str, ...]) -> dict[str, str]:
     return {f: str(section.get(f) or "") for f in fields}
 

@@ -1,13 +1,13 @@
 """Electronic signatures on documents: PAdES baseline B (pyHanko) by a pluggable signer, and their check.
 
 A :class:`Signer` turns a PDF's bytes into signed bytes. :class:`Pkcs12Signer` signs with a person's
-PKCS#12 file; its password comes from the environment only. :func:`check_signature` reads the PDF's
-signatures and says whether each is intact and chains to the site's CA.
+PKCS#12 file; its password comes from the environment (or the site's credentials file) only.
+:func:`check_signature` reads the PDF's signatures and says whether each is intact and chains to the
+site's CA.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from provisioner.errors import BadInput
 from provisioner.organisation import Organisation
+from provisioner.secrets import environment_variable
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import SimpleSigner
@@ -30,8 +31,8 @@ class Signer(Protocol):
 
 @dataclass(frozen=True)
 class Pkcs12Signer:
-    """A signer whose key and certificate are in a PKCS#12 file; the password is read from the environment
-    variable ``password_env`` (unset: a file without a password)."""
+    """A signer whose key and certificate are in a PKCS#12 file; the password is the environment variable
+    ``password_env`` (or that variable of the site's credentials file; unset: a file without a password)."""
 
     path: Path
     password_env: str = "COLO_SIGNING_PASSWORD"  # noqa: S105 (the name of a variable, not a password)
@@ -42,7 +43,7 @@ class Pkcs12Signer:
         from pyhanko.sign.signers import SimpleSigner
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-        password = os.environ.get(self.password_env)
+        password = environment_variable(self.password_env)
         try:
             key, cert, chain = pkcs12.load_key_and_certificates(
                 self.path.read_bytes(), password.encode() if password is not None else None)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import BadInput, InfrastructureError
 from provisioner.lab import bind, chrony, image, network, ovs, procs, services
+from provisioner.lab.ca import ensure_lab_ca
 from provisioner.lab.credentials import credentials_file, ensure_credentials, public_key, ssh_key
 from provisioner.lab.hosts import LabHost
 from provisioner.lab.layout import (
@@ -239,9 +240,9 @@ class Lab:
         slots = host_slots(count)
         self._cable_new(slots)
         machines = [LabHost(s, self.dir) for s in slots]
-        key = public_key(self.dir)
+        key, lab_ca = public_key(self.dir), ensure_lab_ca(self.dir, credentials)
         with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(lambda m: m.prepare(key), machines))
+            list(pool.map(lambda m: m.prepare(key, lab_ca), machines))
         cabling = self.fabric.snapshot().cabling
         for machine in machines:
             machine.wire(switch_slot(cabling[machine.slot.name].switch).bridge)

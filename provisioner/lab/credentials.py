@@ -1,5 +1,5 @@
-"""The lab's generated secrets: each switch's login, the servers' root SSH key and the DNS update key (TSIG),
-in <state>/credentials.env."""
+"""The lab's generated secrets: each switch's login, the servers' root SSH key, the DNS update key (TSIG) and
+the password of the people's signing keys, in <state>/credentials.env."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 from provisioner.lab.bind import DNS_SECRET_VARIABLE
+from provisioner.lab.ca import SIGNING_PASSWORD_VARIABLE
 from provisioner.lab.layout import LAB_SWITCHES
 from provisioner.lab.sh import run
 from provisioner.secrets import env_prefix, read_dotenv
@@ -30,6 +31,11 @@ def tsig_secret() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def signing_password() -> str:
+    """A new password for the people's PKCS#12 signing keys."""
+    return secrets.token_urlsafe(18)
+
+
 def ensure_credentials(lab_dir: Path) -> dict[str, str]:
     """Generate the key pair and each lab switch's login once, into the credentials file (mode 0600); return
     the file's variables. A file written before a switch was added gains that switch's login."""
@@ -43,8 +49,8 @@ def ensure_credentials(lab_dir: Path) -> dict[str, str]:
     names = [f"{env_prefix(switch.credentials)}_{field}" for switch in LAB_SWITCHES for field in fields]
     missing = {name: SWITCH_USER if name.endswith("_USERNAME") else secrets.token_urlsafe(18)
                for name in names if name not in values}
-    if DNS_SECRET_VARIABLE not in values:  # also a file from before the lab had DNS
-        missing[DNS_SECRET_VARIABLE] = tsig_secret()
+    later = {DNS_SECRET_VARIABLE: tsig_secret, SIGNING_PASSWORD_VARIABLE: signing_password}
+    missing |= {name: make() for name, make in later.items() if name not in values}  # also an older file
     if missing or not path.exists():
         values.update(missing)
         fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from provisioner.errors import InfrastructureError
 from provisioner.lab import procs
+from provisioner.lab.bind import LAB_ZONE
+from provisioner.lab.ca import LabCa
 from provisioner.lab.identity import install_host_key
 from provisioner.lab.layout import STAGING_GATEWAY, HostSlot
 from provisioner.lab.profiles import profile_for, write_profile
@@ -95,8 +97,9 @@ class LabHost:
         """The host's writable layer over the image (its changes to the root filesystem)."""
         return self.dir / "upper"
 
-    def prepare(self, authorized_key: str) -> None:
-        """Write the hardware profile, and on first use the host's own files (keys, certificate, config)."""
+    def prepare(self, authorized_key: str, ca: LabCa) -> None:
+        """Write the hardware profile, and on first use the host's own files (keys, certificate from the lab's
+        CA for the lab zone's names, config)."""
         write_profile(self.dir / "hw", profile_for(self.slot.index))
         for sub in ("work", "root"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
@@ -119,9 +122,8 @@ class LabHost:
         (up / "root/.ssh/authorized_keys").chmod(0o600)
         install_host_key(name, up / "etc/ssh/ssh_host_ed25519_key")
         (up / "etc/colo-lab").mkdir(parents=True, exist_ok=True)
-        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-days", "825", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
-             "-keyout", str(up / "etc/colo-lab/app.key"), "-out", str(up / "etc/colo-lab/app.crt")])
+        ca.write_server_certificate([f"*.{LAB_ZONE}", name], [self.slot.staging_address],
+                                    up / "etc/colo-lab/app.key", up / "etc/colo-lab/app.crt")
         (self.dir / "prepared").write_text("")
 
     def host_key(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from provisioner.request import load_request
 from provisioner.steps import capacity
 from provisioner.steps.submit import submit_request
 from provisioner.workflow import Step, get_request, perform_step
+from tests.integration.lab_site_support import PASSWORD as LAB_KEYS_PASSWORD
+from tests.integration.lab_site_support import lab_site_with_keys
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 A4 = (595.28, 841.89)
@@ -69,7 +72,7 @@ def pdf_text(pdf: Path) -> str:
 
 def work_details(facility: Facility, register: Register, request_id: str) -> dict[str, Any]:
     """What step 6's stages hand the work report and the handover minutes (the plan allocated for real)."""
-    plan = allocate(register, facility, request_id).as_dict()
+    plan = allocate(register, facility, request_id).model_dump(mode="json")
     units = plan["units"]
     assert isinstance(units, list)
     started = datetime(2026, 12, 2, 3, 10, tzinfo=UTC).isoformat()
@@ -104,11 +107,17 @@ def work_details(facility: Facility, register: Register, request_id: str) -> dic
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
-    """Every kind of document of one request, taken through steps 1-5 on the lab site; another request
-    holds units first, so the rack shows held units beside this server's."""
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
+    """Every kind of document of one request, taken through steps 1-5 on the lab site (signed with keys of
+    the lab's CA); another request holds units first, so the rack shows held units beside this server's."""
     tmp = tmp_path_factory.mktemp("layout")
-    facility = load_facility(ROOT / "inventories" / "lab")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("COLO_SIGNING_PASSWORD", LAB_KEYS_PASSWORD)
+        yield render_every_kind(tmp, load_facility(lab_site_with_keys(tmp)))
+
+
+def render_every_kind(tmp: Path, facility: Facility) -> Rendered:
+    """The documents of the fixture above, in tmp."""
     site = facility.site.letterhead()
     register = open_register(f"sqlite:///{tmp / 'register.db'}")
     spec, source = load_request(ROOT / "examples" / "request-simpeg.yaml")

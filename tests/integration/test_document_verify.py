@@ -18,7 +18,7 @@ from provisioner.register.db import open_register
 from provisioner.request import load_request
 from provisioner.steps.submit import submit_request
 from provisioner.workflow import Step, perform_step
-from tests.integration.signing_support import PASSWORD, authority
+from tests.integration.lab_site_support import PASSWORD, lab_site_with_keys
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HEAD_NIP = "196711101997031008"
@@ -27,18 +27,10 @@ pytestmark = pytest.mark.skipif(shutil.which("pdfsig") is None, reason="pdfsig (
 
 @pytest.fixture
 def signed_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, Path]:
-    """The lab site with signing keys in a folder of its own, and a disposition signed by the head of
-    division in a register: the site folder, the register's URL and the PDF."""
+    """The lab site with its CA and signing keys in a folder of its own, and a disposition signed by the
+    head of division in a register: the site folder, the register's URL and the PDF."""
     monkeypatch.setenv("COLO_SIGNING_PASSWORD", PASSWORD)
-    lab = authority("CA Diskominfo Lab")
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    lab.issue("Drs. Asep Hidayat", keys / f"{HEAD_NIP}.p12")
-    (tmp_path / "ca.pem").write_bytes(lab.pem)
-    site = tmp_path / "site"
-    site.mkdir()
-    text = (ROOT / "inventories" / "lab" / "facility.yml").read_text()
-    (site / "facility.yml").write_text(f"{text}  signing: {{ca: {tmp_path / 'ca.pem'}, keys: {keys}}}\n")
+    site = lab_site_with_keys(tmp_path)
     url = f"sqlite:///{tmp_path / 'register.db'}"
     register = open_register(url)
     spec, source = load_request(ROOT / "examples" / "request-simpeg.yaml")
