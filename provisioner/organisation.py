@@ -76,6 +76,10 @@ def check_nip(value: str) -> str:
 Nip = Annotated[str, AfterValidator(check_nip)]
 
 
+NUMBER_WIDTH = 200
+"""The longest document number the register keeps."""
+
+
 def _number_format(value: str) -> str:
     """A document number format: Python format fields out of NUMBER_FIELDS, ``{seq}`` among them."""
     names = _FIELDS.findall(value)
@@ -84,9 +88,11 @@ def _number_format(value: str) -> str:
     if "seq" not in names:
         raise ValueError("must hold {seq} (the number of the document in its kind and year)")
     try:
-        value.format(seq=1, code="X", site="s", month="I", year=2026)
+        widest = value.format(seq=999_999, code="C" * 20, site="s" * 64, month="VIII", year=9999)
     except (ValueError, IndexError, KeyError) as exc:
         raise ValueError(f"is not a format: {exc}") from None
+    if len(widest) > NUMBER_WIDTH:
+        raise ValueError(f"makes numbers of up to {len(widest)} characters; at most {NUMBER_WIDTH} are kept")
     return value
 
 

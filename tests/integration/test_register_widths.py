@@ -21,8 +21,10 @@ import yaml
 from sqlalchemy import String, inspect
 
 from provisioner.cli.common import person
+from provisioner.documents.numbering import DOCUMENT_CODES
 from provisioner.errors import BadInput
 from provisioner.facility import Facility
+from provisioner.organisation import NUMBER_WIDTH
 from provisioner.register import schema as tables  # noqa: F401  (every area's tables)
 from provisioner.register.db import Base, open_register
 from provisioner.request import ColoRequest
@@ -95,6 +97,10 @@ WIDEST: dict[str, int] = {
     "documents.request_id": REQUEST_ID,
     "documents.kind": max(len(p.name.removesuffix(".html.j2")) for p in TEMPLATES.glob("[a-z]*.html.j2")),
     "documents.sha256": 64,
+    "document_counters.kind": max(len(kind) for kind in DOCUMENT_CODES),
+    "document_numbers.kind": max(len(kind) for kind in DOCUMENT_CODES),
+    "document_numbers.request_id": REQUEST_ID,
+    "document_numbers.number": NUMBER_WIDTH,
     "assets.request_id": REQUEST_ID,
     "assets.agency_code": AGENCY,
     "assets.hostname": HOSTNAME,
