@@ -39,6 +39,7 @@ class Demand:
     rack_units: int
     power_watts: int
     bandwidth_mbps: int
+    subdomains: tuple[str, ...] = ()
 
 
 class Claim(NamedTuple):
@@ -73,6 +74,8 @@ class Usage:
 
     claims: Sequence[Claim] = ()
     networks: Sequence[AgencyNetwork] = ()
+    taken_names: Mapping[str, Remark] = field(default_factory=dict)
+    """Subdomains already taken (held by another request, or in the DNS zone), each with who holds it."""
 
 
 REMARKS: Mapping[str, str] = {
@@ -93,6 +96,9 @@ REMARKS: Mapping[str, str] = {
     "exhausted": "{supernet} exhausted",
     "address": "{address}",
     "full": "{subnet} is full",
+    "name_free": "free",
+    "name_held": "held by {request}",
+    "name_in_zone": "already in the DNS zone ({values})",
 }
 """Each kind of remark in English (the CLI's words); documents give each kind their own wording."""
 
@@ -352,6 +358,16 @@ def _network_lines(
     return lines, network, address, existing is None
 
 
+def _subdomain_lines(demand: Demand, usage: Usage) -> list[Line]:
+    """One name per application subdomain, insufficient when another request or the zone holds it."""
+    lines = []
+    for label in demand.subdomains:
+        taken = usage.taken_names.get(label)
+        lines.append(Line("subdomain", label, "name", 1, 0 if taken is None else 1, 0, 1,
+                          -1 if taken else 0, taken or Remark("name_free")))
+    return lines
+
+
 def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> CapacityReport:
     """Check every resource for one request against what is allocated and held; choose where it fits."""
     index = _Index.of(usage.claims)
@@ -384,7 +400,7 @@ def check_capacity(facility: Facility, demand: Demand, usage: Usage) -> Capacity
     if uplink_lines[0].ok:
         uplink_lines = uplink_lines[:1]
     network_lines, network, address, new_network = _network_lines(facility, demand, usage, index)
-    lines = (*rack_lines, *genset_lines, *uplink_lines, *network_lines)
+    lines = (*rack_lines, *genset_lines, *uplink_lines, *network_lines, *_subdomain_lines(demand, usage))
     placement, rack_map = None, None
     if chosen and network and address and all(line.ok for line in lines):
         rack, units, (switch, port_name) = chosen

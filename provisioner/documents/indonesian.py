@@ -34,6 +34,9 @@ REMARKS: Mapping[str, str] = {
     "exhausted": "{supernet} habis",
     "address": "{address}",
     "full": "{subnet} penuh",
+    "name_free": "tersedia",
+    "name_held": "dipegang oleh {request}",
+    "name_in_zone": "sudah ada di zona DNS ({values})",
 }
 """Each kind of capacity remark (``provisioner.capacity.REMARKS``) in Indonesian."""
 _AMOUNTS = frozenset({"va", "base", "committed", "longest", "kva", "factor", "ratio"})

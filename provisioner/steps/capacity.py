@@ -16,8 +16,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, field_serializer
 from sqlalchemy.orm import Session
 
-from provisioner.allocate import check_and_hold, drop_hold, held_at, in_locked_transaction
-from provisioner.capacity import Demand, Line, Placement
+from provisioner.allocate import check_and_hold, demand_of, drop_hold, held_at, in_locked_transaction
+from provisioner.capacity import Demand, Line, Placement, Remark
+from provisioner.dns import open_backend
 from provisioner.documents import step_documents
 from provisioner.errors import Refused
 from provisioner.facility import Facility
@@ -52,6 +53,18 @@ class CapacityChecked(StepResult):
     report: CapacityFindings
 
 
+def names_in_zone(facility: Facility, subdomains: tuple[str, ...]) -> dict[str, Remark]:
+    """The subdomains the site's DNS zone already holds, asked live (none without `dns.update`)."""
+    if facility.dns.update is None or facility.dns.zone is None or not subdomains:
+        return {}
+    backend, found = open_backend(facility), {}
+    for label in subdomains:
+        name = backend.lookup(f"{label}.{facility.dns.zone}")
+        if name.exists:
+            found[label] = Remark("name_in_zone", {"values": ", ".join(name.values) or "other records"})
+    return found
+
+
 def run(
     register: Register, facility: Facility, request_id: str, *, by: str, output_dir: Path | None = None
 ) -> CapacityChecked:
@@ -60,7 +73,8 @@ def run(
     site = facility.site.code
 
     def decide(session: Session, record: RequestRecord) -> Decision:
-        report = check_and_hold(session, facility, record)
+        in_zone = names_in_zone(facility, demand_of(record).subdomains)
+        report = check_and_hold(session, facility, record, in_zone)
         if not report.ok:
             return Decision({"report": report.as_dict(), "reasons": report.shortages}, Outcome.REJECTED)
         return Decision({"report": report.as_dict()})
