@@ -159,6 +159,37 @@ def test_name_taken_in_the_zone_at_step6_exits_3_and_nothing_is_done(
         colo(env, "decommission", request_id)
 
 
+def test_subdomain_in_the_zone_or_held_by_another_request_is_refused_at_step3(
+    lab: Lab, facility: Facility, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env, register = _fresh(tmp_path, lab, "lab-srv1")
+    first = colo_json(env, "request", "submit", str(EXAMPLE))["id"]
+    colo(env, "dispose", first, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+    monkeypatch.setenv("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
+    backend = open_backend(facility)
+    theirs = DnsRecord(zone="lab.ciamiskab.go.id", name=SIMPEG, type="A", value="10.231.99.98")
+    backend.ensure([theirs])
+    try:
+        refused = colo(env, "capacity", first, code=3)
+        assert "subdomain simpeg" in refused.stderr and "10.231.99.98" in refused.stderr
+    finally:
+        backend.remove([theirs])
+    document = load_yaml_file(EXAMPLE)
+    assert isinstance(document, dict)
+    document["server"]["hostname"], document["server"]["serial"] = "simpeg2", "7XK2Q94"
+    request = tmp_path / "request-same-subdomain.yaml"
+    request.write_text(yaml.safe_dump(document))
+    held = colo_json(env, "request", "submit", str(EXAMPLE))["id"]
+    colo(env, "dispose", held, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+    colo(env, "capacity", held)
+    second = colo_json(env, "request", "submit", str(request))["id"]
+    colo(env, "dispose", second, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+    refused = colo(env, "capacity", second, code=3)
+    assert "subdomain simpeg" in refused.stderr and f"held by {held}" in refused.stderr
+    with register.session() as session:
+        assert find_allocation(session, facility, second) is None
+
+
 def test_wrong_vlan_by_hand_fails_access_check_keeps_step7_closed_and_rerun_converges(
     lab: Lab, facility: Facility, tmp_path: Path
 ) -> None:
