@@ -235,9 +235,11 @@ def _drop_cancelled_holds(session: Session, site: str) -> None:
         _delete_claim(session, claim)
 
 
-def _names_held(session: Session, site: str, demand: Demand) -> dict[str, Remark]:
-    """The demand's subdomains another request at the site holds or has allocated."""
-    if not demand.subdomains:
+def _names_held(session: Session, facility: Facility, demand: Demand) -> dict[str, Remark]:
+    """The demand's subdomains another request at the site holds or has allocated (where the site has a DNS
+    zone for them)."""
+    site = facility.site.code
+    if not demand.subdomains or facility.dns.zone is None:
         return {}
     rows = session.execute(
         select(RequestRecord.id, RequestRecord.document)
@@ -259,7 +261,7 @@ def _check(session: Session, facility: Facility, demand: Demand,
     site = facility.site.code
     _drop_cancelled_holds(session, site)
     usage = usage_snapshot(session, site)
-    taken = {**(in_zone or {}), **_names_held(session, site, demand)}
+    taken = {**(in_zone or {}), **_names_held(session, facility, demand)}
     return check_capacity(facility, demand, dataclasses.replace(usage, taken_names=taken))
 
 

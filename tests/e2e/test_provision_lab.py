@@ -106,6 +106,8 @@ def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility
     assert {"final_report.pdf", "handover_minutes.pdf"} <= attached
     final = (docs / "final_report.html").read_text()
     assert "Uji akses" in final and "LULUS" in final and asset.details["asset_tag"] in final
+    for kind in ("final_report", "handover_minutes"):
+        assert f"https://{SIMPEG}:443/" in (docs / f"{kind}.html").read_text(), kind
     colo(env, "report", request_id)  # a repeat reports the earlier result
 
     colo(env, "decommission", request_id)
