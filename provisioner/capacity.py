@@ -196,7 +196,7 @@ class CapacityReport:
         }
         return {
             "site": self.site,
-            "request": asdict(self.demand),
+            "request": {**asdict(self.demand), "subdomains": list(self.demand.subdomains)},
             "sufficient": self.ok,
             "resources": [{**asdict(line), "ok": line.ok, "note": line.note} for line in self.lines],
             "shortages": self.shortages,
