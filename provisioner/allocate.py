@@ -14,11 +14,12 @@ and subnet live as long as any claim of that agency does.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -34,6 +35,7 @@ from provisioner.capacity import (
     Claim,
     ClaimKind,
     Demand,
+    Remark,
     Usage,
     check_capacity,
 )
@@ -82,7 +84,9 @@ def demand_of(record: RequestRecord) -> Demand:
     """What a recorded request needs from the facility."""
     spec = record.spec()
     server, network = spec.server, spec.network
-    return Demand(record.id, spec.agency.code, server.rack_units, server.power_watts, network.bandwidth_mbps)
+    subdomains = tuple(dict.fromkeys(a.subdomain.lower() for a in spec.applications if a.subdomain))
+    return Demand(record.id, spec.agency.code, server.rack_units, server.power_watts, network.bandwidth_mbps,
+                  subdomains)
 
 
 def _codes_in_use(session: Session) -> set[str]:
@@ -231,9 +235,34 @@ def _drop_cancelled_holds(session: Session, site: str) -> None:
         _delete_claim(session, claim)
 
 
-def _check(session: Session, facility: Facility, demand: Demand, rack: str | None = None) -> CapacityReport:
-    _drop_cancelled_holds(session, facility.site.code)
-    return check_capacity(facility, demand, usage_snapshot(session, facility.site.code), rack)
+def _names_held(session: Session, facility: Facility, demand: Demand) -> dict[str, Remark]:
+    """The demand's subdomains another request at the site holds or has allocated (where the site has a DNS
+    zone for them)."""
+    site = facility.site.code
+    if not demand.subdomains or facility.dns.zone is None:
+        return {}
+    rows = session.execute(
+        select(RequestRecord.id, RequestRecord.document)
+        .join(ClaimRecord, ClaimRecord.request_id == RequestRecord.id)
+        .where(ClaimRecord.site == site, RequestRecord.id != demand.request_id)
+    )
+    held = {}
+    for request_id, document in rows:
+        for label in {str(a.get("subdomain") or "").lower() for a in document.get("applications", ())}:
+            if label in demand.subdomains:
+                held[label] = Remark("name_held", {"request": request_id})
+    return held
+
+
+def _check(session: Session, facility: Facility, demand: Demand, rack: str | None = None,
+           in_zone: Mapping[str, Remark] | None = None) -> CapacityReport:
+    """The capacity check against the register's snapshot (in ``rack`` only, when given); ``in_zone``: the
+    demand's subdomains the DNS zone already holds."""
+    site = facility.site.code
+    _drop_cancelled_holds(session, site)
+    usage = usage_snapshot(session, site)
+    taken = {**(in_zone or {}), **_names_held(session, facility, demand)}
+    return check_capacity(facility, demand, dataclasses.replace(usage, taken_names=taken), rack)
 
 
 def _write_hold(session: Session, report: CapacityReport) -> ClaimRecord:
@@ -286,16 +315,17 @@ def find_allocation(session: Session, facility: Facility, request_id: str) -> Al
 
 
 def check_and_hold(
-    session: Session, facility: Facility, record: RequestRecord, rack: str | None = None
+    session: Session, facility: Facility, record: RequestRecord, rack: str | None = None,
+    in_zone: Mapping[str, Remark] | None = None,
 ) -> CapacityReport:
     """Step 3's check, in a transaction holding the site's lock: every resource for the request (in
-    ``rack`` only, when given), and what fits held. A hold left by a check whose step was never recorded is
-    checked again."""
+    ``rack`` only, when given; ``in_zone``: its subdomains the DNS zone already holds), and what fits held. A
+    hold left by a check whose step was never recorded is checked again."""
     claim = _own_claim(session, facility, record.id)
     if claim is not None and claim.kind == HOLD:
         _delete_claim(session, claim)
         claim = None
-    report = _check(session, facility, demand_of(record), rack)
+    report = _check(session, facility, demand_of(record), rack, in_zone)
     if report.ok and claim is None:
         _write_hold(session, report)
     return report

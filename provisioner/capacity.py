@@ -39,6 +39,7 @@ class Demand:
     rack_units: int
     power_watts: int
     bandwidth_mbps: int
+    subdomains: tuple[str, ...] = ()
 
 
 class Claim(NamedTuple):
@@ -73,6 +74,8 @@ class Usage:
 
     claims: Sequence[Claim] = ()
     networks: Sequence[AgencyNetwork] = ()
+    taken_names: Mapping[str, Remark] = field(default_factory=dict)
+    """Subdomains already taken (held by another request, or in the DNS zone), each with who holds it."""
 
 
 REMARKS: Mapping[str, str] = {
@@ -94,6 +97,9 @@ REMARKS: Mapping[str, str] = {
     "address": "{address}",
     "full": "{subnet} is full",
     "recorded": "{text}",
+    "name_free": "free",
+    "name_held": "held by {request}",
+    "name_in_zone": "already in the DNS zone ({values})",
 }
 """Each kind of remark in English (the CLI's words); documents give each kind their own wording."""
 
@@ -195,7 +201,7 @@ class CapacityReport:
         }
         return {
             "site": self.site,
-            "request": asdict(self.demand),
+            "request": {**asdict(self.demand), "subdomains": list(self.demand.subdomains)},
             "sufficient": self.ok,
             "resources": [{**asdict(line), "ok": line.ok, "note": line.note} for line in self.lines],
             "shortages": self.shortages,
@@ -368,6 +374,16 @@ def path_of(facility: Facility, switch: str) -> tuple[str, ...]:
     return (path.access, *trunks, path.layer3) if path.hops else (path.access,)
 
 
+def _subdomain_lines(demand: Demand, usage: Usage) -> list[Line]:
+    """One name per application subdomain, insufficient when another request or the zone holds it."""
+    lines = []
+    for label in demand.subdomains:
+        taken = usage.taken_names.get(label)
+        lines.append(Line("subdomain", label, "name", 1, 0 if taken is None else 1, 0, 1,
+                          -1 if taken else 0, taken or Remark("name_free")))
+    return lines
+
+
 def check_capacity(
     facility: Facility, demand: Demand, usage: Usage, rack: str | None = None
 ) -> CapacityReport:
@@ -403,7 +419,7 @@ def check_capacity(
     if uplink_lines[0].ok:
         uplink_lines = uplink_lines[:1]
     network_lines, network, address, new_network = _network_lines(facility, demand, usage, index)
-    lines = (*rack_lines, *genset_lines, *uplink_lines, *network_lines)
+    lines = (*rack_lines, *genset_lines, *uplink_lines, *network_lines, *_subdomain_lines(demand, usage))
     placement, rack_map = None, None
     if chosen and network and address and all(line.ok for line in lines):
         place, units, (switch, port_name) = chosen

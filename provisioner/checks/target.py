@@ -88,13 +88,17 @@ def _ip(text: str, what: str, parse: Callable[[str], object]) -> None:
 
 
 def access_target_for(request: ColoRequest, address: str, facility: Facility) -> AccessTarget:
-    """The access check target of a request whose server now has `address` at the facility."""
+    """The access check target of a request whose server now has `address` at the facility: its names in the
+    site's DNS zone (else its domain), resolved through the site's DNS servers, HTTPS verified against the
+    site's `dns.ca_bundle`."""
+    bundle = facility.dns.ca_bundle
     return AccessTarget(
         address=address,
         ports=tuple(PortSpec(p.port, p.protocol, p.purpose) for p in request.network.ports),
         applications=tuple(
             AppSpec(a.name, a.port, a.scheme, a.path or "/", a.subdomain) for a in request.applications
         ),
-        domain=facility.site.domain,
+        domain=facility.dns.zone or facility.site.domain,
         name_service=NameService(tuple(str(server) for server in facility.dns.servers)),
+        ca_bundle=Path(bundle) if bundle else None,
     )

@@ -35,6 +35,9 @@ REMARKS: Mapping[str, str] = {
     "address": "{address}",
     "full": "{subnet} penuh",
     "recorded": "{text}",
+    "name_free": "tersedia",
+    "name_held": "dipegang oleh {request}",
+    "name_in_zone": "sudah ada di zona DNS ({values})",
 }
 """Each kind of capacity remark (``provisioner.capacity.REMARKS``) in Indonesian."""
 _AMOUNTS = frozenset({"va", "base", "committed", "longest", "kva", "factor", "ratio"})

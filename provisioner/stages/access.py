@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.checks import access_target_for, run_access_check
+from provisioner.checks import CheckPolicy, access_target_for, run_access_check
 from provisioner.errors import AccessCheckFailed
 from provisioner.stages.base import StageContext, StageFailedError, StagePreview, StageResult
 from provisioner.stages.plan import Placement
@@ -23,7 +23,9 @@ class AccessCheckStage:
 
     def run(self, ctx: StageContext) -> AccessChecked:
         target = access_target_for(ctx.request, str(ctx.result(Placement).address), ctx.facility)
-        report = run_access_check(target)
+        # Where the DNS stage made the names, a name that does not resolve to the server fails the check.
+        policy = CheckPolicy(require_dns=ctx.facility.dns.update is not None)
+        report = run_access_check(target, policy)
         evidence = AccessChecked(access_check=report.model_dump(mode="json"))
         try:
             report.raise_if_failed()

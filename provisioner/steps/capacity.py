@@ -16,8 +16,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 from sqlalchemy.orm import Session
 
-from provisioner.allocate import check_and_hold, drop_hold, held_at, in_locked_transaction
-from provisioner.capacity import Demand, Line, Placement, RackMap
+from provisioner.allocate import check_and_hold, demand_of, drop_hold, held_at, in_locked_transaction
+from provisioner.capacity import Demand, Line, Placement, RackMap, Remark
+from provisioner.dns import open_backend
 from provisioner.documents import step_documents
 from provisioner.errors import BadInput, Refused
 from provisioner.facility import Facility
@@ -65,6 +66,18 @@ class CapacityChecked(StepResult):
     report: CapacityFindings
 
 
+def names_in_zone(facility: Facility, subdomains: tuple[str, ...]) -> dict[str, Remark]:
+    """The subdomains the site's DNS zone already holds, asked live (none without `dns.update`)."""
+    if facility.dns.update is None or facility.dns.zone is None or not subdomains:
+        return {}
+    backend, found = open_backend(facility), {}
+    for label in subdomains:
+        name = backend.lookup(f"{label}.{facility.dns.zone}")
+        if name.exists:
+            found[label] = Remark("name_in_zone", {"values": ", ".join(name.values) or "other records"})
+    return found
+
+
 def run(
     register: Register, facility: Facility, request_id: str, *, by: str, output_dir: Path | None = None,
     rack: str | None = None,
@@ -77,7 +90,8 @@ def run(
         known_rack(facility, rack)
 
     def decide(session: Session, record: RequestRecord) -> Decision:
-        report = check_and_hold(session, facility, record, rack)
+        in_zone = names_in_zone(facility, demand_of(record).subdomains)
+        report = check_and_hold(session, facility, record, rack, in_zone)
         if not report.ok:
             return Decision({"report": report.as_dict(), "reasons": report.shortages}, Outcome.REJECTED)
         return Decision({"report": report.as_dict()})

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from provisioner import dns
 from provisioner.allocate import find_allocation, release
 from provisioner.documents import stage_documents
 from provisioner.errors import InfrastructureError, Refused
@@ -24,6 +25,7 @@ from provisioner.network.intents import apply_switch, decommission_intents, swit
 from provisioner.register.capacity_models import ClaimRecord
 from provisioner.register.db import Register, utcnow
 from provisioner.register.models import AssetRecord, RequestRecord
+from provisioner.stages.dns import made_by
 from provisioner.stages.monitoring import monitored_host
 from provisioner.workflow import Outcome, get_request, record_event
 
@@ -40,6 +42,17 @@ def _monitoring_removed(facility: Facility, record: RequestRecord, address: str)
         raise InfrastructureError(f"{facility.monitoring.kind} still lists {target} ({state.health}) after "
                                   f"{GONE_TIMEOUT_S}s")
     return f"monitoring target {target} {'removed' if removed else 'was already absent'}"
+
+
+def _records_removed(facility: Facility, register: Register, request_id: str) -> list[str]:
+    """Delete exactly the DNS records the request made (none when the site has no `dns.update`)."""
+    made = made_by(register, request_id)
+    if facility.dns.update is None or not made:
+        return []
+    removal = dns.open_backend(facility).remove(made)
+    return ([f"DNS {r} deleted" for r in removal.removed]
+            + [f"DNS {r} was already gone" for r in removal.absent]
+            + [f"DNS {r} kept: changed by someone else" for r in removal.kept])
 
 
 def _last_of_agency(session: Session, record: RequestRecord, site: str) -> bool:
@@ -103,6 +116,7 @@ def run(
         release(register, facility, record.id)
         actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "
                        f"port {held.switch_port}, address {held.address}")
+    actions += _records_removed(facility, register, request_id)
     with register.session() as session:
         record = get_request(session, request_id)
         asset = _asset_of(session, record)

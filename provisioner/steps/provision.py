@@ -21,6 +21,7 @@ from provisioner.facility import load_facility
 from provisioner.register.db import Register
 from provisioner.stages.access import AccessCheckStage
 from provisioner.stages.base import Delivered, Stage, StageContext, StagePreview
+from provisioner.stages.dns import DnsStage
 from provisioner.stages.engine import ALREADY_DONE, Processor, StageRun, preview_stages, run_stages
 from provisioner.stages.journal import Journal, finished_events, stage_events
 from provisioner.stages.monitoring import MonitoringStage
@@ -33,10 +34,10 @@ from provisioner.workflow import Step, completions, get_request, require_step, s
 
 
 def all_stages() -> list[Stage]:
-    """plan, verify, server, network, monitoring, access_check, record."""
+    """plan, verify, server, network, dns, monitoring, access_check, record."""
     return [
-        PlanStage(), VerifyStage(), ServerStage(), NetworkStage(), MonitoringStage(), AccessCheckStage(),
-        RecordStage(),
+        PlanStage(), VerifyStage(), ServerStage(), NetworkStage(), DnsStage(), MonitoringStage(),
+        AccessCheckStage(), RecordStage(),
     ]
 
 

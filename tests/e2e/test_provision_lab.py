@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import func, select
 
 from provisioner.allocate import find_allocation
+from provisioner.dns import DnsRecord, open_backend
 from provisioner.errors import AccessCheckFailed
 from provisioner.facility import Facility
 from provisioner.lab.api import Lab
@@ -25,10 +26,12 @@ from provisioner.stages.engine import Display, StageRun
 from provisioner.steps import provision
 from provisioner.workflow import Step, get_request, step_result
 from tests.e2e.conftest import ROOT, SITE, addresses_of, cli_env, colo, colo_json, prometheus_targets
+from tests.integration.test_dns import dig
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 EXAMPLE = ROOT / "examples" / "request-simpeg.yaml"
 HEAD = "Drs. Asep Hidayat"
+SIMPEG = "simpeg.lab.ciamiskab.go.id"
 
 
 def _block(config: str, header: str) -> str:
@@ -73,7 +76,10 @@ def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility
 
     result = colo_json(env, "provision", request_id, "--yes")
     stages = {s["stage"]: s for s in result["stages"]}
-    assert [s["status"] for s in result["stages"]] == ["done"] * 7, result
+    assert [s["status"] for s in result["stages"]] == ["done"] * 8, result
+    assert dig(SIMPEG, "A") == [address]
+    assert [r["name"] for r in stages["dns"]["details"]["made"]] == [SIMPEG, ".".join(
+        [*reversed(address.split(".")), "in-addr.arpa"])]
     config = lab.switch_config()
     port_block = _block(config, f"interface {port}")
     assert f"description disdik:simpeg:{request_id}" in port_block
@@ -100,9 +106,12 @@ def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility
     assert {"final_report.pdf", "handover_minutes.pdf"} <= attached
     final = (docs / "final_report.html").read_text()
     assert "Uji akses" in final and "LULUS" in final and asset.details["asset_tag"] in final
+    for kind in ("final_report", "handover_minutes"):
+        assert f"https://{SIMPEG}:443/" in (docs / f"{kind}.html").read_text(), kind
     colo(env, "report", request_id)  # a repeat reports the earlier result
 
     colo(env, "decommission", request_id)
+    assert dig(SIMPEG, "A") == []
     assert lab.switch_config() == config_before
     assert sorted(file_sd.iterdir()) == file_sd_before
     assert f"http://{address}:9100/metrics" not in [url for url, _ in prometheus_targets(facility)]
@@ -128,6 +137,59 @@ def test_spec_mismatch_exits_3_before_any_switch_change(lab: Lab, facility: Faci
     assert lab.switch_config() == before
     with register.session() as session:
         assert step_result(get_request(session, request_id), Step.PROVISION) is None
+
+
+def test_name_taken_in_the_zone_at_step6_exits_3_and_nothing_is_done(
+    lab: Lab, facility: Facility, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env, register = _fresh(tmp_path, lab, "lab-srv1")
+    request_id, _plan = _through_step5(env, register, facility, lab, "lab-srv1")
+    monkeypatch.setenv("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
+    backend = open_backend(facility)
+    theirs = DnsRecord(zone="lab.ciamiskab.go.id", name=SIMPEG, type="A", value="10.231.99.99")
+    backend.ensure([theirs])
+    try:
+        failed = colo(env, "provision", request_id, "--yes", code=3)
+        assert SIMPEG in failed.stderr and "10.231.99.99" in failed.stderr
+        assert dig(SIMPEG, "A") == ["10.231.99.99"]
+        with register.session() as session:
+            record = get_request(session, request_id)
+            assert step_result(record, Step.PROVISION) is None
+            assert not [e for e in record.events if e.stage == "dns" and e.outcome == "ok"]
+    finally:
+        backend.remove([theirs])
+        colo(env, "decommission", request_id)
+
+
+def test_subdomain_in_the_zone_or_held_by_another_request_is_refused_at_step3(
+    lab: Lab, facility: Facility, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env, register = _fresh(tmp_path, lab, "lab-srv1")
+    first = colo_json(env, "request", "submit", str(EXAMPLE))["id"]
+    colo(env, "dispose", first, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+    monkeypatch.setenv("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
+    backend = open_backend(facility)
+    theirs = DnsRecord(zone="lab.ciamiskab.go.id", name=SIMPEG, type="A", value="10.231.99.98")
+    backend.ensure([theirs])
+    try:
+        refused = colo(env, "capacity", first, code=3)
+        assert "subdomain simpeg" in refused.stderr and "10.231.99.98" in refused.stderr
+    finally:
+        backend.remove([theirs])
+    document = load_yaml_file(EXAMPLE)
+    assert isinstance(document, dict)
+    document["server"]["hostname"], document["server"]["serial"] = "simpeg2", "7XK2Q94"
+    request = tmp_path / "request-same-subdomain.yaml"
+    request.write_text(yaml.safe_dump(document))
+    held = colo_json(env, "request", "submit", str(EXAMPLE))["id"]
+    colo(env, "dispose", held, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+    colo(env, "capacity", held)
+    second = colo_json(env, "request", "submit", str(request))["id"]
+    colo(env, "dispose", second, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+    refused = colo(env, "capacity", second, code=3)
+    assert "subdomain simpeg" in refused.stderr and f"held by {held}" in refused.stderr
+    with register.session() as session:
+        assert find_allocation(session, facility, second) is None
 
 
 def test_wrong_vlan_by_hand_fails_access_check_keeps_step7_closed_and_rerun_converges(

@@ -29,17 +29,19 @@ from reliability_lab import (
 from reliability_support import ROOT, Figures
 
 from provisioner.register.db import Register, open_register
+from provisioner.steps.provision import all_stages
 from tests.integration.conftest import LabHandle
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 HOST, AGENCY, YEAR = "lab-srv6", "crash", 2021
-STAGES = ["plan", "verify", "network", "server", "monitoring", "access_check", "record"]
+STAGES = [stage.name for stage in all_stages()]
 # A representative few run by default; the whole matrix (about 12 minutes) with the soak runs.
-DEFAULT_POINTS = {"plan:before", "network:after", "switch:half", "switch:unsaved"}
+DEFAULT_POINTS = {"plan:before", "network:after", "switch:half", "switch:unsaved", "dns:updated"}
 POINTS = [
     pytest.param(point, marks=() if point in DEFAULT_POINTS else pytest.mark.soak)
-    for point in [f"{s}:{m}" for s in STAGES for m in ("before", "after")] + ["switch:half", "switch:unsaved"]
+    for point in [f"{s}:{m}" for s in STAGES for m in ("before", "after")]
+    + ["switch:half", "switch:unsaved", "dns:updated"]
 ]
 _TIMES = ("_at", "seconds", "started", "held_at", "created_at")
 

@@ -36,6 +36,11 @@ RECORDED: dict[str, dict[str, Any]] = {
         "seconds": 21.0,
     },
     "server": {"address": "10.231.0.5", "configured_by": "network", "seconds": 0.0},
+    "dns": {
+        "made": [{"zone": "lab.ciamiskab.go.id", "name": "simpeg.lab.ciamiskab.go.id", "type": "A",
+                  "value": "10.231.0.5", "ttl": 300}],
+        "present": [], "updates": 1, "skipped": None, "seconds": 0.1,
+    },
     "monitoring": {
         "target": "10.231.0.5:9100", "file_changed": True, "health": "up", "last_error": "",
         "last_scrape": "2026-11-20T10:00:00Z", "labels": {"request": "REQ-2026-0001"}, "seconds": 2.5,
