@@ -32,7 +32,7 @@ def walkthrough() -> list[list[str]]:
 def test_the_walkthrough_parses_as_colo_commands() -> None:
     commands = walkthrough()
     assert len(commands) >= 10 and all(c[0] == "colo" for c in commands), commands
-    assert ["colo", "provision", "REQ-2026-0001"] in commands
+    assert ["colo", "provision", "REQ-2026-0001", "--by", "Rina Marlina, A.Md."] in commands
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
