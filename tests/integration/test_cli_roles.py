@@ -104,3 +104,29 @@ def test_four_eyes_is_a_yes_or_no_of_the_site_file(colo: Colo, tmp_path: Path, v
     colo = on_site(colo, lab_site(tmp_path, four_eyes=value))
     done = colo("dispose", "REQ-2026-0001", "--by", HEAD, "--to", SECTION, code=2)
     assert "organisation.four_eyes: Input should be a valid boolean" in done.stderr
+
+
+@pytest.mark.parametrize("four_eyes", [False, True])
+def test_a_site_without_four_eyes_says_so_in_the_final_report(tmp_path: Path, four_eyes: bool) -> None:
+    from test_documents import pdf_text
+
+    from provisioner.documents import write_step_document
+    from provisioner.organisation import Letterhead, Organisation, Person, Role
+    from provisioner.request import load_request
+    from provisioner.steps.submit import submit_request
+    from provisioner.workflow import perform_step
+
+    alone = Person(name=HEAD, nip=HEAD_NIP.replace(" ", ""), position="Kepala Seksi", rank="Pembina, IV/a",
+                   roles=(Role.HEAD_OF_DIVISION, Role.SECTION_HEAD, Role.TECHNICIAN))
+    organisation = Organisation(people=(alone,), four_eyes=four_eyes)
+    site = Letterhead("dc-satu", "Data Center", "example.go.id", organisation)
+    register = open_register(f"sqlite:///{tmp_path / 'register.db'}")
+    spec, source = load_request(EXAMPLE)
+    request_id = submit_request(register, spec.model_dump(mode="json"), source, actor="Budi Santoso")
+    for step in (Step.DISPOSE, Step.CAPACITY, Step.APPLY, Step.APPROVE, Step.PROVISION):
+        perform_step(register, request_id, step, HEAD, {"serial": "7XK2Q93"} if step == Step.APPLY else {})
+    run = perform_step(register, request_id, Step.REPORT, HEAD, {}, after=lambda s, r, e: [
+        write_step_document(s, r, "final_report", site, tmp_path, event=e)])
+    register.close()
+    text = " ".join(pdf_text(Path(run.documents[0].pdf_path)).split())
+    assert ("Prinsip empat mata tidak diterapkan" in text) is not four_eyes
