@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from provisioner.errors import BadInput, Refused
 from provisioner.plaintext import check_plain_text
@@ -151,6 +151,9 @@ class Organisation(_Model):
     people: tuple[Person, ...] = Field(default=(), max_length=1000)
     signing: Signing | None = None
     """With it, each document is signed (PAdES) by the person of its step, if a person of the site."""
+    four_eyes: StrictBool = True
+    """Whoever provisions (step 6) may not be who approved (step 5). A one-person site sets it to ``false``;
+    its handover minutes and final report then say so."""
 
     def problems(self) -> list[str]:
         """People listed twice (by name or by NIP): ``--by`` must name one person."""
@@ -189,6 +192,18 @@ class Organisation(_Model):
         """Who does ``step``: None where the site lists no people, else the person ``by`` names; BadInput
         (exit 2) if the site has no such person, Refused (exit 3) if they lack the step's role."""
         return self.require(STEP_ROLES[step], by, option, f"step {step}")
+
+    def actor(self, step: int, by: str) -> str:
+        """The name recorded for ``by`` doing ``step``: the person's name (see :meth:`authorise`), else ``by``
+        as given where the site lists no people."""
+        person = self.authorise(step, by)
+        return person.name if person else by
+
+    def refuse_self_approval(self, approver: str, provisioner: str) -> None:
+        """Refused (exit 3) where the site checks four eyes and one person approved and provisions."""
+        if self.checks_roles and self.four_eyes and approver == provisioner:
+            raise Refused(f"--by: {provisioner} approved this request (step 5), so may not provision it "
+                          "(step 6): another technician must (organisation.four_eyes)")
 
     def require(self, role: Role, by: str, option: str, what: str) -> Person | None:
         """The person ``by`` names, who must hold ``role`` for ``what`` (see :meth:`authorise`)."""

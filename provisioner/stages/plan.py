@@ -1,4 +1,5 @@
-"""Stage 1, plan: allocate what step 3 held, write the technician's placement sheet, wait for the cabling."""
+"""Stage 1, plan: allocate what step 3 held, write the technician's placement sheet (as text for the terminal
+and as a numbered document), wait for the cabling."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from pathlib import Path
 
 from provisioner.allocate import Allocation
 from provisioner.capacity import HOLD
+from provisioner.documents import stage_documents
 from provisioner.errors import Refused
 from provisioner.files import write_documents
 from provisioner.stages.base import StageContext, StagePreview, StageResult
+from provisioner.workflow import get_request
 
 SHEET_NAME = "placement_sheet.txt"
+SHEET_KIND = "placement_sheet"
 
 
 class Placement(Allocation, StageResult):
@@ -62,6 +66,23 @@ def write_sheet(output_dir: Path, text: str) -> Path:
     return write_documents(output_dir, {SHEET_NAME: text.encode("utf-8")}) / SHEET_NAME
 
 
+def record_sheet_document(ctx: StageContext, plan: Allocation) -> Path:
+    """The placement sheet as a document of the request (numbered, with the rack drawing), recorded in the
+    register: its PDF."""
+    extra = {"plan": plan.model_dump(mode="json"), "serial": ctx.delivered.serial, "actor": ctx.actor,
+             "staging_address": ctx.delivered.staging_address, "staging_vlan": ctx.facility.vlans.staging}
+    with ctx.register.session() as session:
+        record = get_request(session, ctx.request_id)
+    site = ctx.facility.site.letterhead()
+    staged = stage_documents(record, None, site, ctx.output_dir, [(SHEET_KIND, extra)], register=ctx.register)
+    try:
+        with ctx.register.session() as session:
+            [document] = staged.record(session, get_request(session, ctx.request_id), None)
+    finally:
+        staged.discard()
+    return Path(document.pdf_path)
+
+
 def held_allocation(ctx: StageContext) -> Allocation:
     """What step 3 held for the request (or step 6 already allocated); Refused when it holds nothing."""
     from provisioner.allocate import find_allocation
@@ -85,6 +106,7 @@ class PlanStage:
         allocation = allocate(ctx.register, ctx.facility, ctx.request_id)
         sheet = placement_sheet(ctx, allocation)
         path = write_sheet(ctx.output_dir / ctx.request_id, sheet)
+        record_sheet_document(ctx, allocation)
         if not ctx.confirm(sheet):
             raise Refused(
                 f"{ctx.request_id}: the server is not confirmed racked and cabled at {allocation.rack} "

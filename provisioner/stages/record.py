@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from provisioner.documents import StagedDocuments, stage_documents
+from provisioner.documents.numbering import issue_number
 from provisioner.register.db import utcnow
 from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
 from provisioner.stages.base import StageContext, StagePreview, StageResult
@@ -17,16 +18,11 @@ from provisioner.workflow import Step, get_request, perform_step
 DOCUMENTS = ("work_report", "handover_minutes")
 
 
-def handover_number(record: RequestRecord, site_code: str) -> str:
-    """The handover minutes' number: sequence/BAST-COLO/site/year, from the request's own sequence."""
-    return f"{record.seq:03d}/BAST-COLO/{site_code}/{record.year}"
-
-
 def asset_tag(record: RequestRecord, site_code: str) -> str:
     return f"{site_code.upper()}-{record.year}-{record.seq:04d}"
 
 
-def asset_details(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
+def asset_details(ctx: StageContext, record: RequestRecord, handover_number: str) -> dict[str, Any]:
     """The register row's columns beyond the fixed ones (export reads these keys)."""
     plan, site = ctx.result(Placement), ctx.facility.site.code
     return {
@@ -43,12 +39,12 @@ def asset_details(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
             {"name": a.name, "port": a.port, "scheme": a.scheme, "subdomain": a.subdomain}
             for a in ctx.request.applications
         ],
-        "handover_number": handover_number(record, site),
+        "handover_number": handover_number,
         "handover_date": utcnow().date().isoformat(),
     }
 
 
-def asset_values(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
+def asset_values(ctx: StageContext, record: RequestRecord, handover_number: str) -> dict[str, Any]:
     """The request's asset row, column by column."""
     req, plan = ctx.request, ctx.result(Placement)
     return {
@@ -60,7 +56,7 @@ def asset_values(ctx: StageContext, record: RequestRecord) -> dict[str, Any]:
         "os": f"{req.server.os.family} {req.server.os.version}",
         "location": f"{plan.rack} {units_text(plan.units)}",
         "address": str(plan.address),
-        "details": asset_details(ctx, record),
+        "details": asset_details(ctx, record, handover_number),
     }
 
 
@@ -108,18 +104,20 @@ class RecordStage:
 
     def run(self, ctx: StageContext) -> Recorded:
         site = ctx.facility.site.letterhead()
+        handover_number = issue_number(ctx.register, ctx.request_id, "handover_minutes", site)
         with ctx.register.session() as session:
             record = get_request(session, ctx.request_id)
             numbers = {
                 "asset_tag": asset_tag(record, site["code"]),
-                "handover_number": handover_number(record, site["code"]),
+                "handover_number": handover_number,
                 "address": str(ctx.result(Placement).address),
             }
-            asset = asset_values(ctx, record)
+            asset = asset_values(ctx, record, handover_number)
 
         def prepare(record: RequestRecord, event: EventRecord) -> StagedDocuments:
             extra = work_context(ctx, asset)
-            return stage_documents(record, event, site, ctx.output_dir, [(kind, extra) for kind in DOCUMENTS])
+            return stage_documents(record, event, site, ctx.output_dir, [(kind, extra) for kind in DOCUMENTS],
+                                   register=ctx.register)
 
         def write(session: Session, record: RequestRecord, _event: EventRecord) -> list[DocumentRecord]:
             upsert_asset(session, record.id, asset)
@@ -134,9 +132,9 @@ class RecordStage:
         site = ctx.facility.site.code
         with ctx.register.session() as session:
             record = get_request(session, ctx.request_id)
-            tag, number = asset_tag(record, site), handover_number(record, site)
+            tag = asset_tag(record, site)
         return StagePreview(
-            f"the {' and the '.join(k.replace('_', ' ') for k in DOCUMENTS)} {number}, the asset register "
-            f"row {tag}, step 6 recorded complete",
+            f"the {' and the '.join(k.replace('_', ' ') for k in DOCUMENTS)} (numbered from the register's "
+            f"counters), the asset register row {tag}, step 6 recorded complete",
             changes=True,
         )

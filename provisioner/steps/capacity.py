@@ -82,12 +82,13 @@ def run(
     register: Register, facility: Facility, request_id: str, *, by: str, output_dir: Path | None = None,
     rack: str | None = None,
 ) -> CapacityChecked:
-    """Step 3 by ``by``, its report written under ``output_dir`` (None: no document), holding space in
-    ``rack`` (None: the allocator chooses); a repeat reports the earlier result, unchanged. Rejected when the
-    report is not sufficient (the result says so)."""
+    """Step 3 by ``by`` (a technician), its report written under ``output_dir`` (None: no document), holding
+    space in ``rack`` (None: the allocator chooses); a repeat reports the earlier result, unchanged. Rejected
+    when the report is not sufficient (the result says so)."""
     site = facility.site.code
     if rack is not None:
         known_rack(facility, rack)
+    actor = facility.organisation.actor(Step.CAPACITY, by)
 
     def decide(session: Session, record: RequestRecord) -> Decision:
         in_zone = names_in_zone(facility, demand_of(record).subdomains)
@@ -109,7 +110,7 @@ def run(
     letterhead = facility.site.letterhead()
     prepare = (step_documents(letterhead, output_dir, "capacity_report", register=register) if output_dir
                else None)
-    run = perform_step(register, request_id, Step.CAPACITY, by, decide=decide, within=within_site_lock,
+    run = perform_step(register, request_id, Step.CAPACITY, actor, decide=decide, within=within_site_lock,
                        undo=drop_unrecorded_hold, prepare=prepare, after=still_held)
     return CapacityChecked.of(run, report=CapacityFindings.model_validate(run.event.details["report"]))
 

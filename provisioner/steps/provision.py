@@ -113,12 +113,18 @@ def run(
     confirm: Callable[[str], bool],
     processors: Sequence[Processor] = (),
 ) -> ProvisionResult:
-    """Run step 6 for an approved request, resuming where an earlier run stopped. The journal hears of each
-    stage first, then `processors` (a progress display, crash points) in their order."""
+    """Run step 6 for an approved request by ``actor`` (a technician, not the one who approved it), resuming
+    where an earlier run stopped. The journal hears of each stage first, then `processors` (a progress
+    display, crash points) in their order."""
+    organisation = load_facility(site_dir).organisation
+    actor = organisation.actor(Step.PROVISION, actor)
     stages = all_stages()
     earlier = earlier_result(register, request_id, stages)
     if earlier is not None:
         return earlier
+    with register.session() as session:
+        organisation.refuse_self_approval(completions(get_request(session, request_id))[Step.APPROVE].actor,
+                                          actor)
     ctx = build_context(register, request_id, site_dir, output_dir, actor=actor, confirm=confirm)
     journal = Journal(register, ctx.request_id, actor)
     runs = run_stages(stages, ctx, journal.finished(stages), [journal, *processors])

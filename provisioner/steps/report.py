@@ -78,8 +78,11 @@ class Reported(StepResult):
 
 
 def run(register: Register, request_id: str, site_dir: Path, output_dir: Path, *, by: str) -> Reported:
-    """Step 7: the final report (with the evidence) and its mail; a repeat reports the earlier result."""
-    site_fields = load_facility(site_dir).site.letterhead()
+    """Step 7 by ``by`` (a technician): the final report (with the evidence) and its mail; a repeat reports
+    the earlier result."""
+    facility = load_facility(site_dir)
+    site_fields = facility.site.letterhead()
+    actor = facility.organisation.actor(Step.REPORT, by)
     mail: list[MailSent] = []
 
     def prepare(record: RequestRecord, event: EventRecord) -> StagedDocuments:
@@ -91,7 +94,7 @@ def run(register: Register, request_id: str, site_dir: Path, output_dir: Path, *
         extra = {"evidence": evidence_of(record), "asset": {**asset.details, "address": asset.address}}
         staged = stage_documents(record, event, site_fields, output_dir, [(KIND, extra)], register=register)
         try:
-            letter = report_mail(record, asset, site_fields["domain"], by)
+            letter = report_mail(record, asset, site_fields["domain"], actor)
             message = build_report_message(letter, [staged.staged(KIND, "pdf"), *handover])
             result = deliver_report(message, output_dir / record.id / f"{KIND}.eml", smtp_settings())
         except BaseException:
@@ -100,6 +103,6 @@ def run(register: Register, request_id: str, site_dir: Path, output_dir: Path, *
         mail.append(MailSent(eml=str(result.eml_path), sent=result.sent, recipients=result.recipients))
         return staged
 
-    run = perform_step(register, request_id, Step.REPORT, by, prepare=prepare)
+    run = perform_step(register, request_id, Step.REPORT, actor, prepare=prepare)
     earlier = MailSent(eml=str(output_dir / run.event.request_id / f"{KIND}.eml"), sent=None)
     return Reported.of(run, mail=mail[-1] if mail else earlier)

@@ -18,6 +18,7 @@ from provisioner.lab.api import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "inventories" / "lab"
+LAB_TECHNICIAN = "Rina Marlina, A.Md."
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +52,9 @@ def colo_json(env: dict[str, str], *args: str, cwd: Path = ROOT) -> Any:
 
 
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    """The CLI's environment: a register and a document folder of the test's own."""
+    """The CLI's environment: a register and a document folder of the test's own; a technician of the lab."""
     return {**os.environ, "COLO_DB": f"sqlite:///{tmp_path / 'register.db'}", "PYTHONPATH": str(ROOT),
-            "COLO_OUTPUT": str(tmp_path / "docs")}
+            "COLO_OUTPUT": str(tmp_path / "docs"), "COLO_TECHNICIAN": LAB_TECHNICIAN}
 
 
 def prometheus_targets(facility: Facility) -> list[tuple[str, str]]:

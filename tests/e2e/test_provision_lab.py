@@ -25,7 +25,16 @@ from provisioner.safe_yaml import load_yaml_file
 from provisioner.stages.engine import Display, StageRun
 from provisioner.steps import provision
 from provisioner.workflow import Step, get_request, step_result
-from tests.e2e.conftest import ROOT, SITE, addresses_of, cli_env, colo, colo_json, prometheus_targets
+from tests.e2e.conftest import (
+    LAB_TECHNICIAN,
+    ROOT,
+    SITE,
+    addresses_of,
+    cli_env,
+    colo,
+    colo_json,
+    prometheus_targets,
+)
 from tests.integration.test_dns import dig
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -205,8 +214,8 @@ def test_wrong_vlan_by_hand_fails_access_check_keeps_step7_closed_and_rerun_conv
                     [f"interface {plan['switch_port']}", " switchport access vlan 998"])
 
     with pytest.raises(AccessCheckFailed) as failed:
-        provision.run(register, request_id, SITE, tmp_path / "docs", actor="tech", confirm=lambda _p: True,
-                      processors=[Display(wrong_vlan_by_hand)])
+        provision.run(register, request_id, SITE, tmp_path / "docs", actor=LAB_TECHNICIAN,
+                      confirm=lambda _p: True, processors=[Display(wrong_vlan_by_hand)])
     assert failed.value.exit_code == 3
     assert "needs step 6" in colo(env, "report", request_id, code=3).stderr
     rerun = colo_json(env, "provision", request_id, "--yes")

@@ -32,7 +32,7 @@ def walkthrough() -> list[list[str]]:
 def test_the_walkthrough_parses_as_colo_commands() -> None:
     commands = walkthrough()
     assert len(commands) >= 10 and all(c[0] == "colo" for c in commands), commands
-    assert ["colo", "provision", "REQ-2026-0001"] in commands
+    assert ["colo", "provision", "REQ-2026-0001", "--by", "Rina Marlina, A.Md."] in commands
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -73,7 +73,7 @@ def test_every_command_runs_as_written(lab: Lab, tmp_path: Path) -> None:
         lab.prune_vlans()
     assert outputs[" ".join(commands[0][1:])].strip() == request_id  # step 1 prints the id the rest use
     # step 6 in a pipe: each stage on a line of its own when it ends, in order, before the documents
-    lines = outputs[f"provision {request_id}"].splitlines()
+    lines = outputs[f"provision {request_id} --by Rina Marlina, A.Md."].splitlines()
     titles = [stage.title for stage in all_stages()]
     ended = [i for i, line in enumerate(lines) if line.rsplit(": ", 1)[0] in titles]
     assert [lines[i].rsplit(": ", 1)[0] for i in ended] == titles, lines

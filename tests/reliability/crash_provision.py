@@ -39,7 +39,7 @@ def main(db_url: str, request_id: str, site: str, output: str) -> int:
     from provisioner.steps import provision
 
     _arm_switch()
-    provision.run(open_register(db_url), request_id, Path(site), Path(output), actor="crash-test",
+    provision.run(open_register(db_url), request_id, Path(site), Path(output), actor="Yusuf Maulana, S.T.",
                   confirm=lambda _sheet: True, processors=[testhooks.CrashPoints()])
     return 0
 

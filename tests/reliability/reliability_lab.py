@@ -24,6 +24,9 @@ from reliability_support import EXAMPLE_REQUEST, SITE, ColoRun, run_colo_process
 from provisioner.lab.api import HostInfo, Lab
 from provisioner.register.db import Register
 
+LAB_TECHNICIAN = "Rina Marlina, A.Md."
+"""A technician of the lab site, who does steps 3 and 6 (the approval is recorded by another name)."""
+
 
 def own_site(root: Path, **changes: Any) -> Path:
     """A copy of the lab facility with this suite's ports, VLANs and addresses (and `changes` on top)."""
@@ -78,7 +81,7 @@ def approved(register: Register, lab: Lab, site: Path, host: str, agency: str, y
     request_id = submit_request(register, spec.model_dump(mode="json"), yaml.safe_dump(data), actor="test",
                                 now=datetime(year, 1, 2, tzinfo=UTC))
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    checked = capacity.run(register, load_facility(site), request_id, by="tech")
+    checked = capacity.run(register, load_facility(site), request_id, by=LAB_TECHNICIAN)
     placement = checked.report.placement
     assert placement is not None, checked.report
     perform_step(register, request_id, Step.APPLY, "agency",
@@ -93,7 +96,8 @@ def colo(args: list[str], db_url: str, site: Path, lab: Lab, extra_env: dict[str
          timeout: float = 600, cwd: Path | None = None) -> ColoRun:
     """`colo --site SITE ARGS` as its own process with the lab's credentials file."""
     env = {"COLO_DB": db_url, "COLO_CREDENTIALS_FILE": str(lab.credentials_path),
-           "COLO_OUTPUT": str(site.parent / "documents"), **(extra_env or {})}
+           "COLO_OUTPUT": str(site.parent / "documents"), "COLO_TECHNICIAN": LAB_TECHNICIAN,
+           **(extra_env or {})}
     return run_colo_process(["--site", str(site), *args], env, timeout=timeout, cwd=cwd)
 
 

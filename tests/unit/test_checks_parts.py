@@ -157,4 +157,4 @@ def test_access_target_for_the_example_request_at_the_lab() -> None:
     assert target.domain == "lab.ciamiskab.go.id"
     assert target.name_service == NameService(("10.231.253.2",), 53)
     assert target.name_of(target.applications[0]) == "simpeg.lab.ciamiskab.go.id"
-    assert target.ca_bundle is None
+    assert target.ca_bundle == Path("/var/lib/colo-lab/ca/ca.crt")
