@@ -76,6 +76,6 @@ def test_symlinked_request_folder_refused(register_env: dict[str, str], tmp_path
     (output / request_id).symlink_to(elsewhere, target_is_directory=True)
     before = dump_register(register_env["COLO_DB"]), _tree(elsewhere)
     figures.case()
-    run = run_colo(["dispose", request_id, "--by", "Kabid", "--to", "Kasi"], register_env)
+    run = run_colo(["dispose", request_id, "--by", "Drs. Asep Hidayat", "--to", "Dede Kurniawan, S.Kom."], register_env)
     assert_refused(run, "--output")
     assert (dump_register(register_env["COLO_DB"]), _tree(elsewhere)) == before

@@ -31,7 +31,7 @@ def test_register_and_documents_modes(tmp_path: Path, figures: Figures) -> None:
         submitted = run_colo(["request", "submit", str(EXAMPLE_REQUEST)], env)
         assert submitted.code == 0, submitted.err
         request_id = submitted.out.strip()
-        disposed = run_colo(["dispose", request_id, "--by", "Kabid", "--to", "Kasi"], env)
+        disposed = run_colo(["dispose", request_id, "--by", "Drs. Asep Hidayat", "--to", "Dede Kurniawan, S.Kom."], env)
         assert disposed.code == 0, disposed.err
     finally:
         os.umask(old)
