@@ -11,6 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "inventories" / "lab"
+HEAD_OF_DIVISION = "Drs. Asep Hidayat"  # the lab site's people
+SECTION_HEAD = "Dede Kurniawan, S.Kom."
 EXAMPLE_REQUEST = ROOT / "examples" / "request-simpeg.yaml"
 
 

@@ -9,7 +9,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from reliability_support import EXAMPLE_REQUEST, Figures, dump_register, run_colo, run_colo_process
+from reliability_support import (
+    EXAMPLE_REQUEST,
+    HEAD_OF_DIVISION,
+    SECTION_HEAD,
+    Figures,
+    dump_register,
+    run_colo,
+    run_colo_process,
+)
 from test_bad_input import assert_refused
 
 
@@ -76,6 +84,6 @@ def test_symlinked_request_folder_refused(register_env: dict[str, str], tmp_path
     (output / request_id).symlink_to(elsewhere, target_is_directory=True)
     before = dump_register(register_env["COLO_DB"]), _tree(elsewhere)
     figures.case()
-    run = run_colo(["dispose", request_id, "--by", "Drs. Asep Hidayat", "--to", "Dede Kurniawan, S.Kom."], register_env)
+    run = run_colo(["dispose", request_id, "--by", HEAD_OF_DIVISION, "--to", SECTION_HEAD], register_env)
     assert_refused(run, "--output")
     assert (dump_register(register_env["COLO_DB"]), _tree(elsewhere)) == before

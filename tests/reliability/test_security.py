@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 import yaml
 from reliability_lab import approved, clean_up, colo, own_site, placement_of, port_config, server_state
-from reliability_support import EXAMPLE_REQUEST, SITE, Figures, dump_register, run_colo, run_colo_process
+from reliability_support import (
+    EXAMPLE_REQUEST,
+    HEAD_OF_DIVISION,
+    SECTION_HEAD,
+    SITE,
+    Figures,
+    dump_register,
+    run_colo,
+    run_colo_process,
+)
 
 from provisioner.register.db import open_register
 from tests.integration.conftest import LabHandle
@@ -31,7 +40,7 @@ def test_register_and_documents_modes(tmp_path: Path, figures: Figures) -> None:
         submitted = run_colo(["request", "submit", str(EXAMPLE_REQUEST)], env)
         assert submitted.code == 0, submitted.err
         request_id = submitted.out.strip()
-        disposed = run_colo(["dispose", request_id, "--by", "Drs. Asep Hidayat", "--to", "Dede Kurniawan, S.Kom."], env)
+        disposed = run_colo(["dispose", request_id, "--by", HEAD_OF_DIVISION, "--to", SECTION_HEAD], env)
         assert disposed.code == 0, disposed.err
     finally:
         os.umask(old)
