@@ -375,6 +375,17 @@ class Lab:
         self._configure_switch(intents + [RemoveVlanIntent(vlan_id=v) for v in unused])
         return unused
 
+    def reset_names(self) -> None:
+        """The lab's DNS zones back as `colo lab up` made them: the records requests added are gone."""
+        require_root()
+        bind.reset_bind(self.dir, ensure_credentials(self.dir))
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not bind.bind_answers():
+            if time.monotonic() > deadline:
+                raise InfrastructureError("the lab's DNS server did not answer after its reset",
+                                          [f"log: {self.dir / 'log' / 'named.log'}"])
+            time.sleep(0.1)
+
     def switch_config(self, switch: str = SWITCH_NAME) -> str:
         """A switch's whole running configuration, read over its CLI."""
         require_root()

@@ -90,6 +90,15 @@ def start_bind(lab_dir: Path, credentials: Mapping[str, str]) -> None:
                  str(base / "named.conf")], pid_file(lab_dir), lab_dir / "log" / "named.log")
 
 
+def reset_bind(lab_dir: Path, credentials: Mapping[str, str]) -> None:
+    """Stop named, forget every record added since the zones were written (zone files and journals), and
+    start it again: the zones as `colo lab up` made them."""
+    procs.stop(pid_file(lab_dir))
+    for path in bind_dir(lab_dir).glob("*.db*"):
+        path.unlink()
+    start_bind(lab_dir, credentials)
+
+
 def bind_answers() -> bool:
     """Whether the lab's DNS server answers for its zone (its SOA, over TCP)."""
     try:
