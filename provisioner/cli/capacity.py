@@ -33,11 +33,10 @@ def capacity(
     Sufficient: what was found is held for step 6. Not sufficient: the request is closed as rejected
     (exit code 3) and the report says what was short.
     """
-    from provisioner.facility import load_facility
     from provisioner.steps import capacity
 
     context = obtain(ctx)
-    facility = load_facility(context.site_dir)
+    facility = context.facility()
     result = capacity.run(context.register(), facility, request_id, by=technician(by),
                           output_dir=context.output_dir, rack=rack)
     if json_out:

@@ -16,6 +16,7 @@ from provisioner.errors import BadInput
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from provisioner.facility import Facility
     from provisioner.organisation import Letterhead
     from provisioner.register.db import Register
 
@@ -42,11 +43,20 @@ class Context:
             self._register = open_register(self.register_url)
         return self._register
 
+    def facility(self) -> Facility:
+        """The site's facility file, its credentials file (if it names one) made the dotenv source of secrets
+        when $COLO_CREDENTIALS_FILE is unset."""
+        from provisioner.facility import load_facility
+        from provisioner.secrets import use_site_file
+
+        facility = load_facility(self.site_dir)
+        named = facility.credentials_file
+        use_site_file(self.site_dir / named if named is not None else None)
+        return facility
+
     def site(self) -> Letterhead:
         """The facility's site and office for letterheads."""
-        from provisioner.facility import load_facility
-
-        return load_facility(self.site_dir).site.letterhead()
+        return self.facility().site.letterhead()
 
     def close(self) -> None:
         if self._register is not None:

@@ -93,12 +93,8 @@ def step6_progress(out: Console, enabled: bool) -> Iterator[Processor]:
 def site_secrets(ctx: typer.Context) -> Context:
     """The command's context, with the site's credentials file (if its facility.yml names one) made the
     dotenv source of secrets when $COLO_CREDENTIALS_FILE is unset."""
-    from provisioner.facility import load_facility
-    from provisioner.secrets import use_site_file
-
     state = obtain(ctx)
-    named = load_facility(state.site_dir).credentials_file
-    use_site_file(state.site_dir / named if named is not None else None)
+    state.facility()
     return state
 
 

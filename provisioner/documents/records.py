@@ -95,8 +95,7 @@ class StagedDocuments:
             self.folder.mkdir(mode=0o750, exist_ok=True)
             target = os.open(self.folder, flags)
         except OSError as exc:
-            raise BadInput(f"--output: {self.folder} is not a folder of its own (a link?): "
-                           f"{exc.strerror}; nothing was recorded") from None
+            raise not_own_folder(self.folder, exc.strerror or str(exc)) from None
         source = os.open(self.staging, flags)
         try:
             for kind in self.digests:
@@ -111,6 +110,11 @@ class StagedDocuments:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
+def not_own_folder(folder: Path, why: str) -> BadInput:
+    """The refusal of a request's document folder that is not a folder of its own."""
+    return BadInput(f"--output: {folder} is not a folder of its own (a link?): {why}; nothing was recorded")
+
+
 def stage_documents(
     record: RequestRecord,
     event: EventRecord | None,
@@ -123,6 +127,8 @@ def stage_documents(
     """Render ``documents`` for the step of ``event`` into a new staging folder in <output_root>; each
     gets its official number from ``register`` (kept if it has one already; without a register, none)."""
     folder = (output_root / record.id).absolute()
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):  # before any number is issued
+        raise not_own_folder(folder, "a link or a file")
     staging = folder.with_name(f".staging-{record.id}-{secrets.token_hex(8)}")
     digests: dict[str, str] = {}
     signer = signer_for(site.organisation, event.actor) if event is not None else None
