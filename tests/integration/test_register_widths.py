@@ -248,7 +248,7 @@ def record_longest_asset(register_url: str, rid: str, site: Path, doc: dict[str,
         confirm=lambda _p: True, results={"plan": plan},
     )
     with register.session() as session:
-        values = asset_values(ctx, get_request(session, rid))
+        values = asset_values(ctx, get_request(session, rid), "N" * NUMBER_WIDTH)
         asset = upsert_asset(session, rid, values)
         widths = {column: len(str(getattr(asset, column))) for column in ("os", "location", "serial")}
     register.close()
