@@ -32,7 +32,7 @@ def configure(lab: LabHandle, switch: str, lines: list[str]) -> str:
     from provisioner.secrets import env_prefix
 
     slot = switch_slot(switch)
-    env, prefix = lab.credentials_env, env_prefix(slot.credentials)
+    env, prefix = lab.lab.credentials_env(), env_prefix(slot.credentials)  # as the lab has it now
     with ConnectHandler(device_type="cisco_ios", host=slot.host, port=slot.ssh_port,
                         username=env[f"{prefix}_USERNAME"], password=env[f"{prefix}_PASSWORD"],
                         secret=env[f"{prefix}_ENABLE"]) as conn:
