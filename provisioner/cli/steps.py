@@ -105,6 +105,7 @@ def report(
     from provisioner.steps import report
 
     context = obtain(ctx)
+    context.facility()  # its credentials file: the signing password
     result = report.run(context.register(), request_id, context.site_dir, context.output_dir,
                         by=technician(by))
     if json_out:
