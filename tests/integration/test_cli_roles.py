@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.integration.conftest import LabHandle
 from test_cli_steps import EXAMPLE, ROOT, Colo
 
 from provisioner.register.db import open_register
@@ -35,7 +36,8 @@ def on_site(colo: Colo, site: Path) -> Colo:
 
 
 @pytest.fixture
-def colo(tmp_path: Path, register_url: str) -> Colo:
+def colo(tmp_path: Path, register_url: str, lab: LabHandle) -> Colo:
+    """The CLI on a register of its own; the lab is up, for its people's signing keys and credentials file."""
     return Colo(tmp_path, register_url)
 
 
