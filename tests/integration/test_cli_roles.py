@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.integration.conftest import LabHandle
 from test_cli_steps import EXAMPLE, ROOT, Colo
 
 from provisioner.register.db import open_register
 from provisioner.workflow import Step, get_request
+from tests.integration.conftest import LabHandle
 
 LAB = ROOT / "inventories" / "lab"
 HEAD, SECTION = "Drs. Asep Hidayat", "Dede Kurniawan, S.Kom."
