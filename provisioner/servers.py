@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from provisioner.register.db import Register
 from provisioner.runner import HostTarget
-from provisioner.secrets import ssh_identity
+from provisioner.secrets import CredentialSource
 
 
 def register_dir(register: Register) -> Path:
@@ -30,6 +30,8 @@ class ServerAccess:
     register: Register
     request_id: str
     hostname: str
+    secrets: CredentialSource
+    """Where the SSH identity comes from (the site's)."""
 
     @property
     def run_dir(self) -> Path:
@@ -43,7 +45,7 @@ class ServerAccess:
 
     def target(self, address: str) -> HostTarget:
         """The server at `address`."""
-        identity = ssh_identity()
+        identity = self.secrets.ssh_identity()
         return HostTarget(name=self.hostname, address=address, user=identity.user, key_file=identity.key_file)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from provisioner.errors import BadInput
 from provisioner.facility import load_facility
-from provisioner.secrets import ssh_identity, switch_credentials, use_site_file
+from provisioner.secrets import CredentialSource, ssh_identity, switch_credentials, use_site_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,15 +73,15 @@ def test_the_sites_credentials_file_when_the_environment_names_none(tmp_path: Pa
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     site = dotenv(tmp_path, "COLO_CRED_SW_LAB_USERNAME=s\nCOLO_CRED_SW_LAB_PASSWORD=sp\n"
                             "COLO_SSH_KEY=/site/key\n")
-    use_site_file(site)
-    assert switch_credentials("sw-lab").password == "sp"
-    assert ssh_identity().key_file == Path("/site/key")
+    source = CredentialSource(site)
+    assert source.switch_credentials("sw-lab").password == "sp"
+    assert source.ssh_identity().key_file == Path("/site/key")
     (tmp_path / "env").mkdir()
     monkeypatch.setenv("COLO_CREDENTIALS_FILE", str(dotenv(
         tmp_path / "env", "COLO_CRED_SW_LAB_USERNAME=e\nCOLO_CRED_SW_LAB_PASSWORD=ep\n"
                           "COLO_SSH_KEY=/env/key\n")))
-    assert switch_credentials("sw-lab").password == "ep"  # the environment wins
-    assert ssh_identity().key_file == Path("/env/key")
+    assert source.switch_credentials("sw-lab").password == "ep"  # the environment wins
+    assert source.ssh_identity().key_file == Path("/env/key")
 
 
 def test_the_lab_site_names_the_labs_credentials_file(monkeypatch: pytest.MonkeyPatch) -> None:
