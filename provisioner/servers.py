@@ -3,6 +3,7 @@ servers' host keys are kept, whether it answers SSH."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 from dataclasses import dataclass
@@ -49,12 +50,12 @@ class ServerAccess:
         return HostTarget(name=self.hostname, address=address, user=identity.user, key_file=identity.key_file)
 
 
-def answers_ssh(address: str, timeout_s: float) -> bool:
+def answers_ssh(address: ipaddress.IPv4Address, timeout_s: float) -> bool:
     """Whether `address` accepts a TCP connection on port 22 within `timeout_s` (polling)."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            with socket.create_connection((address, 22), timeout=1.0):
+            with socket.create_connection((str(address), 22), timeout=1.0):
                 return True
         except OSError:
             if time.monotonic() >= deadline:
