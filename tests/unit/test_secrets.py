@@ -106,3 +106,15 @@ def test_wrong_vault_password_is_bad_input(tmp_path: Path, monkeypatch: pytest.M
     (tmp_path / "vault-pass").write_text("wrong\n")
     with pytest.raises(BadInput, match="cannot decrypt"):
         switch_credentials("sw-lab")
+
+
+def test_a_site_hands_its_credentials_file_relative_to_its_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    text = (ROOT / "inventories" / "example" / "facility.yml").read_text()
+    (site / "facility.yml").write_text(text + "\ncredentials_file: secrets.env\n")
+    dotenv(site, "COLO_CRED_SW_LAB_USERNAME=f\nCOLO_CRED_SW_LAB_PASSWORD=fp\n").rename(site / "secrets.env")
+    source = load_facility(site).credential_source()
+    assert source.site_file == site / "secrets.env"
+    assert source.switch_credentials("sw-lab").password == "fp"
+    assert load_facility(ROOT / "inventories" / "example").credential_source().site_file is None
