@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -66,6 +66,9 @@ from provisioner.organisation import Letterhead, Organisation
 from provisioner.plaintext import check_plain_text
 from provisioner.request import error_lines
 from provisioner.safe_yaml import load_yaml_file
+
+if TYPE_CHECKING:
+    from provisioner.secrets import CredentialSource
 from provisioner.topology import Topology, Trunk, TrunkEnd, UplinkPath
 
 FACILITY_FILE = "facility.yml"
@@ -486,6 +489,16 @@ class Facility(_Model):
     credentials_file: Path | None = None
     """The dotenv file of the site's secrets (relative to the site folder); $COLO_CREDENTIALS_FILE wins."""
     organisation: Organisation = Organisation()
+    _site_dir: Path | None = PrivateAttr(default=None)
+
+    def credential_source(self) -> CredentialSource:
+        """Where this site's secrets come from (its credentials file, relative to the site folder)."""
+        from provisioner.secrets import CredentialSource
+
+        named = self.credentials_file
+        if named is None:
+            return CredentialSource()
+        return CredentialSource(self._site_dir / named if self._site_dir is not None else named)
 
     @model_validator(mode="after")
     def _letterhead_organisation(self) -> Facility:
@@ -720,4 +733,6 @@ def parse_facility(data: object, source: str = FACILITY_FILE) -> Facility:
 def load_facility(site_dir: Path) -> Facility:
     """Read and validate `<site_dir>/facility.yml`."""
     path = site_dir / FACILITY_FILE
-    return parse_facility(load_yaml_file(path), str(path))
+    facility = parse_facility(load_yaml_file(path), str(path))
+    facility._site_dir = site_dir
+    return facility

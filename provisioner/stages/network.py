@@ -47,18 +47,18 @@ class NetworkStage:
         """The switch still holds the intents and the server answers on its address."""
         plan = ctx.result(Placement)
         in_place = switch_plan(ctx.register, switch_of(ctx.facility, plan), self._intents(ctx)).empty
-        return in_place and answers_ssh(str(plan.address), PROBE_S)
+        return in_place and answers_ssh(plan.address, PROBE_S)
 
     def run(self, ctx: StageContext) -> NetworkConfigured:
         plan = ctx.result(Placement)
-        address, switch = str(plan.address), switch_of(ctx.facility, plan)
+        address, switch = plan.address, switch_of(ctx.facility, plan)
         change = apply_switch(ctx.register, switch, self._intents(ctx), holder=ctx.request_id)
         if not answers_ssh(address, NEW_ADDRESS_WAIT_S):
             raise InfrastructureError(
                 f"{ctx.request_id}: the server does not answer on {address} after the switch change; "
                 "the switch change is kept: check the cabling and the port, then run again"
             )
-        run_server_playbook(ctx, address, ("finalize",), playbook_vars(ctx))
+        run_server_playbook(ctx, str(address), ("finalize",), playbook_vars(ctx))
         return NetworkConfigured(description=self._description(ctx), svi=switch.layer3, switch=change)
 
     def preview(self, ctx: StageContext) -> StagePreview:
