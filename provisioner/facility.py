@@ -25,6 +25,9 @@ resolver reads), 6 search domains and 8 NTP servers. `dns.zone` and `dns.update`
 is a /8, /16 or /24 of the agency supernet. Every text field is one line of visible characters
 (`provisioner.plaintext`).
 
+A switch's platform is one of those proven against a switch CLI (cisco_ios, mikrotik_routeros); another
+is refused, naming the switch and the supported platforms.
+
 Server port names are read per platform and kept in the platform's own spelling: `Gi1/0/01` on cisco_ios
 is `GigabitEthernet1/0/1`, so two entries that name the same physical port are refused. Ranges are kept as
 ranges (`PortRange`) and expanded only when a command asks for a switch's ports.
@@ -187,12 +190,6 @@ PLATFORMS: Mapping[str, _Platform] = {
             "HundredGigE": ("hu",), **_ETHERNET,
         }),
     ),
-    "arista_eos": _Platform(re.compile(r"(?P<type>[A-Za-z]+)" + _SLOTS, re.ASCII), _spellings(_ETHERNET)),
-    "juniper_junos": _Platform(
-        re.compile(r"(?P<type>(?:fe|ge|xe|mge|et)-)(?P<numbers>\d+/\d+/\d+)", re.ASCII)
-    ),
-    "hp_procurve": _Platform(re.compile(r"(?P<type>[A-Z]?)(?P<numbers>\d+|(?<![A-Z])\d+/\d+)", re.ASCII)),
-    "aruba_os": _Platform(re.compile(r"(?P<type>)" + _SLOTS, re.ASCII)),
     "mikrotik_routeros": _Platform(
         re.compile(r"(?P<type>ether|sfp-sfpplus|sfp|qsfpplus\d+-)(?P<numbers>\d+)", re.ASCII)
     ),
@@ -571,8 +568,8 @@ def _switch_problems(f: Facility) -> list[str]:
                 f"switches[{i}].host: {host} port {port} is also switches[{earlier}]; one switch, one entry"
             )
         if switch.platform not in PLATFORMS:
-            known = ", ".join(sorted(PLATFORMS))
-            problems.append(f"switches[{i}].platform: {switch.platform!r} is not one of {known}")
+            problems.append(f"switches[{i}].platform: switch {switch.name!r} names {switch.platform!r}, "
+                            f"not a supported platform (supported: {', '.join(sorted(PLATFORMS))})")
             continue
         try:
             ranges = switch.port_ranges
