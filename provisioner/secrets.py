@@ -216,9 +216,9 @@ def ssh_login(name: str, *, credentials_file: Path | None = None) -> SshLogin:
         return SshLogin(name, found["username"], Path(found["key_file"]))
     prefix = env_prefix(name)
     raise BadInput(
-        f"no SSH login named {name!r}: set {prefix}_USERNAME and {prefix}_KEY_FILE (a private key file) in the "
-        f"environment, credentials.{name} in $COLO_VAULT_FILE, or the same variables in $COLO_CREDENTIALS_FILE "
-        "(or the site's credentials_file)"
+        f"no SSH login named {name!r}: set {prefix}_USERNAME and {prefix}_KEY_FILE (a private key file) "
+        f"in the environment, credentials.{name} in $COLO_VAULT_FILE, or the same variables in "
+        "$COLO_CREDENTIALS_FILE (or the site's credentials_file)"
     )
 
 
