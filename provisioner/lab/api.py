@@ -457,7 +457,7 @@ class Lab:
             PartStatus("ntp", chrony.chrony_running(self.dir),
                        f"chrony on {chrony.NTP_ADDRESS}:{chrony.NTP_PORT}, stratum {chrony.STRATUM}"),
             PartStatus("noc sshd", noc.sshd_running(self.dir),
-                       f"the monitoring host's sshd on {noc.NOC_IP}:{noc.SSH_PORT}, file_sd {noc.FILE_SD_DIR}"),
+                       f"monitoring host sshd on {noc.NOC_IP}:{noc.SSH_PORT}, file_sd {noc.FILE_SD_DIR}"),
             PartStatus("blackbox", noc.blackbox_running(self.dir),
                        f"blackbox_exporter on {noc.BLACKBOX_LISTEN}"),
         ]

@@ -59,6 +59,7 @@ def start_prometheus(lab_dir: Path) -> None:
     pid_file = lab_dir / "run" / "prometheus.pid"
     if procs.pid_of(pid_file) is not None:
         return
+    base.mkdir(parents=True, exist_ok=True)
     (base / "prometheus.yml").write_text(prometheus_config(lab_dir))
     procs.start(
         ["ip", "netns", "exec", NOC_NS, PROMETHEUS_BIN, f"--config.file={base / 'prometheus.yml'}",

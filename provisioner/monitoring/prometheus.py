@@ -139,7 +139,7 @@ class PrometheusAPI:
         """A blackbox probe of `url`: `up` once its last `probe_success` is 1, `down` while it is 0 (or the
         exporter's scrape fails), `unknown` before the first probe, `absent` when Prometheus lists no such
         probe target."""
-        found = [t for t in self.active_targets() if t.get("discoveredLabels", {}).get("__address__") == url]
+        found = [t for t in self.active_targets() if _probed_url(t) == url]
         if not found:
             return TargetState(url, "absent")
         labels = {str(k): str(v) for k, v in found[0].get("labels", {}).items()}
@@ -187,6 +187,13 @@ class PrometheusAPI:
                 assert last is not None
                 return last
             time.sleep(self.poll_s)
+
+
+def _probed_url(target: dict[str, Any]) -> str | None:
+    """The URL a blackbox probe target probes: the `target` parameter of its scrape URL."""
+    query = urllib.parse.urlsplit(str(target.get("scrapeUrl", ""))).query
+    values = urllib.parse.parse_qs(query).get("target")
+    return values[0] if values else None
 
 
 def _escape(value: str) -> str:

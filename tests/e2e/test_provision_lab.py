@@ -78,7 +78,7 @@ def _fresh(tmp_path: Path, lab: Lab, host: str) -> tuple[dict[str, str], Registe
 def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility: Facility,
                                                                tmp_path: Path) -> None:
     env, register = _fresh(tmp_path, lab, "lab-srv1")
-    file_sd = Path(facility.monitoring.file_sd_dir)
+    file_sd = lab.file_sd_dir  # the NOC's folder as this machine sees it
     config_before, file_sd_before = lab.switch_config(), sorted(file_sd.iterdir())
     request_id, plan = _through_step5(env, register, facility, lab, "lab-srv1")
     address, vlan, port = str(plan["address"]), int(plan["vlan_id"]), str(plan["switch_port"])
