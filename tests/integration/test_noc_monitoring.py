@@ -14,7 +14,7 @@ from provisioner.errors import InfrastructureError
 from provisioner.facility import load_facility
 from provisioner.monitoring import MonitoredHost
 from provisioner.monitoring.files import SshFiles
-from provisioner.monitoring.prometheus import Prometheus, PrometheusAPI, PrometheusFileSD, ProbeFileSD
+from provisioner.monitoring.prometheus import ProbeFileSD, Prometheus, PrometheusAPI, PrometheusFileSD
 from provisioner.register.db import Register, open_register
 from provisioner.register.network_models import SwitchHostKeyRecord
 
@@ -71,6 +71,7 @@ def test_an_unreachable_monitoring_host_is_named_and_nothing_is_written(
     for name, value in lab.env().items():
         monkeypatch.setenv(name, value)
     host = MonitoredHost("TEST-NOC-2", "10.231.253.2", "noc", "test", "dc-lab")
-    with pytest.raises(InfrastructureError, match=r"monitoring host 10\.231\.253\.2:2299 does not answer SSH"):
+    unreachable = r"monitoring host 10\.231\.253\.2:2299 does not answer SSH"
+    with pytest.raises(InfrastructureError, match=unreachable):
         _backend(register, port=2299).register(host)
     assert not (lab.lab.file_sd_dir / "TEST-NOC-2.json").exists()
