@@ -37,6 +37,8 @@ AGENCIES = ["disdik", "dinkes", "bappeda", "dukcapil", "dishub", "bpbd", "dpmpts
 TARGET_ONE_S, TARGET_RATIO, TARGET_MB = 30.0, 3.0, 200.0
 TECHNICIAN = "Rina Marlina, A.Md."
 """A technician of the lab site (step 3 and decommission are done by one)."""
+PROVISIONER = "Yusuf Maulana, S.T."
+"""The technician who provisions (not the one who held the capacity: four eyes)."""
 # Runs `colo` in this process and reports its own peak RSS (KiB) on stderr as it exits.
 WRAPPER = (
     "import resource, runpy, sys\n"
@@ -78,8 +80,8 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
            "COLO_OUTPUT": str(workdir / "docs")}
     start = time.monotonic()
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json"],
-                         cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json",
+                          "--by", PROVISIONER], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for rid in ids
     ]
     errors = [p.communicate()[1] for p in procs]
