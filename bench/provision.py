@@ -81,7 +81,8 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
     start = time.monotonic()
     procs = [
         subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json",
-                          "--by", PROVISIONER], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                          "--by", PROVISIONER],
+                         cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for rid in ids
     ]
     errors = [p.communicate()[1] for p in procs]
