@@ -242,8 +242,8 @@ def test_monitoring_host_down_exits_1_and_a_rerun_starts_at_monitoring(lab: Lab,
                                                                        tmp_path: Path) -> None:
     from provisioner.lab import image, noc, procs
 
-    env, register = _fresh(tmp_path, lab, "lab-srv2")
-    request_id, _plan = _through_step5(env, register, facility, lab, "lab-srv2")
+    env, register = _fresh(tmp_path, lab, "lab-srv1")
+    request_id, _plan = _through_step5(env, register, facility, lab, "lab-srv1")
     procs.stop(noc.sshd_pid_file(lab.dir))
     try:
         failed = colo(env, "provision", request_id, "--yes", code=1)
