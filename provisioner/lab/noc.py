@@ -101,16 +101,44 @@ def start_sshd(lab_dir: Path, image_dir: Path) -> None:
     """Boot the NOC's root filesystem with sshd unless it runs."""
     if procs.pid_of(sshd_pid_file(lab_dir)) is not None:
         return
-    procs.start(["ip", "netns", "exec", NOC_NS, "unshare", "--mount", "--pid", "--fork", "--kill-child",
-                 "sh", "-c", BOOT_SCRIPT, "colo-lab-noc", str(noc_dir(lab_dir)), str(image_dir)],
-                sshd_pid_file(lab_dir), lab_dir / "log" / "noc-sshd.log")
+    procs.start(
+        [
+            "ip",
+            "netns",
+            "exec",
+            NOC_NS,
+            "unshare",
+            "--mount",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "sh",
+            "-c",
+            BOOT_SCRIPT,
+            "colo-lab-noc",
+            str(noc_dir(lab_dir)),
+            str(image_dir),
+        ],
+        sshd_pid_file(lab_dir),
+        lab_dir / "log" / "noc-sshd.log",
+    )
 
 
 def blackbox_config(lab_dir: Path) -> str:
     """One module, http_2xx: IPv4, certificates verified against the lab's CA."""
-    config = {"modules": {"http_2xx": {"prober": "http", "timeout": "4s", "http": {
-        "preferred_ip_protocol": "ip4", "ip_protocol_fallback": False,
-        "tls_config": {"ca_file": str(ca_dir(lab_dir) / "ca.crt")}}}}}
+    config = {
+        "modules": {
+            "http_2xx": {
+                "prober": "http",
+                "timeout": "4s",
+                "http": {
+                    "preferred_ip_protocol": "ip4",
+                    "ip_protocol_fallback": False,
+                    "tls_config": {"ca_file": str(ca_dir(lab_dir) / "ca.crt")},
+                },
+            }
+        }
+    }
     return json.dumps(config, indent=2) + "\n"
 
 
@@ -122,10 +150,25 @@ def start_blackbox(lab_dir: Path) -> None:
     base.mkdir(parents=True, exist_ok=True)
     (base / "blackbox.yml").write_text(blackbox_config(lab_dir))
     (base / "resolv.conf").write_text(f"nameserver {NOC_IP}\n")
-    procs.start(["ip", "netns", "exec", NOC_NS, "unshare", "--mount", "sh", "-c", BLACKBOX_SCRIPT,
-                 "colo-lab-blackbox", str(base / "resolv.conf"),
-                 f"--config.file={base / 'blackbox.yml'}", f"--web.listen-address={BLACKBOX_LISTEN}"],
-                blackbox_pid_file(lab_dir), lab_dir / "log" / "blackbox.log")
+    procs.start(
+        [
+            "ip",
+            "netns",
+            "exec",
+            NOC_NS,
+            "unshare",
+            "--mount",
+            "sh",
+            "-c",
+            BLACKBOX_SCRIPT,
+            "colo-lab-blackbox",
+            str(base / "resolv.conf"),
+            f"--config.file={base / 'blackbox.yml'}",
+            f"--web.listen-address={BLACKBOX_LISTEN}",
+        ],
+        blackbox_pid_file(lab_dir),
+        lab_dir / "log" / "blackbox.log",
+    )
 
 
 def answers(port: int) -> bool:

@@ -97,8 +97,9 @@ class SshFiles:
     def _pin(self) -> tuple[str, str]:
         from provisioner.network.session import SessionLostError, fetch_host_key, pinned_key
 
-        target = _PinTarget(f"monitoring:{self.settings.address}", str(self.settings.address),
-                            self.settings.port)
+        target = _PinTarget(
+            f"monitoring:{self.settings.address}", str(self.settings.address), self.settings.port
+        )
         try:
             if self.register is None:
                 shown = fetch_host_key(target.host, target.port, CONNECT_TIMEOUT_S)
@@ -124,24 +125,38 @@ class SshFiles:
         login = ssh_login(self.settings.credentials)
         key_type, key_base64 = self._pin()
         client = paramiko.SSHClient()
-        entry = (str(self.settings.address) if self.settings.port == 22
-                 else f"[{self.settings.address}]:{self.settings.port}")
-        client.get_host_keys().add(entry, key_type, paramiko.PKey.from_type_string(
-            key_type, base64.b64decode(key_base64)))
+        entry = (
+            str(self.settings.address)
+            if self.settings.port == 22
+            else f"[{self.settings.address}]:{self.settings.port}"
+        )
+        client.get_host_keys().add(
+            entry, key_type, paramiko.PKey.from_type_string(key_type, base64.b64decode(key_base64))
+        )
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
         try:
-            client.connect(str(self.settings.address), port=self.settings.port, username=login.username,
-                           key_filename=str(login.key_file), look_for_keys=False, allow_agent=False,
-                           timeout=CONNECT_TIMEOUT_S, banner_timeout=CONNECT_TIMEOUT_S,
-                           auth_timeout=CONNECT_TIMEOUT_S)
+            client.connect(
+                str(self.settings.address),
+                port=self.settings.port,
+                username=login.username,
+                key_filename=str(login.key_file),
+                look_for_keys=False,
+                allow_agent=False,
+                timeout=CONNECT_TIMEOUT_S,
+                banner_timeout=CONNECT_TIMEOUT_S,
+                auth_timeout=CONNECT_TIMEOUT_S,
+            )
         except paramiko.BadHostKeyException:
             client.close()
-            raise Refused(f"{self.where}: the SSH host key changed since it was pinned; if the host was "
-                          "replaced, remove its pin from the register after checking the new key") from None
+            raise Refused(
+                f"{self.where}: the SSH host key changed since it was pinned; if the host was "
+                "replaced, remove its pin from the register after checking the new key"
+            ) from None
         except paramiko.AuthenticationException:
             client.close()
-            raise InfrastructureError(f"{self.where} refused the SSH login of credentials "
-                                      f"{self.settings.credentials!r}") from None
+            raise InfrastructureError(
+                f"{self.where} refused the SSH login of credentials {self.settings.credentials!r}"
+            ) from None
         except (OSError, paramiko.SSHException) as exc:
             client.close()
             raise self._unreachable(exc) from None
@@ -183,8 +198,10 @@ class SshFiles:
             try:
                 sftp.stat(str(path.parent))
             except FileNotFoundError:
-                raise InfrastructureError(f"{self.where}: the folder {path.parent} does not exist (the "
-                                          "folder Prometheus reads its targets from)") from None
+                raise InfrastructureError(
+                    f"{self.where}: the folder {path.parent} does not exist (the "
+                    "folder Prometheus reads its targets from)"
+                ) from None
             try:
                 with sftp.open(str(tmp), "w") as handle:
                     handle.write(text.encode("utf-8"))

@@ -106,3 +106,14 @@ def test_wrong_vault_password_is_bad_input(tmp_path: Path, monkeypatch: pytest.M
     (tmp_path / "vault-pass").write_text("wrong\n")
     with pytest.raises(BadInput, match="cannot decrypt"):
         switch_credentials("sw-lab")
+
+
+def test_the_monitoring_hosts_ssh_login_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from provisioner.secrets import ssh_login
+
+    monkeypatch.setenv("COLO_CRED_NOC_UNIT_USERNAME", "colo")
+    with pytest.raises(BadInput, match="COLO_CRED_NOC_UNIT_KEY_FILE"):
+        ssh_login("noc-unit")
+    monkeypatch.setenv("COLO_CRED_NOC_UNIT_KEY_FILE", "/etc/colo/noc.key")
+    login = ssh_login("noc-unit")
+    assert (login.username, login.key_file) == ("colo", Path("/etc/colo/noc.key"))
