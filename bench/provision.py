@@ -35,6 +35,10 @@ from provisioner.workflow import Step, perform_step  # noqa: E402
 SITE = ROOT / "inventories" / "lab"
 AGENCIES = ["disdik", "dinkes", "bappeda", "dukcapil", "dishub", "bpbd", "dpmptsp", "kominfo"]
 TARGET_ONE_S, TARGET_RATIO, TARGET_MB = 30.0, 3.0, 200.0
+TECHNICIAN = "Rina Marlina, A.Md."
+"""A technician of the lab site (step 3 and decommission are done by one)."""
+PROVISIONER = "Yusuf Maulana, S.T."
+"""The technician who provisions (not the one who held the capacity: four eyes)."""
 # Runs `colo` in this process and reports its own peak RSS (KiB) on stderr as it exits.
 WRAPPER = (
     "import resource, runpy, sys\n"
@@ -58,9 +62,9 @@ def approved(register: Register, facility: Facility, lab: Lab, index: int) -> st
         hostname=f"app{index}", vendor=hw.vendor, model=hw.model, serial=hw.serial,
         cpu_cores=hw.cpu_cores, memory_gb=hw.memory_gb, disk_gb=hw.disk_gb,
     )
-    request_id = submit_request(register, document, text, actor="bench")
+    request_id = submit_request(register, document, text, actor=TECHNICIAN)
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    checked = capacity.run(register, facility, request_id, by="bench")
+    checked = capacity.run(register, facility, request_id, by=TECHNICIAN)
     perform_step(register, request_id, Step.APPLY, "agency",
                  {"serial": hw.serial, "staging_address": info.staging_address})
     perform_step(register, request_id, Step.APPROVE, "kabid", {})
@@ -76,7 +80,8 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
            "COLO_OUTPUT": str(workdir / "docs")}
     start = time.monotonic()
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json"],
+        subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json",
+                          "--by", PROVISIONER],
                          cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for rid in ids
     ]
@@ -92,7 +97,7 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
 
 def undo(register: Register, ids: list[str], lab: Lab, workdir: Path) -> None:
     for n, rid in enumerate(ids, start=1):
-        decommission.run(register, rid, SITE, workdir / "docs", actor="bench")
+        decommission.run(register, rid, SITE, workdir / "docs", actor=TECHNICIAN)
         lab.reset_host(f"lab-srv{n}")
 
 

@@ -460,10 +460,42 @@ class Dns(_Model):
         return max(holding, key=lambda net: net.prefixlen, default=None)
 
 
+AbsolutePath = Annotated[Text, Field(min_length=1, max_length=4096, pattern=r"^/")]
+
+
+class MonitoringHost(_Model):
+    """The monitoring host, reached over SSH: the target files are written there (temporary file, mode and
+    owner, rename). Its host key is pinned in the register on first contact, like a switch's. The login is
+    the secret named by `credentials` (provisioner.secrets.ssh_login: a user and a private key file)."""
+
+    address: HostAddress
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = 22
+    credentials: CredentialsName
+    file_owner: Name | None = None
+    """Owner the files get (`chown`), where Prometheus must own or read them as a given user."""
+    file_group: Name | None = None
+    file_mode: Annotated[str, Field(pattern=r"^0?[0-7]{3}$")] = "0644"
+    """Octal mode of the files (Prometheus needs read access: 0644 unless owner/group say otherwise)."""
+
+
+class Probes(_Model):
+    """blackbox_exporter probes of the request's applications: one file_sd file per request in `file_sd_dir`
+    (on the monitoring host), read by a Prometheus job that probes each URL with blackbox module `module`."""
+
+    file_sd_dir: AbsolutePath
+    module: Name = "http_2xx"
+
+
 class Monitoring(_Model):
+    """The monitoring system. Prometheus: its API `url`, the `file_sd_dir` its node job reads. With `host`
+    the directory is on that host, written over SSH; without it, on the machine `colo` runs on (as before).
+    With `probes`, each application's URL is also probed by blackbox_exporter; without it, none is."""
+
     kind: Literal["prometheus"]
     url: Annotated[Text, Field(max_length=2000, pattern=r"^https?://[^\s]+$"), AfterValidator(_url)]
-    file_sd_dir: Annotated[Text, Field(min_length=1, max_length=4096, pattern=r"^/")]
+    file_sd_dir: AbsolutePath
+    host: MonitoringHost | None = None
+    probes: Probes | None = None
 
     @property
     def address(self) -> ipaddress.IPv4Address:
@@ -548,6 +580,8 @@ class Facility(_Model):
             if address := _ip(switch.host):
                 yield f"switches[{i}].host", address
         yield "monitoring.url", self.monitoring.address
+        if self.monitoring.host is not None:
+            yield "monitoring.host.address", self.monitoring.host.address
 
 
 def _duplicates(field: str, names: Sequence[str]) -> list[str]:

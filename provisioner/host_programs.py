@@ -44,6 +44,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("ovs-ctl", "openvswitch-switch", where="/usr/share/openvswitch/scripts"),
     HostProgram("debootstrap", "debootstrap"),
     HostProgram("prometheus", "prometheus"),
+    HostProgram("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"),
     HostProgram("named", "bind9"),
     HostProgram("dig", "bind9-dnsutils"),
     *(HostProgram(name, "bind9-utils") for name in ("named-checkconf", "named-checkzone")),

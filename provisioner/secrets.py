@@ -229,6 +229,28 @@ def tsig_key(name: str, *, credentials_file: Path | None = None) -> TsigKey:
     )
 
 
+@dataclass(frozen=True)
+class SshLogin:
+    """A named SSH login to a host the site runs (the monitoring host): its user and private key file."""
+
+    name: str
+    username: str
+    key_file: Path
+
+
+def ssh_login(name: str, *, credentials_file: Path | None = None) -> SshLogin:
+    """The SSH login of credentials `name`: ``<prefix>_USERNAME`` and ``<prefix>_KEY_FILE``."""
+    found = _named_secret(name, ("username", "key_file"), ("username", "key_file"), credentials_file)
+    if found is not None:
+        return SshLogin(name, found["username"], Path(found["key_file"]))
+    prefix = env_prefix(name)
+    raise BadInput(
+        f"no SSH login named {name!r}: set {prefix}_USERNAME and {prefix}_KEY_FILE (a private key file) "
+        f"in the environment, credentials.{name} in $COLO_VAULT_FILE, or the same variables in "
+        "$COLO_CREDENTIALS_FILE (or the site's credentials_file)"
+    )
+
+
 def ssh_identity(*, credentials_file: Path | None = None) -> SshIdentity:
     """The server SSH user and private key file from the environment, the vault or the dotenv file."""
     key_file = os.environ.get("COLO_SSH_KEY")

@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 # Debian's required packages): provisioner/host_programs.py lists them, tests/unit/test_host_programs.py checks.
 apt_packages=(
   # the lab: namespaces, firewall rules, Open vSwitch, server image, monitoring, DNS and NTP in the NOC
-  iproute2 procps ethtool iputils-ping nftables openssh-client openssl debootstrap openvswitch-switch prometheus
+  iproute2 procps ethtool iputils-ping nftables openssh-client openssl debootstrap openvswitch-switch prometheus prometheus-blackbox-exporter
   bind9 bind9-utils bind9-dnsutils chrony
   # Molecule with podman (no registry, no Docker engine)
   podman runc fuse-overlayfs slirp4netns uidmap

@@ -18,6 +18,8 @@ class MonitoredHost:
     hostname: str
     agency: str
     site: str
+    urls: tuple[str, ...] = ()
+    """The applications' URLs the system probes (where it probes; by name where DNS has it)."""
 
     def labels(self) -> dict[str, str]:
         return {

@@ -118,3 +118,14 @@ def test_a_site_hands_its_credentials_file_relative_to_its_folder(tmp_path: Path
     assert source.site_file == site / "secrets.env"
     assert source.switch_credentials("sw-lab").password == "fp"
     assert load_facility(ROOT / "inventories" / "example").credential_source().site_file is None
+
+
+def test_the_monitoring_hosts_ssh_login_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from provisioner.secrets import ssh_login
+
+    monkeypatch.setenv("COLO_CRED_NOC_UNIT_USERNAME", "colo")
+    with pytest.raises(BadInput, match="COLO_CRED_NOC_UNIT_KEY_FILE"):
+        ssh_login("noc-unit")
+    monkeypatch.setenv("COLO_CRED_NOC_UNIT_KEY_FILE", "/etc/colo/noc.key")
+    login = ssh_login("noc-unit")
+    assert (login.username, login.key_file) == ("colo", Path("/etc/colo/noc.key"))
