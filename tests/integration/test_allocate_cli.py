@@ -14,6 +14,9 @@ from allocate_support import ROOT, submit
 
 from provisioner.register.db import open_register
 
+# The allocator's own tests run on PostgreSQL; these CLI runs there are twins.
+POSTGRESQL_KEPT = frozenset()
+
 pytestmark = pytest.mark.parametrize("register_url", ["sqlite"], indirect=True)
 
 
