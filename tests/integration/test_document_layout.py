@@ -236,3 +236,33 @@ def test_every_document_is_signed_and_verifies_and_pdfsig_agrees(rendered: Rende
     (tmp_path / "placement_sheet.pdf").write_bytes(changed)
     done = run_colo(["documents", "verify", str(tmp_path / "placement_sheet.pdf")], env)
     assert done.code == 3 and "register holds no document with this SHA-256" in done.err, done.err
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg (zbar-tools) missing")
+def test_every_page_carries_the_qr_code_of_its_register_record(rendered: Rendered, tmp_path: Path) -> None:
+    """zbar reads, from each page of a multi-page document as poppler draws it, the request id, the kind, the
+    number and the SHA-256 of its content; an edit of the HTML the register recorded is exit 3."""
+    from provisioner.documents.qr import PageCode, content_sha256
+
+    folder, _site, request_id = rendered
+    pdf, html = folder / "handover_minutes.pdf", folder / "handover_minutes.html"
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) >= 2
+    texts = {subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True,
+                            check=True).stdout.strip() for page in pages}
+    [text] = texts
+    code = PageCode.parse(text)
+    assert code is not None, text
+    assert (code.request_id, code.kind, code.number) == (request_id, "handover_minutes",
+                                                          "001/BAST-COLO/dc-lab/2026")
+    original = html.read_text()
+    assert content_sha256(original, code) == code.sha256
+    base = folder.parent.parent
+    env = {"COLO_DB": f"sqlite:///{base / 'register.db'}", "COLO_SITE": str(base / "site")}
+    try:
+        html.write_text(original.replace("BERITA ACARA", "BERITA ACARA PALSU", 1))
+        done = run_colo(["documents", "verify", str(pdf)], env)
+    finally:
+        html.write_text(original)
+    assert done.code == 3 and "the QR code's SHA-256" in done.err, done.err
