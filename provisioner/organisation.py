@@ -114,11 +114,15 @@ AbsolutePath = Annotated[Path, AfterValidator(_absolute)]
 
 class Signing(_Model):
     """Where the people's signing keys are: ``keys``/<NIP>.p12 (PKCS#12), their password in the environment
-    variable ``password_env``; ``ca`` is the certificate (PEM) every signature must chain to."""
+    variable ``password_env``; ``ca`` is the certificate (PEM) every signature (and time stamp) must chain
+    to."""
 
     ca: AbsolutePath
     keys: AbsolutePath
     password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")] = "COLO_SIGNING_PASSWORD"  # noqa: S105
+    tsa: Annotated[str, Field(pattern=r"^https?://[^\s/?#]+(/[^\s]*)?$", max_length=300)] | None = None
+    """An RFC 3161 time-stamping authority's URL: each signature then carries its time-stamp token (PAdES
+    B-T), and `colo documents verify` requires one that chains to ``ca``."""
 
 
 class Person(_Model):

@@ -13,12 +13,14 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from provisioner.errors import BadInput
+from provisioner.errors import BadInput, InfrastructureError
 from provisioner.organisation import Organisation
 from provisioner.secrets import environment_variable
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import SimpleSigner
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.validation.status import TimestampSignatureStatus
 
 
 class Signer(Protocol):
@@ -36,6 +38,8 @@ class Pkcs12Signer:
 
     path: Path
     password_env: str = "COLO_SIGNING_PASSWORD"  # noqa: S105 (the name of a variable, not a password)
+    tsa: str | None = None
+    """An RFC 3161 TSA's URL: the signature then carries its time-stamp token (PAdES B-T)."""
 
     def _signer(self) -> SimpleSigner:
         from asn1crypto import keys, x509
@@ -60,14 +64,29 @@ class Pkcs12Signer:
     def sign(self, pdf: bytes, reason: str) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
+        from pyhanko.sign.timestamps import TimestampRequestError
 
         meta = signers.PdfSignatureMetadata(
             field_name="Tandatangan", reason=reason, md_algorithm="sha256",
             subfilter=fields.SigSeedSubFilter.PADES,
         )
         out = BytesIO()
-        signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=self._signer(), output=out)
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        signer = self._signer()
+        try:
+            signers.sign_pdf(writer, meta, signer=signer, timestamper=time_stamper(self.tsa), output=out)
+        except (TimestampRequestError, OSError) as exc:
+            why = f"time-stamping authority {self.tsa} gave no time stamp: {exc}"
+            raise InfrastructureError(why) from exc
         return out.getvalue()
+
+
+def time_stamper(url: str | None) -> HTTPTimeStamper | None:
+    """pyHanko's client of the TSA at ``url`` (None: no time stamp)."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=15) if url else None
+
 
 
 def signer_for(organisation: Organisation, actor: str) -> Signer | None:
@@ -75,7 +94,8 @@ def signer_for(organisation: Organisation, actor: str) -> Signer | None:
     person = organisation.person(actor)
     if organisation.signing is None or person is None:
         return None
-    return Pkcs12Signer(organisation.signing.keys / f"{person.nip}.p12", organisation.signing.password_env)
+    signing = organisation.signing
+    return Pkcs12Signer(signing.keys / f"{person.nip}.p12", signing.password_env, signing.tsa)
 
 
 @dataclass(frozen=True)
@@ -90,9 +110,13 @@ class SignatureCheck:
         return bool(self.signers) and not self.problems
 
 
-def check_signature(pdf: bytes, ca_pem: bytes) -> SignatureCheck:
+def _trusted_stamp(stamp: TimestampSignatureStatus | None) -> bool:
+    return stamp is not None and stamp.intact and stamp.valid and stamp.trusted
+
+
+def check_signature(pdf: bytes, ca_pem: bytes, *, timestamped: bool = False) -> SignatureCheck:
     """Every signature of ``pdf``: intact, covering the whole file, by a certificate the CA in ``ca_pem``
-    issued."""
+    issued; with ``timestamped``, with a valid time-stamp token from a TSA that CA certified."""
     from asn1crypto import pem, x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -114,4 +138,9 @@ def check_signature(pdf: bytes, ca_pem: bytes) -> SignatureCheck:
             problems.append(f"the certificate of {name} does not chain to the site's CA")
         elif status.coverage is None or status.coverage.name != "ENTIRE_FILE":
             problems.append(f"the signature of {name} does not cover the whole file (bytes added after it)")
+        elif timestamped and status.timestamp_validity is None:
+            problems.append(f"the signature of {name} carries no time stamp, and the site names a TSA")
+        elif timestamped and not _trusted_stamp(status.timestamp_validity):
+            problems.append(f"the time stamp on the signature of {name} is not valid or not from a TSA "
+                            "the site's CA certified")
     return SignatureCheck(tuple(names), tuple(problems))

@@ -39,7 +39,7 @@ def verify_document(register: Register, path: Path, organisation: Organisation) 
     except OSError as exc:
         raise BadInput(f"{exc.filename}: cannot be read: {exc.strerror}") from None
     digest = hashlib.sha256(data).hexdigest()
-    signature = check_signature(data, ca)
+    signature = check_signature(data, ca, timestamped=organisation.signing.tsa is not None)
     with register.session() as session:
         record = session.scalars(select(DocumentRecord).where(DocumentRecord.sha256 == digest)).first()
     problems = list(signature.problems)

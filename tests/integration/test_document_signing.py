@@ -61,3 +61,37 @@ def test_a_wrong_password_is_bad_input(tmp_path: Path, pdf: bytes, monkeypatch: 
         Pkcs12Signer(p12).sign(pdf, "Laporan")
     assert caught.value.exit_code == 2
     assert "rina.p12: no PKCS#12 key that $COLO_SIGNING_PASSWORD opens" in str(caught.value)
+
+
+def test_a_site_that_names_a_tsa_gets_a_time_stamp_pyhanko_and_pdfsig_accept(
+    tmp_path: Path, pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lab's TSA (its key from the lab CA's code) on loopback: the signature carries its token, valid
+    and chaining to the CA; without a TSA the same check asks for one; a TSA not answering is exit 1."""
+    from provisioner.errors import InfrastructureError
+    from provisioner.lab.ca import ensure_ca, ensure_signing_keys
+    from provisioner.lab.tsa import serving, time_stamper
+    from provisioner.organisation import Person
+
+    monkeypatch.setenv("COLO_SIGNING_PASSWORD", PASSWORD)
+    lab = ensure_ca(tmp_path)
+    key, cert, ca = tmp_path / "tsa.key", tmp_path / "tsa.crt", tmp_path / "ca" / "ca.crt"
+    lab.write_tsa_key(key, cert)
+    rina = Person(name="Rina Marlina, A.Md.", nip="199105222015032001", position="Pranata Komputer",
+                  rank="Pengatur, II/c", roles=("technician",))  # type: ignore[arg-type]
+    ensure_signing_keys(tmp_path, (rina,), PASSWORD)
+    p12 = tmp_path / "ca" / "keys" / f"{rina.nip}.p12"
+    with serving(time_stamper(key, cert, ca)) as url:
+        signed = Pkcs12Signer(p12, tsa=url).sign(pdf, "Berita acara serah terima")
+    check = check_signature(signed, ca.read_bytes(), timestamped=True)
+    assert check.valid, check.problems
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    assert "Signature is Valid" in out, out
+    plain = Pkcs12Signer(p12).sign(pdf, "Berita acara serah terima")
+    assert check_signature(plain, ca.read_bytes(), timestamped=True).problems == (
+        f"the signature of {check.signers[0]} carries no time stamp, and the site names a TSA",)
+    with pytest.raises(InfrastructureError) as caught:
+        Pkcs12Signer(p12, tsa=url).sign(pdf, "Berita acara serah terima")  # served no more
+    assert caught.value.exit_code == 1 and "gave no time stamp" in str(caught.value)
