@@ -60,6 +60,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("pdfsig", "poppler-utils"),
     HostProgram("pdftoppm", "poppler-utils"),
     HostProgram("zbarimg", "zbar-tools"),
+    HostProgram("softhsm2-util", "softhsm2"),
     HostProgram("python3", "python3"),
     # the project's Python dependencies
     *(HostProgram(name, "ansible-core", "pip") for name in ("ansible-playbook", "ansible-galaxy")),

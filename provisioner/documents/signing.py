@@ -1,7 +1,8 @@
 """Electronic signatures on documents: PAdES baseline B (pyHanko) by a pluggable signer, and their check.
 
 A :class:`Signer` turns a PDF's bytes into signed bytes. :class:`Pkcs12Signer` signs with a person's
-PKCS#12 file; its password comes from the environment (or the site's credentials file) only.
+PKCS#12 file, :class:`Pkcs11Signer` with their key on a PKCS#11 token; the password or PIN comes from the
+environment (or the site's credentials file) only.
 :func:`check_signature` reads the PDF's signatures and says whether each is intact and chains to the
 site's CA.
 """
@@ -14,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from provisioner.errors import BadInput, InfrastructureError
-from provisioner.organisation import Organisation
+from provisioner.organisation import Organisation, Token
 from provisioner.secrets import environment_variable
 
 if TYPE_CHECKING:
+    from pyhanko.sign import signers
     from pyhanko.sign.signers import SimpleSigner
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.sign.validation.status import TimestampSignatureStatus
@@ -62,23 +64,26 @@ class Pkcs12Signer:
         return SimpleSigner(certs[0], keys.PrivateKeyInfo.load(der), store)
 
     def sign(self, pdf: bytes, reason: str) -> bytes:
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import fields, signers
-        from pyhanko.sign.timestamps import TimestampRequestError
+        return _sign(pdf, reason, self._signer(), self.tsa)
 
-        meta = signers.PdfSignatureMetadata(
-            field_name="Tandatangan", reason=reason, md_algorithm="sha256",
-            subfilter=fields.SigSeedSubFilter.PADES,
-        )
-        out = BytesIO()
-        writer = IncrementalPdfFileWriter(BytesIO(pdf))
-        signer = self._signer()
-        try:
-            signers.sign_pdf(writer, meta, signer=signer, timestamper=time_stamper(self.tsa), output=out)
-        except (TimestampRequestError, OSError) as exc:
-            why = f"time-stamping authority {self.tsa} gave no time stamp: {exc}"
-            raise InfrastructureError(why) from exc
-        return out.getvalue()
+
+def _sign(pdf: bytes, reason: str, signer: signers.Signer, tsa: str | None) -> bytes:
+    """``pdf`` signed by ``signer`` (PAdES, time-stamped by ``tsa`` if given) as an incremental update."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import TimestampRequestError
+
+    meta = signers.PdfSignatureMetadata(
+        field_name="Tandatangan", reason=reason, md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+    )
+    out = BytesIO()
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    try:
+        signers.sign_pdf(writer, meta, signer=signer, timestamper=time_stamper(tsa), output=out)
+    except (TimestampRequestError, OSError) as exc:
+        raise InfrastructureError(f"time-stamping authority {tsa} gave no time stamp: {exc}") from exc
+    return out.getvalue()
 
 
 def time_stamper(url: str | None) -> HTTPTimeStamper | None:
@@ -89,12 +94,54 @@ def time_stamper(url: str | None) -> HTTPTimeStamper | None:
 
 
 
+@dataclass(frozen=True)
+class Pkcs11Signer:
+    """A signer whose key and certificate are on a PKCS#11 token, both labelled ``label``; the token's PIN
+    is the environment variable ``pin_env`` (or that variable of the site's credentials file)."""
+
+    token: Token
+    label: str
+    tsa: str | None = None
+
+    def sign(self, pdf: bytes, reason: str) -> bytes:
+        from pkcs11 import MechanismInvalid, PKCS11Error
+        from pyhanko.config.pkcs11 import TokenCriteria
+        from pyhanko.sign import pkcs11
+        from pyhanko.sign.general import SigningError
+
+        pin = environment_variable(self.token.pin_env)
+        if pin is None:
+            raise BadInput(f"token {self.token.label!r}: set ${self.token.pin_env} to its user PIN")
+        try:
+            session = pkcs11.open_pkcs11_session(str(self.token.module), token_criteria=TokenCriteria(
+                label=self.token.label), user_pin=pin)
+        except (PKCS11Error, OSError, RuntimeError) as exc:
+            raise BadInput(f"token {self.token.label!r} ({self.token.module}) does not open with "
+                           f"${self.token.pin_env}: {type(exc).__name__} {exc}") from None
+        try:
+            try:
+                signer = pkcs11.PKCS11Signer(session, cert_label=self.label, key_label=self.label)
+                return _sign(pdf, reason, signer, self.tsa)
+            except MechanismInvalid:  # a token without ECDSA-with-SHA-256 (SoftHSM2): the digest made here
+                signer = pkcs11.PKCS11Signer(session, cert_label=self.label, key_label=self.label,
+                                             use_raw_mechanism=True)
+                return _sign(pdf, reason, signer, self.tsa)
+        except (PKCS11Error, SigningError) as exc:
+            raise BadInput(f"token {self.token.label!r}: no key and certificate labelled {self.label!r} "
+                           f"that sign: {type(exc).__name__} {exc}") from None
+        finally:
+            session.close()
+
+
 def signer_for(organisation: Organisation, actor: str) -> Signer | None:
     """Who signs a step's documents: the step's person, where the site signs and lists them (else none)."""
     person = organisation.person(actor)
     if organisation.signing is None or person is None:
         return None
     signing = organisation.signing
+    if signing.token is not None:
+        return Pkcs11Signer(signing.token, person.nip, signing.tsa)
+    assert signing.keys is not None
     return Pkcs12Signer(signing.keys / f"{person.nip}.p12", signing.password_env, signing.tsa)
 
 
