@@ -203,17 +203,21 @@ def test_step_7_mails_the_signed_pdfs_the_register_holds(
     smtp_server: tuple[_Inbox, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Through step 7 on the lab site (its CA's keys): the final report and the handover minutes arrive
-    byte for byte as the register recorded them, each signed by its step's person and chaining to the CA."""
+    byte for byte as the register recorded them, each signed by its step's person and chaining to the CA;
+    step 6's placement sheet is signed by its technician too."""
     import hashlib
 
     from sqlalchemy.orm import Session
 
+    from provisioner.allocate import allocate
     from provisioner.documents import stage_documents
     from provisioner.documents.signing import check_signature
     from provisioner.facility import load_facility
     from provisioner.register.db import open_register
     from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
     from provisioner.request import load_request
+    from provisioner.stages.base import Delivered, StageContext
+    from provisioner.stages.plan import record_sheet_document
     from provisioner.steps import capacity, report
     from provisioner.steps.submit import submit_request
     from provisioner.workflow import Step, get_request, perform_step
@@ -237,6 +241,10 @@ def test_step_7_mails_the_signed_pdfs_the_register_holds(
     perform_step(register, request_id, Step.APPROVE, HEAD, {})
     extra = work_details(facility, register, request_id)
     asset = extra["asset"]
+    ctx = StageContext(register=register, request_id=request_id, request=spec, facility=facility,
+                       site_dir=site, output_dir=tmp_path / "out", actor=TECHNICIAN, confirm=lambda _p: True,
+                       delivered=Delivered(serial="7XK2Q93", staging_address="10.231.255.10"))
+    sheet = record_sheet_document(ctx, allocate(register, facility, request_id))  # step 6's plan stage
 
     def minutes(record: RequestRecord, event: EventRecord) -> object:
         return stage_documents(record, event, facility.site.letterhead(), tmp_path / "out",
@@ -268,4 +276,5 @@ def test_step_7_mails_the_signed_pdfs_the_register_holds(
         signers[name] = check.signers
     technician = f"Common Name: {TECHNICIAN}; Serial Number: 199105222015032001; Organization: Colo Lab"
     assert signers == {name: (technician,) for name in parts}
+    assert check_signature(sheet.read_bytes(), signing.ca.read_bytes()).signers == (technician,)
     register.close()
