@@ -253,6 +253,7 @@ class Lab:
         services.start_prometheus(self.dir)
         bind.start_bind(self.dir, credentials)
         chrony.start_chrony(self.dir)
+        services.start_tsa(self.dir)
         for switch in LAB_SWITCHES:
             running = procs.pid_of(services.switch_pid_file(self.dir, switch)) is not None
             if not running and _tcp_open(switch.host, switch.ssh_port):
@@ -312,7 +313,7 @@ class Lab:
         require_root()
         for switch in LAB_SWITCHES:
             procs.stop(services.switch_pid_file(self.dir, switch))
-        for name in ("prometheus", "named", "chronyd"):
+        for name in ("prometheus", "named", "chronyd", "tsa"):
             procs.stop(self.dir / "run" / f"{name}.pid")
         for slot in host_slots(MAX_HOSTS):
             LabHost(slot, self.dir).stop()
