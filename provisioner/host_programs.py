@@ -59,6 +59,9 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("pg_ctl", "postgresql", where="/usr/lib/postgresql/*/bin"),
     HostProgram("pdftotext", "poppler-utils"),
     HostProgram("pdfsig", "poppler-utils"),
+    HostProgram("pdftoppm", "poppler-utils"),
+    HostProgram("zbarimg", "zbar-tools"),
+    HostProgram("softhsm2-util", "softhsm2"),
     HostProgram("python3", "python3"),
     # the project's Python dependencies
     *(HostProgram(name, "ansible-core", "pip") for name in ("ansible-playbook", "ansible-galaxy")),

@@ -19,8 +19,11 @@ apt_packages=(
   podman runc fuse-overlayfs slirp4netns uidmap
   # the register on PostgreSQL
   postgresql
-  # documents: WeasyPrint's system libraries, fonts, and pdftotext for the tests
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+  # documents: WeasyPrint's system libraries, fonts, and pdftotext, pdfsig, pdftoppm and zbarimg (the pages'
+  # QR codes) for the tests
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils zbar-tools
+  # a PKCS#11 token for the signing tests (SoftHSM2)
+  softhsm2
   git
   # Python: pip on a machine where python3 is Debian's own
   python3 python3-pip python3-dev

@@ -262,6 +262,7 @@ class Lab:
         noc.start_blackbox(self.dir)
         bind.start_bind(self.dir, credentials)
         chrony.start_chrony(self.dir)
+        services.start_tsa(self.dir)
         for switch in LAB_SWITCHES:
             running = procs.pid_of(services.switch_pid_file(self.dir, switch)) is not None
             if not running and _tcp_open(switch.host, switch.ssh_port):
@@ -323,7 +324,7 @@ class Lab:
         require_root()
         for switch in LAB_SWITCHES:
             procs.stop(services.switch_pid_file(self.dir, switch))
-        for name in ("prometheus", "named", "chronyd", "blackbox", "noc-sshd"):
+        for name in ("prometheus", "named", "chronyd", "blackbox", "noc-sshd", "tsa"):
             procs.stop(self.dir / "run" / f"{name}.pid")
         for slot in host_slots(MAX_HOSTS):
             LabHost(slot, self.dir).stop()

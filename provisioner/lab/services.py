@@ -69,6 +69,26 @@ def start_prometheus(lab_dir: Path) -> None:
     )
 
 
+def start_tsa(lab_dir: Path) -> None:
+    """Run the lab's time-stamping authority on 127.0.0.1:TSA_PORT (key from the lab CA) unless it runs."""
+    from provisioner.lab.ca import ca_certificate_path, ca_dir, ensure_ca
+    from provisioner.lab.layout import TSA_PORT
+
+    pid_file = lab_dir / "run" / "tsa.pid"
+    if procs.pid_of(pid_file) is not None:
+        return
+    key, cert = ca_dir(lab_dir) / "tsa.key", ca_dir(lab_dir) / "tsa.crt"
+    if not cert.exists():
+        ensure_ca(lab_dir).write_tsa_key(key, cert)
+    env = {**os.environ}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    procs.start(
+        [sys.executable, "-m", "provisioner.lab.tsa", "--key", str(key), "--cert", str(cert),
+         "--ca", str(ca_certificate_path(lab_dir)), "--port", str(TSA_PORT)],
+        pid_file, lab_dir / "log" / "tsa.log", env=env,
+    )
+
+
 def switch_pid_file(lab_dir: Path, switch: SwitchSlot) -> Path:
     return lab_dir / "run" / f"{switch.state}.pid"
 

@@ -127,7 +127,7 @@ def run(
     report = {"decommission": {"actions": actions, "placement": placement, "actor": actor, "at": at,
                                "asset_tag": tag}}
     staged = stage_documents(record, None, facility.site.letterhead(), output_dir,
-                             [("decommission_report", report)], register=register)
+                             [("decommission_report", report)], register=register, signed_by=actor)
     try:
         with register.session() as session:
             record = get_request(session, request_id)
