@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from provisioner.runner import run_playbook
 from provisioner.stages.base import StageContext, StagePreview, StageResult
-from provisioner.stages.ntp_sync import Tracking, wait_synchronised
 from provisioner.stages.plan import Placement
 
 PLAYBOOK = "provision.yml"
@@ -65,11 +64,9 @@ def playbook_vars(ctx: StageContext) -> dict[str, object]:
 
 
 class ServerConfigured(PlaybookRun):
-    """The server configured over `address`, its staging address; `ntp`: its chrony synchronised to the
-    site's NTP server."""
+    """The server configured over `address`, its staging address."""
 
     address: str
-    ntp: Tracking | None = None
 
 
 class ServerStage:
@@ -80,9 +77,7 @@ class ServerStage:
     def run(self, ctx: StageContext) -> ServerConfigured:
         staging = ctx.delivered.staging_address
         played = run_server_playbook(ctx, staging, ("configure",), playbook_vars(ctx))
-        servers = [str(s) for s in ctx.facility.ntp]
-        tracking = wait_synchronised(ctx.server.target(staging), ctx.server.known_hosts, servers)
-        return ServerConfigured(address=staging, ntp=tracking, **dict(played))
+        return ServerConfigured(address=staging, **dict(played))
 
     def preview(self, ctx: StageContext) -> StagePreview:
         plan, facility = ctx.result(Placement), ctx.facility
@@ -90,7 +85,6 @@ class ServerStage:
         return StagePreview(
             f"{PLAYBOOK} over {ctx.delivered.staging_address}: the address {plan.address}/{plan.prefix_len} "
             f"(gateway {plan.gateway}) beside the staging one; NTP {', '.join(map(str, facility.ntp))}; the "
-            f"firewall open for {ports}; the monitoring agent for {facility.monitoring.address}; "
-            "then its chrony must be synchronised to the site's NTP server",
+            f"firewall open for {ports}; the monitoring agent for {facility.monitoring.address}",
             changes=True,
         )

@@ -87,6 +87,7 @@ def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility
     stages = {s["stage"]: s for s in result["stages"]}
     assert [s["status"] for s in result["stages"]] == ["done"] * 8, result
     assert dig(SIMPEG, "A") == [address]
+    assert stages["network"]["details"]["ntp"]["reference"] == str(facility.ntp[0])
     assert [r["name"] for r in stages["dns"]["details"]["made"]] == [SIMPEG, ".".join(
         [*reversed(address.split(".")), "in-addr.arpa"])]
     config = lab.switch_config()
