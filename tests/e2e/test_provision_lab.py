@@ -17,6 +17,7 @@ from provisioner.dns import DnsRecord, open_backend
 from provisioner.errors import AccessCheckFailed
 from provisioner.facility import Facility
 from provisioner.lab.api import Lab
+from provisioner.lab.bind import DNS_SECRET_VARIABLE
 from provisioner.network import SessionPool
 from provisioner.register.capacity_models import AgencyNetworkRecord, ClaimRecord
 from provisioner.register.db import Register, open_register
@@ -88,6 +89,7 @@ def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility
     stages = {s["stage"]: s for s in result["stages"]}
     assert [s["status"] for s in result["stages"]] == ["done"] * 8, result
     assert dig(SIMPEG, "A") == [address]
+    assert stages["network"]["details"]["ntp"]["reference"] == str(facility.ntp[0])
     assert [r["name"] for r in stages["dns"]["details"]["made"]] == [SIMPEG, ".".join(
         [*reversed(address.split(".")), "in-addr.arpa"])]
     config = lab.switch_config()
@@ -162,6 +164,17 @@ def test_name_taken_in_the_zone_at_step6_exits_3_and_nothing_is_done(
         failed = colo(env, "provision", request_id, "--yes", code=3)
         assert SIMPEG in failed.stderr and "10.231.99.99" in failed.stderr
         assert dig(SIMPEG, "A") == ["10.231.99.99"]
+        with register.session() as session:
+            record = get_request(session, request_id)
+            assert step_result(record, Step.PROVISION) is None
+            assert not [e for e in record.events if e.stage == "dns" and e.outcome == "ok"]
+
+        backend.remove([theirs])  # the name free again, the update signed with a key the server lacks
+        wrong = {**env, DNS_SECRET_VARIABLE.removesuffix("_SECRET") + "_KEY_NAME": "not-a-lab-key",
+                 DNS_SECRET_VARIABLE: lab.credentials_env()[DNS_SECRET_VARIABLE]}
+        refused = colo(wrong, "provision", request_id, "--yes", code=1)
+        assert "the DNS server refused the update (BADKEY)" in refused.stderr
+        assert dig(SIMPEG, "A") == []
         with register.session() as session:
             record = get_request(session, request_id)
             assert step_result(record, Step.PROVISION) is None
