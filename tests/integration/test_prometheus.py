@@ -118,25 +118,3 @@ def test_prometheus_that_does_not_answer_is_an_infrastructure_error() -> None:
     api = PrometheusAPI(f"http://127.0.0.1:{free_port()}", request_timeout_s=0.5, poll_s=0.2)
     with pytest.raises(InfrastructureError, match="did not answer"):
         api.wait_target_up("127.0.0.1:9100", timeout_s=0.5)
-
-
-LAB_PROMETHEUS = "http://10.231.253.2:9090"
-LAB_FILE_SD = Path("/var/lib/colo-lab/prometheus/file_sd")
-
-
-@pytest.mark.lab
-@pytest.mark.slow
-def test_lab_prometheus_sees_a_registered_server_and_forgets_it() -> None:
-    """The lab's Prometheus (in the NOC namespace) picks up our file_sd file and drops it on removal."""
-    if not LAB_FILE_SD.is_dir():
-        pytest.skip("the lab is not up (colo lab up)")
-    backend = Prometheus(PrometheusFileSD(LAB_FILE_SD), PrometheusAPI(LAB_PROMETHEUS))
-    host = MonitoredHost("TEST-checks-lab", "10.231.250.13", "lab-srv3", "test", "dc-lab")
-    backend.register(host)
-    try:
-        state = backend.api.wait_target_scraped(backend.target(host), timeout_s=40)
-        assert state.health in ("up", "down"), state
-        assert state.labels["request"] == "TEST-checks-lab"
-    finally:
-        backend.remove("TEST-checks-lab")
-    assert backend.api.wait_target_gone(backend.target(host), timeout_s=40).health == "absent"
