@@ -461,9 +461,21 @@ class Dns(_Model):
 
 
 class Monitoring(_Model):
-    kind: Literal["prometheus"]
+    """The site's monitoring system: Prometheus (its API URL and file_sd folder) or Zabbix (its API URL, the
+    credentials name its API user is kept under, and the address its agents report to)."""
+
+    kind: Literal["prometheus", "zabbix"]
     url: Annotated[Text, Field(max_length=2000, pattern=r"^https?://[^\s]+$"), AfterValidator(_url)]
-    file_sd_dir: Annotated[Text, Field(min_length=1, max_length=4096, pattern=r"^/")]
+    file_sd_dir: Annotated[Text, Field(min_length=1, max_length=4096, pattern=r"^/")] | None = None
+    credentials: Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")] | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> Monitoring:
+        if self.kind == "prometheus" and self.file_sd_dir is None:
+            raise ValueError("a prometheus monitoring section needs file_sd_dir")
+        if self.kind == "zabbix" and self.credentials is None:
+            raise ValueError("a zabbix monitoring section needs credentials (its API user's entry name)")
+        return self
 
     @property
     def address(self) -> ipaddress.IPv4Address:

@@ -18,6 +18,8 @@ class MonitoredHost:
     hostname: str
     agency: str
     site: str
+    urls: tuple[tuple[str, str], ...] = ()
+    """(application name, URL) for each http(s) application the server promises."""
 
     def labels(self) -> dict[str, str]:
         return {

@@ -180,4 +180,6 @@ class Prometheus:
 
 def open_backend(settings: Monitoring) -> Prometheus:
     """Prometheus as a facility's `monitoring` section names it: its file_sd folder and its API."""
+    if settings.file_sd_dir is None:
+        raise BadInput("monitoring: a prometheus monitoring section needs file_sd_dir")
     return Prometheus(PrometheusFileSD(Path(settings.file_sd_dir)), PrometheusAPI(settings.url, poll_s=0.5))

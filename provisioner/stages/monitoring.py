@@ -19,6 +19,10 @@ def monitored_host(request_id: str, request: ColoRequest, facility: Facility, ad
     return MonitoredHost(
         request_id=request_id, address=address, hostname=request.server.hostname, agency=request.agency.code,
         site=facility.site.code,
+        urls=tuple(
+            (app.name, f"{app.scheme}://{address}:{app.port}{app.url_path}")
+            for app in request.applications if app.scheme in ("http", "https")
+        ),
     )
 
 
