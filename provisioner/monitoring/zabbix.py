@@ -52,7 +52,16 @@ def desired(host: MonitoredHost) -> Desired:
 class ZabbixBackend:
     """The Zabbix `MonitoringBackend`. Each call logs in anew (a short session) and logs out after."""
 
-    def __init__(self, url: str, credentials: str, *, timeout_s: int = 30, poll_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        credentials: str,
+        *,
+        timeout_s: int = 30,
+        poll_s: float = 0.5,
+        agent_port: int = AGENT_PORT,
+    ) -> None:
+        self.agent_port = agent_port
         self.url = url
         self.credentials = credentials
         self.timeout_s = timeout_s
@@ -177,7 +186,7 @@ class ZabbixBackend:
                 "useip": 1,
                 "ip": want.address,
                 "dns": "",
-                "port": str(AGENT_PORT),
+                "port": str(self.agent_port),
             }
             if found is None:
                 hostid = str(
@@ -206,7 +215,11 @@ class ZabbixBackend:
                 )
                 changed = True
             agent = [i for i in found.get("interfaces", []) if str(i["type"]) == "1"]
-            if len(agent) != 1 or agent[0]["ip"] != want.address or str(agent[0]["port"]) != str(AGENT_PORT):
+            if (
+                len(agent) != 1
+                or agent[0]["ip"] != want.address
+                or str(agent[0]["port"]) != str(self.agent_port)
+            ):
                 for i in agent:
                     api.hostinterface.delete(i["interfaceid"])
                 api.hostinterface.create(hostid=hostid, **interface)
