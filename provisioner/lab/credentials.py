@@ -36,6 +36,12 @@ def signing_password() -> str:
     return secrets.token_urlsafe(18)
 
 
+ZABBIX_CREDENTIALS = "zabbix-lab"
+"""The credentials name of the Zabbix API user in inventories/lab-zabbix (Admin, a password of the lab's)."""
+ZABBIX_USERNAME_VARIABLE = f"{env_prefix(ZABBIX_CREDENTIALS)}_USERNAME"
+ZABBIX_PASSWORD_VARIABLE = f"{env_prefix(ZABBIX_CREDENTIALS)}_PASSWORD"
+
+
 def ensure_credentials(lab_dir: Path) -> dict[str, str]:
     """Generate the key pair and each lab switch's login once, into the credentials file (mode 0600); return
     the file's variables. A file written before a switch was added gains that switch's login."""
@@ -49,7 +55,8 @@ def ensure_credentials(lab_dir: Path) -> dict[str, str]:
     names = [f"{env_prefix(switch.credentials)}_{field}" for switch in LAB_SWITCHES for field in fields]
     missing = {name: SWITCH_USER if name.endswith("_USERNAME") else secrets.token_urlsafe(18)
                for name in names if name not in values}
-    later = {DNS_SECRET_VARIABLE: tsig_secret, SIGNING_PASSWORD_VARIABLE: signing_password}
+    later = {DNS_SECRET_VARIABLE: tsig_secret, SIGNING_PASSWORD_VARIABLE: signing_password,
+             ZABBIX_USERNAME_VARIABLE: lambda: "Admin", ZABBIX_PASSWORD_VARIABLE: signing_password}
     missing |= {name: make() for name, make in later.items() if name not in values}  # also an older file
     if missing or not path.exists():
         values.update(missing)

@@ -52,7 +52,11 @@ class RunningZabbix:
     server_port: int
 
 
-def _run(argv: list[str], *, user: str | None = None, stdin: bytes | None = None) -> None:
+def _run(
+    argv: list[str], *, user: str | None = None, stdin: bytes | None = None, netns: str | None = None
+) -> None:
+    if netns is not None:
+        argv = ["ip", "netns", "exec", netns, *argv]
     if user is not None:
         argv = ["runuser", "-u", user, "--", *argv]
     done = subprocess.run(argv, input=stdin, capture_output=True, check=False)
@@ -117,7 +121,7 @@ def _postgres(root: Path, ports: ZabbixPorts) -> Path:
     return run
 
 
-def _server(root: Path, ports: ZabbixPorts, pg_run: Path) -> None:
+def _server(root: Path, ports: ZabbixPorts, pg_run: Path, netns: str | None) -> None:
     conf = root / "zabbix_server.conf"
     _write(
         conf,
@@ -143,10 +147,10 @@ def _server(root: Path, ports: ZabbixPorts, pg_run: Path) -> None:
             ]
         ),
     )
-    _run(["zabbix_server", "-c", str(conf)])
+    _run(["zabbix_server", "-c", str(conf)], netns=netns)
 
 
-def _agent(root: Path, name: str, server: str, port: int, address: str) -> None:
+def _agent(root: Path, name: str, server: str, port: int, address: str, netns: str | None = None) -> None:
     conf = root / f"zabbix_agentd-{name}.conf"
     _write(
         conf,
@@ -163,7 +167,7 @@ def _agent(root: Path, name: str, server: str, port: int, address: str) -> None:
             ]
         ),
     )
-    _run(["zabbix_agentd", "-c", str(conf)])
+    _run(["zabbix_agentd", "-c", str(conf)], netns=netns)
 
 
 def start_agent(root: Path, name: str, server: str, *, port: int = 10050, address: str = "127.0.0.1") -> None:
@@ -171,7 +175,7 @@ def start_agent(root: Path, name: str, server: str, *, port: int = 10050, addres
     _agent(root, name, server, port, address)
 
 
-def _frontend(root: Path, ports: ZabbixPorts, pg_run: Path) -> None:
+def _frontend(root: Path, ports: ZabbixPorts, pg_run: Path, netns: str | None) -> None:
     sock = root / "php-fpm.sock"
     _write(
         root / "php-fpm.conf",
@@ -248,8 +252,8 @@ def _frontend(root: Path, ports: ZabbixPorts, pg_run: Path) -> None:
         ),
     )
     (root / "nginx-tmp").mkdir(exist_ok=True)
-    _run([PHP_FPM, "-y", str(root / "php-fpm.conf")])
-    _run(["nginx", "-c", str(root / "nginx.conf"), "-e", str(root / "nginx-error.log")])
+    _run([PHP_FPM, "-y", str(root / "php-fpm.conf")], netns=netns)
+    _run(["nginx", "-c", str(root / "nginx.conf"), "-e", str(root / "nginx-error.log")], netns=netns)
 
 
 def _api_ready(url: str, timeout_s: float) -> None:
@@ -266,7 +270,7 @@ def _api_ready(url: str, timeout_s: float) -> None:
             time.sleep(0.3)
 
 
-def _first_login(root: Path, url: str) -> str:
+def _first_login(root: Path, url: str, wanted: str | None) -> str:
     """Change Admin's first password to one of the lab's own (kept in the directory) and disable the stock
     "Zabbix server" host (it polls an agent on 127.0.0.1)."""
     from zabbix_utils import ZabbixAPI
@@ -274,7 +278,7 @@ def _first_login(root: Path, url: str) -> str:
     saved = root / "admin-password"
     if saved.exists():
         return saved.read_text(encoding="utf-8").strip()
-    password = secrets.token_urlsafe(18)
+    password = wanted or secrets.token_urlsafe(18)
     api = ZabbixAPI(url=url, timeout=60)
     api.login(user=ADMIN_USER, password=_FIRST_PASSWORD)
     admin = api.user.get(filter={"username": ADMIN_USER}, output=["userid"])[0]
@@ -286,15 +290,39 @@ def _first_login(root: Path, url: str) -> str:
     return password
 
 
-def start(root: Path, ports: ZabbixPorts = ZabbixPorts(), *, timeout_s: float = 120.0) -> RunningZabbix:
-    """Zabbix running from `root` (created from nothing, or restarted on the data kept there)."""
+def running(root: Path) -> bool:
+    """Whether the server, php-fpm and nginx started from `root` all run."""
+    names = ("zabbix_server.pid", "php-fpm.pid", "nginx.pid")
+    for name in names:
+        try:
+            pid = int((root / name).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return False
+        if not Path(f"/proc/{pid}").exists():
+            return False
+    return True
+
+
+def start(
+    root: Path,
+    ports: ZabbixPorts = ZabbixPorts(),
+    *,
+    timeout_s: float = 120.0,
+    netns: str | None = None,
+    password: str | None = None,
+) -> RunningZabbix:
+    """Zabbix running from `root` (created from nothing, or restarted on the data kept there), its daemons in
+    `netns` when given; Admin's password becomes `password` (else one generated) on the first start."""
     root.mkdir(parents=True, exist_ok=True)
-    pg_run = _postgres(root, ports)
-    _server(root, ports, pg_run)
-    _frontend(root, ports, pg_run)
+    root.chmod(0o755)
     url = f"http://{ports.address}:{ports.http}/"
+    if not running(root):
+        stop(root)
+        pg_run = _postgres(root, ports)
+        _server(root, ports, pg_run, netns)
+        _frontend(root, ports, pg_run, netns)
     _api_ready(url, timeout_s)
-    password = _first_login(root, url)
+    password = _first_login(root, url, password)
     return RunningZabbix(root, url, ADMIN_USER, password, ports.address, ports.server)
 
 
@@ -315,3 +343,21 @@ def stop(root: Path) -> None:
     data = root / "pg"
     if (data / "postmaster.pid").exists():
         _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-m", "fast", "stop"], user="postgres")
+
+
+LAB_PORTS = ZabbixPorts(address="10.231.253.2", http=8080, server=10051, postgres=5433)
+"""The lab's Zabbix in the NOC: the frontend and API on :8080, the server's trapper on :10051."""
+LAB_URL = f"http://{LAB_PORTS.address}:{LAB_PORTS.http}/"
+
+
+def lab_dir_of(lab_dir: Path) -> Path:
+    return lab_dir / "zabbix"
+
+
+def start_lab(lab_dir: Path, netns: str, password: str) -> RunningZabbix:
+    """The lab's Zabbix in the NOC namespace `netns`, its state under the lab's folder."""
+    return start(lab_dir_of(lab_dir), LAB_PORTS, netns=netns, password=password)
+
+
+def lab_running(lab_dir: Path) -> bool:
+    return running(lab_dir_of(lab_dir))
