@@ -109,7 +109,8 @@ def main() -> None:
     lab = Lab()
     status = lab.status()
     zabbix_up = any(p.name == "zabbix" for p in status.parts)
-    if lab.host_count() < args.concurrent or not status.healthy or (args.monitoring == "zabbix" and not zabbix_up):
+    missing_zabbix = args.monitoring == "zabbix" and not zabbix_up
+    if lab.host_count() < args.concurrent or not status.healthy or missing_zabbix:
         lab.up(hosts=max(args.concurrent, lab.host_count()), monitoring=args.monitoring)
     print(f"site {SITE.name}, monitoring {args.monitoring}")
     os.environ.setdefault("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
