@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from provisioner.facility import Facility, load_facility  # noqa: E402
 from provisioner.lab.api import Lab  # noqa: E402
+from provisioner.organisation import Role  # noqa: E402
 from provisioner.register.db import Register, open_register  # noqa: E402
 from provisioner.request import load_request  # noqa: E402
 from provisioner.steps import capacity, decommission  # noqa: E402
@@ -60,7 +61,7 @@ def approved(register: Register, facility: Facility, lab: Lab, index: int) -> st
     )
     request_id = submit_request(register, document, text, actor="bench")
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    checked = capacity.run(register, facility, request_id, by="bench")
+    checked = capacity.run(register, facility, request_id, by=technician_of(facility))
     perform_step(register, request_id, Step.APPLY, "agency",
                  {"serial": hw.serial, "staging_address": info.staging_address})
     perform_step(register, request_id, Step.APPROVE, "kabid", {})
@@ -70,13 +71,19 @@ def approved(register: Register, facility: Facility, lab: Lab, index: int) -> st
     return request_id
 
 
+def technician_of(facility: Facility) -> str:
+    """The NIP of the site's first technician (the person steps 3 and 6 name with --by)."""
+    return next(p.nip for p in facility.organisation.people if Role.TECHNICIAN in p.roles)
+
+
 def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float]:
     """Provision `ids` by one process each; (wall seconds, largest peak RSS of a colo process in MB)."""
     env = {**os.environ, "COLO_DB": url, "PYTHONPATH": str(ROOT), "COLO_SITE": str(SITE),
            "COLO_OUTPUT": str(workdir / "docs")}
+    by = technician_of(load_facility(SITE))
     start = time.monotonic()
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json"],
+        subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json", "--by", by],
                          cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for rid in ids
     ]

@@ -261,6 +261,21 @@ class ZabbixBackend:
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock))
         return TargetState(host.hostname, "up", last_scrape=when, labels=labels)
 
+    @staticmethod
+    def _check_now(api: ZabbixAPI, host: MonitoredHost) -> bool:
+        """Ask the server to poll the host's agent.ping now rather than at its next turn (up to a minute
+        away); False when the item is not there yet or the server does not take the task."""
+        items: list[dict[str, Any]] = api.item.get(
+            host=host.hostname, filter={"key_": FIRST_VALUE_KEY}, output=["itemid"]
+        )
+        if not items:
+            return False
+        try:
+            api.task.create(type=6, request={"itemid": str(items[0]["itemid"])})
+        except APIRequestError:
+            return False
+        return True
+
     def state(self, host: MonitoredHost) -> TargetState:
         with self._api() as api:
             return self._state(api, host)
@@ -269,9 +284,12 @@ class ZabbixBackend:
         self, host: MonitoredHost, timeout_s: float, done: Callable[[TargetState], bool]
     ) -> TargetState:
         deadline = time.monotonic() + timeout_s
+        asked = False
         with self._api() as api:
             while True:
                 last = self._state(api, host)
+                if not asked and last.health == "unknown":
+                    asked = self._check_now(api, host)
                 if done(last) or time.monotonic() + self.poll_s > deadline:
                     return last
                 time.sleep(self.poll_s)
