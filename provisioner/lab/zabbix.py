@@ -175,6 +175,33 @@ def start_agent(root: Path, name: str, server: str, *, port: int = 10050, addres
     _agent(root, name, server, port, address)
 
 
+def write_frontend_conf(ports: ZabbixPorts, pg_run: Path) -> None:
+    """Debian's frontend configuration (one per machine) for this Zabbix's database and server."""
+    _write(
+        FRONTEND_CONF,
+        "\n".join(
+            [
+                "<?php",
+                "global $DB;",
+                "$DB['TYPE'] = 'POSTGRESQL';",
+                f"$DB['SERVER'] = '{pg_run}';",
+                f"$DB['PORT'] = '{ports.postgres}';",
+                "$DB['DATABASE'] = 'zabbix';",
+                "$DB['USER'] = 'postgres';",
+                "$DB['PASSWORD'] = '';",
+                "$DB['SCHEMA'] = '';",
+                f"$ZBX_SERVER = '{ports.address}';",
+                f"$ZBX_SERVER_PORT = '{ports.server}';",
+                "$ZBX_SERVER_NAME = 'colo lab';",
+                "$IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;",
+                "",
+            ]
+        ),
+        0o640,
+    )
+    shutil.chown(FRONTEND_CONF, "root", "www-data")
+
+
 def _frontend(root: Path, ports: ZabbixPorts, pg_run: Path, netns: str | None) -> None:
     sock = root / "php-fpm.sock"
     _write(
@@ -201,29 +228,6 @@ def _frontend(root: Path, ports: ZabbixPorts, pg_run: Path, netns: str | None) -
             ]
         ),
     )
-    _write(
-        FRONTEND_CONF,
-        "\n".join(
-            [
-                "<?php",
-                "global $DB;",
-                "$DB['TYPE'] = 'POSTGRESQL';",
-                f"$DB['SERVER'] = '{pg_run}';",
-                f"$DB['PORT'] = '{ports.postgres}';",
-                "$DB['DATABASE'] = 'zabbix';",
-                "$DB['USER'] = 'postgres';",
-                "$DB['PASSWORD'] = '';",
-                "$DB['SCHEMA'] = '';",
-                f"$ZBX_SERVER = '{ports.address}';",
-                f"$ZBX_SERVER_PORT = '{ports.server}';",
-                "$ZBX_SERVER_NAME = 'colo lab';",
-                "$IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;",
-                "",
-            ]
-        ),
-        0o640,
-    )
-    shutil.chown(FRONTEND_CONF, "root", "www-data")
     _write(
         root / "nginx.conf",
         "\n".join(
@@ -316,6 +320,7 @@ def start(
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     url = f"http://{ports.address}:{ports.http}/"
+    write_frontend_conf(ports, root / "pg-run")  # every start: the file may have been another Zabbix's
     if not running(root):
         stop(root)
         pg_run = _postgres(root, ports)

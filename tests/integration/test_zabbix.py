@@ -41,6 +41,8 @@ def zabbix() -> Iterator[tuple[lab_zabbix.RunningZabbix, int]]:
     root.chmod(0o755)
     ports = lab_zabbix.ZabbixPorts(http=free_port(), server=low_port(), postgres=free_port())
     began = time.monotonic()
+    conf = lab_zabbix.FRONTEND_CONF
+    before = conf.read_bytes() if conf.exists() else None  # the lab's, when it runs Zabbix
     try:
         running = lab_zabbix.start(root, ports)
         agent_port = low_port()
@@ -50,6 +52,8 @@ def zabbix() -> Iterator[tuple[lab_zabbix.RunningZabbix, int]]:
     finally:
         lab_zabbix.stop(root)
         shutil.rmtree(root, ignore_errors=True)
+        if before is not None:
+            conf.write_bytes(before)
 
 
 @pytest.fixture
