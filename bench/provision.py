@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from provisioner.facility import Facility, load_facility  # noqa: E402
 from provisioner.lab.api import Lab  # noqa: E402
-from provisioner.organisation import Role  # noqa: E402
 from provisioner.register.db import Register, open_register  # noqa: E402
 from provisioner.request import load_request  # noqa: E402
 from provisioner.steps import capacity, decommission  # noqa: E402
@@ -36,6 +35,10 @@ from provisioner.workflow import Step, perform_step  # noqa: E402
 SITE = ROOT / "inventories" / "lab"
 AGENCIES = ["disdik", "dinkes", "bappeda", "dukcapil", "dishub", "bpbd", "dpmptsp", "kominfo"]
 TARGET_ONE_S, TARGET_RATIO, TARGET_MB = 30.0, 3.0, 200.0
+TECHNICIAN = "Rina Marlina, A.Md."
+"""A technician of the lab site (step 3 and decommission are done by one)."""
+PROVISIONER = "Yusuf Maulana, S.T."
+"""The technician who provisions (not the one who held the capacity: four eyes)."""
 # Runs `colo` in this process and reports its own peak RSS (KiB) on stderr as it exits.
 WRAPPER = (
     "import resource, runpy, sys\n"
@@ -59,9 +62,9 @@ def approved(register: Register, facility: Facility, lab: Lab, index: int) -> st
         hostname=f"app{index}", vendor=hw.vendor, model=hw.model, serial=hw.serial,
         cpu_cores=hw.cpu_cores, memory_gb=hw.memory_gb, disk_gb=hw.disk_gb,
     )
-    request_id = submit_request(register, document, text, actor="bench")
+    request_id = submit_request(register, document, text, actor=TECHNICIAN)
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    checked = capacity.run(register, facility, request_id, by=technician_of(facility))
+    checked = capacity.run(register, facility, request_id, by=TECHNICIAN)
     perform_step(register, request_id, Step.APPLY, "agency",
                  {"serial": hw.serial, "staging_address": info.staging_address})
     perform_step(register, request_id, Step.APPROVE, "kabid", {})
@@ -71,19 +74,14 @@ def approved(register: Register, facility: Facility, lab: Lab, index: int) -> st
     return request_id
 
 
-def technician_of(facility: Facility) -> str:
-    """The NIP of the site's first technician (the person steps 3 and 6 name with --by)."""
-    return next(p.nip for p in facility.organisation.people if Role.TECHNICIAN in p.roles)
-
-
 def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float]:
     """Provision `ids` by one process each; (wall seconds, largest peak RSS of a colo process in MB)."""
     env = {**os.environ, "COLO_DB": url, "PYTHONPATH": str(ROOT), "COLO_SITE": str(SITE),
            "COLO_OUTPUT": str(workdir / "docs")}
-    by = technician_of(load_facility(SITE))
     start = time.monotonic()
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json", "--by", by],
+        subprocess.Popen([sys.executable, "-c", WRAPPER, "provision", rid, "--yes", "--json",
+                          "--by", PROVISIONER],
                          cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for rid in ids
     ]
@@ -99,7 +97,7 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
 
 def undo(register: Register, ids: list[str], lab: Lab, workdir: Path) -> None:
     for n, rid in enumerate(ids, start=1):
-        decommission.run(register, rid, SITE, workdir / "docs", actor="bench")
+        decommission.run(register, rid, SITE, workdir / "docs", actor=TECHNICIAN)
         lab.reset_host(f"lab-srv{n}")
 
 

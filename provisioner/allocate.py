@@ -267,7 +267,7 @@ def _check(session: Session, facility: Facility, demand: Demand, rack: str | Non
 
 def _write_hold(session: Session, report: CapacityReport) -> ClaimRecord:
     """Hold the placement a passing check found."""
-    p, d = report.placement, report.demand
+    p, d = report.placement, report.request
     assert p is not None, "only a sufficient report is held"
     if p.new_network:
         session.add(AgencyNetworkRecord(site=report.site, agency=d.agency, vlan=p.vlan, subnet=str(p.subnet)))
@@ -326,7 +326,7 @@ def check_and_hold(
         _delete_claim(session, claim)
         claim = None
     report = _check(session, facility, demand_of(record), rack, in_zone)
-    if report.ok and claim is None:
+    if report.sufficient and claim is None:
         _write_hold(session, report)
     return report
 
@@ -355,7 +355,7 @@ def allocate(register: Register, facility: Facility, request_id: str) -> Allocat
         if claim is None:
             record = get_request(session, request_id)
             report = _check(session, facility, demand_of(record))
-            if not report.ok:
+            if not report.sufficient:
                 short = report.shortages
                 raise NoCapacity(f"{record.id}: not enough capacity at {facility.site.code}", short)
             claim = _write_hold(session, report)

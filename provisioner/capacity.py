@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal, NamedTuple
 
+from pydantic import BaseModel, ConfigDict, computed_field, field_serializer, field_validator
+
 from provisioner.facility import Facility, Rack
 
 ClaimKind = Literal["hold", "allocated"]
@@ -174,43 +176,45 @@ class RackMap:
     held: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class CapacityReport:
+class CapacityReport(BaseModel):
+    """The capacity report: every resource, what was short, and the placement held (None: rejected). Step 3's
+    result, its completion event's ``details["report"]`` (``model_dump(mode="json")``), the CLI's JSON and the
+    documents' data are this model."""
+
+    model_config = ConfigDict(frozen=True)
+
     site: str
-    demand: Demand
-    lines: tuple[Line, ...]
+    request: Demand
+    resources: tuple[Line, ...]
     placement: Placement | None
     rack_map: RackMap | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def ok(self) -> bool:
+    def sufficient(self) -> bool:
         return self.placement is not None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def shortages(self) -> list[str]:
-        return [line.shortage() for line in self.lines if not line.ok]
+        return [line.shortage() for line in self.resources if not line.ok]
 
-    def as_dict(self) -> dict[str, object]:
-        """Plain data for JSON and documents."""
-        placement = None if self.placement is None else {
-            **asdict(self.placement),
-            "units": list(self.placement.units),
-            "subnet": str(self.placement.subnet),
-            "address": str(self.placement.address),
-            "path": list(self.placement.path),
-        }
-        return {
-            "site": self.site,
-            "request": {**asdict(self.demand), "subdomains": list(self.demand.subdomains)},
-            "sufficient": self.ok,
-            "resources": [{**asdict(line), "ok": line.ok, "note": line.note} for line in self.lines],
-            "shortages": self.shortages,
-            "placement": placement,
-            "rack_map": None if self.rack_map is None else {
-                name: list(value) if isinstance(value, tuple) else value
-                for name, value in asdict(self.rack_map).items()
-            },
-        }
+    @field_validator("resources", mode="before")
+    @classmethod
+    def _recorded_notes(cls, lines: object) -> object:
+        """A line recorded before remarks had kinds keeps its English note as a ``recorded`` remark."""
+        if not isinstance(lines, list):
+            return lines
+        return [
+            {**line, "remark": {"kind": "recorded", "values": {"text": line["note"]}}}
+            if isinstance(line, dict) and "remark" not in line and "note" in line else line
+            for line in lines
+        ]
+
+    @field_serializer("resources")
+    def _resources(self, lines: tuple[Line, ...]) -> list[dict[str, object]]:
+        """Each line with its verdict and note, as the report records it."""
+        return [{**asdict(line), "ok": line.ok, "note": line.note} for line in lines]
 
 
 @dataclass
@@ -430,4 +434,5 @@ def check_capacity(
         held = index.held_units[place.name]
         rack_map = RackMap(place.name, place.height_u, tuple(sorted(set(place.reserved_u))),
                            tuple(sorted(index.occupied[place.name] - held)), tuple(sorted(held)))
-    return CapacityReport(facility.site.code, demand, lines, placement, rack_map)
+    return CapacityReport.model_construct(site=facility.site.code, request=demand, resources=lines,
+                                          placement=placement, rack_map=rack_map)

@@ -25,6 +25,9 @@ resolver reads), 6 search domains and 8 NTP servers. `dns.zone` and `dns.update`
 is a /8, /16 or /24 of the agency supernet. Every text field is one line of visible characters
 (`provisioner.plaintext`).
 
+A switch's platform is one of those proven against a switch CLI (cisco_ios, mikrotik_routeros); another
+is refused, naming the switch and the supported platforms.
+
 Server port names are read per platform and kept in the platform's own spelling: `Gi1/0/01` on cisco_ios
 is `GigabitEthernet1/0/1`, so two entries that name the same physical port are refused. Ranges are kept as
 ranges (`PortRange`) and expanded only when a command asks for a switch's ports.
@@ -47,7 +50,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -66,6 +69,9 @@ from provisioner.organisation import Letterhead, Organisation
 from provisioner.plaintext import check_plain_text
 from provisioner.request import error_lines
 from provisioner.safe_yaml import load_yaml_file
+
+if TYPE_CHECKING:
+    from provisioner.secrets import CredentialSource
 from provisioner.topology import Topology, Trunk, TrunkEnd, UplinkPath
 
 FACILITY_FILE = "facility.yml"
@@ -184,12 +190,6 @@ PLATFORMS: Mapping[str, _Platform] = {
             "HundredGigE": ("hu",), **_ETHERNET,
         }),
     ),
-    "arista_eos": _Platform(re.compile(r"(?P<type>[A-Za-z]+)" + _SLOTS, re.ASCII), _spellings(_ETHERNET)),
-    "juniper_junos": _Platform(
-        re.compile(r"(?P<type>(?:fe|ge|xe|mge|et)-)(?P<numbers>\d+/\d+/\d+)", re.ASCII)
-    ),
-    "hp_procurve": _Platform(re.compile(r"(?P<type>[A-Z]?)(?P<numbers>\d+|(?<![A-Z])\d+/\d+)", re.ASCII)),
-    "aruba_os": _Platform(re.compile(r"(?P<type>)" + _SLOTS, re.ASCII)),
     "mikrotik_routeros": _Platform(
         re.compile(r"(?P<type>ether|sfp-sfpplus|sfp|qsfpplus\d+-)(?P<numbers>\d+)", re.ASCII)
     ),
@@ -460,13 +460,43 @@ class Dns(_Model):
         return max(holding, key=lambda net: net.prefixlen, default=None)
 
 
+AbsolutePath = Annotated[Text, Field(min_length=1, max_length=4096, pattern=r"^/")]
+
+
+class MonitoringHost(_Model):
+    """The monitoring host, reached over SSH: the target files are written there (temporary file, mode and
+    owner, rename). Its host key is pinned in the register on first contact, like a switch's. The login is
+    the secret named by `credentials` (provisioner.secrets.ssh_login: a user and a private key file)."""
+
+    address: HostAddress
+    port: Annotated[StrictInt, Field(ge=1, le=65535)] = 22
+    credentials: CredentialsName
+    file_owner: Name | None = None
+    """Owner the files get (`chown`), where Prometheus must own or read them as a given user."""
+    file_group: Name | None = None
+    file_mode: Annotated[str, Field(pattern=r"^0?[0-7]{3}$")] = "0644"
+    """Octal mode of the files (Prometheus needs read access: 0644 unless owner/group say otherwise)."""
+
+
+class Probes(_Model):
+    """blackbox_exporter probes of the request's applications: one file_sd file per request in `file_sd_dir`
+    (on the monitoring host), read by a Prometheus job that probes each URL with blackbox module `module`."""
+
+    file_sd_dir: AbsolutePath
+    module: Name = "http_2xx"
+
+
 class Monitoring(_Model):
-    """The site's monitoring system: Prometheus (its API URL and file_sd folder) or Zabbix (its API URL, the
-    credentials name its API user is kept under, and the address its agents report to)."""
+    """The monitoring system. Prometheus: its API `url`, the `file_sd_dir` its node job reads. With `host`
+    the directory is on that host, written over SSH; without it, on the machine `colo` runs on (as before).
+    With `probes`, each application's URL is also probed by blackbox_exporter; without it, none is.
+    Zabbix: its API `url` and the `credentials` name its API user is kept under."""
 
     kind: Literal["prometheus", "zabbix"]
     url: Annotated[Text, Field(max_length=2000, pattern=r"^https?://[^\s]+$"), AfterValidator(_url)]
-    file_sd_dir: Annotated[Text, Field(min_length=1, max_length=4096, pattern=r"^/")] | None = None
+    file_sd_dir: AbsolutePath | None = None
+    host: MonitoringHost | None = None
+    probes: Probes | None = None
     credentials: Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")] | None = None
 
     @model_validator(mode="after")
@@ -498,6 +528,16 @@ class Facility(_Model):
     credentials_file: Path | None = None
     """The dotenv file of the site's secrets (relative to the site folder); $COLO_CREDENTIALS_FILE wins."""
     organisation: Organisation = Organisation()
+    _site_dir: Path | None = PrivateAttr(default=None)
+
+    def credential_source(self) -> CredentialSource:
+        """Where this site's secrets come from (its credentials file, relative to the site folder)."""
+        from provisioner.secrets import CredentialSource
+
+        named = self.credentials_file
+        if named is None:
+            return CredentialSource()
+        return CredentialSource(self._site_dir / named if self._site_dir is not None else named)
 
     @model_validator(mode="after")
     def _letterhead_organisation(self) -> Facility:
@@ -550,6 +590,8 @@ class Facility(_Model):
             if address := _ip(switch.host):
                 yield f"switches[{i}].host", address
         yield "monitoring.url", self.monitoring.address
+        if self.monitoring.host is not None:
+            yield "monitoring.host.address", self.monitoring.host.address
 
 
 def _duplicates(field: str, names: Sequence[str]) -> list[str]:
@@ -570,8 +612,8 @@ def _switch_problems(f: Facility) -> list[str]:
                 f"switches[{i}].host: {host} port {port} is also switches[{earlier}]; one switch, one entry"
             )
         if switch.platform not in PLATFORMS:
-            known = ", ".join(sorted(PLATFORMS))
-            problems.append(f"switches[{i}].platform: {switch.platform!r} is not one of {known}")
+            problems.append(f"switches[{i}].platform: switch {switch.name!r} names {switch.platform!r}, "
+                            f"not a supported platform (supported: {', '.join(sorted(PLATFORMS))})")
             continue
         try:
             ranges = switch.port_ranges
@@ -732,4 +774,6 @@ def parse_facility(data: object, source: str = FACILITY_FILE) -> Facility:
 def load_facility(site_dir: Path) -> Facility:
     """Read and validate `<site_dir>/facility.yml`."""
     path = site_dir / FACILITY_FILE
-    return parse_facility(load_yaml_file(path), str(path))
+    facility = parse_facility(load_yaml_file(path), str(path))
+    facility._site_dir = site_dir
+    return facility

@@ -44,6 +44,7 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("ovs-ctl", "openvswitch-switch", where="/usr/share/openvswitch/scripts"),
     HostProgram("debootstrap", "debootstrap"),
     HostProgram("prometheus", "prometheus"),
+    HostProgram("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"),
     HostProgram("named", "bind9"),
     HostProgram("dig", "bind9-dnsutils"),
     *(HostProgram(name, "bind9-utils") for name in ("named-checkconf", "named-checkzone")),
@@ -64,6 +65,9 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("pg_ctl", "postgresql", where="/usr/lib/postgresql/*/bin"),
     HostProgram("pdftotext", "poppler-utils"),
     HostProgram("pdfsig", "poppler-utils"),
+    HostProgram("pdftoppm", "poppler-utils"),
+    HostProgram("zbarimg", "zbar-tools"),
+    HostProgram("softhsm2-util", "softhsm2"),
     HostProgram("python3", "python3"),
     # the project's Python dependencies
     *(HostProgram(name, "ansible-core", "pip") for name in ("ansible-playbook", "ansible-galaxy")),

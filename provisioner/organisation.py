@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from provisioner.errors import BadInput, Refused
 from provisioner.plaintext import check_plain_text
@@ -112,13 +112,38 @@ def _absolute(path: Path) -> Path:
 AbsolutePath = Annotated[Path, AfterValidator(_absolute)]
 
 
+EnvName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")]
+
+
+class Token(_Model):
+    """A PKCS#11 token (a BSrE-style smart card or HSM) holding each person's key and certificate, both
+    labelled with the person's NIP; its user PIN is the environment variable ``pin_env`` (or the site's
+    credentials file's), never the site file."""
+
+    module: AbsolutePath
+    """The token's PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so."""
+    label: Annotated[str, Field(min_length=1, max_length=32)]
+    pin_env: EnvName = "COLO_TOKEN_PIN"
+
+
 class Signing(_Model):
     """Where the people's signing keys are: ``keys``/<NIP>.p12 (PKCS#12), their password in the environment
-    variable ``password_env``; ``ca`` is the certificate (PEM) every signature must chain to."""
+    variable ``password_env``, or on a PKCS#11 ``token`` (one of the two); ``ca`` is the certificate (PEM)
+    every signature (and time stamp) must chain to."""
 
     ca: AbsolutePath
-    keys: AbsolutePath
+    keys: AbsolutePath | None = None
+    token: Token | None = None
     password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")] = "COLO_SIGNING_PASSWORD"  # noqa: S105
+    tsa: Annotated[str, Field(pattern=r"^https?://[^\s/?#]+(/[^\s]*)?$", max_length=300)] | None = None
+    """An RFC 3161 time-stamping authority's URL: each signature then carries its time-stamp token (PAdES
+    B-T), and `colo documents verify` requires one that chains to ``ca``."""
+
+    @model_validator(mode="after")
+    def _one_key_store(self) -> Signing:
+        if (self.keys is None) == (self.token is None):
+            raise ValueError("name either keys (a folder of PKCS#12 files) or token (PKCS#11), not both")
+        return self
 
 
 class Person(_Model):

@@ -8,7 +8,8 @@ Resolution order for a credentials name N (e.g. ``sw-lab``), the first source th
 2. the ansible-vault YAML file ``$COLO_VAULT_FILE`` (password in ``$COLO_VAULT_PASSWORD_FILE``), keys
    ``credentials.<N>.{username,password,enable}``;
 3. the dotenv file ``$COLO_CREDENTIALS_FILE`` (mode 0600) holding the same variable names as the environment,
-   else the one the site's facility.yml names (``credentials_file``, made known by :func:`use_site_file`).
+   else the one the site's facility.yml names (``credentials_file``),
+   handed down as a :class:`CredentialSource`.
 
 A TSIG key for DNS updates (:func:`tsig_key`) goes the same way with ``_SECRET`` (base64), ``_KEY_NAME`` and
 ``_ALGORITHM`` (vault keys ``credentials.<N>.{secret,key_name,algorithm}``); only the secret is required.
@@ -126,6 +127,36 @@ def _vault_section(data: Mapping[str, object] | None, *path: str) -> Mapping[str
     return node if isinstance(node, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class CredentialSource:
+    """Where one site's secrets come from: the environment, the vault, then the dotenv file
+    ($COLO_CREDENTIALS_FILE, else ``site_file``, the one the site's facility.yml names: the environment
+    wins)."""
+
+    site_file: Path | None = None
+
+    def dotenv_file(self) -> Path | None:
+        """The dotenv file read last: $COLO_CREDENTIALS_FILE, else the site's."""
+        named = os.environ.get("COLO_CREDENTIALS_FILE")
+        return Path(named) if named else self.site_file
+
+    def variable(self, name: str) -> str | None:
+        """The variable ``name`` from the environment, else from the dotenv file (3. above)."""
+        return environment_variable(name, credentials_file=self.dotenv_file())
+
+    def switch_credentials(self, name: str) -> SwitchCredentials:
+        """Credentials for `name` (see :func:`switch_credentials`)."""
+        return switch_credentials(name, credentials_file=self.dotenv_file())
+
+    def tsig_key(self, name: str) -> TsigKey:
+        """The TSIG key of credentials `name` (see :func:`tsig_key`)."""
+        return tsig_key(name, credentials_file=self.dotenv_file())
+
+    def ssh_identity(self) -> SshIdentity:
+        """The server SSH identity (see :func:`ssh_identity`)."""
+        return ssh_identity(credentials_file=self.dotenv_file())
+
+
 @dataclass
 class _Site:
     credentials_file: Path | None = None
@@ -135,21 +166,19 @@ _site = _Site()
 
 
 def use_site_file(credentials_file: Path | None) -> None:
-    """The dotenv file the site in use names: read when no other source has a value and
-    $COLO_CREDENTIALS_FILE is unset (the environment wins)."""
+    """The site's dotenv file for the callers that resolve secrets without a :class:`CredentialSource`
+    (the switch sessions and the document signer); every other caller is handed its source."""
     _site.credentials_file = credentials_file
 
 
 def _dotenv_values(credentials_file: Path | None) -> dict[str, str]:
-    chosen = credentials_file or (
-        Path(os.environ["COLO_CREDENTIALS_FILE"]) if os.environ.get("COLO_CREDENTIALS_FILE") else None
-    ) or _site.credentials_file
+    chosen = credentials_file or CredentialSource(_site.credentials_file).dotenv_file()
     return read_dotenv(chosen) if chosen is not None else {}
 
 
-def environment_variable(name: str) -> str | None:
+def environment_variable(name: str, *, credentials_file: Path | None = None) -> str | None:
     """The variable ``name`` from the environment, else from the dotenv file (3. above)."""
-    return os.environ.get(name) or _dotenv_values(None).get(name) or None
+    return os.environ.get(name) or _dotenv_values(credentials_file).get(name) or None
 
 
 def _vault_fields(section: Mapping[str, object], fields: tuple[str, ...]) -> dict[str, str]:
@@ -197,6 +226,28 @@ def tsig_key(name: str, *, credentials_file: Path | None = None) -> TsigKey:
         f"no TSIG key named {name!r}: set {prefix}_SECRET (base64; {prefix}_KEY_NAME and {prefix}_ALGORITHM "
         f"when they differ from {name!r} and hmac-sha256) in the environment, credentials.{name}.secret in "
         "$COLO_VAULT_FILE, or the same variables in $COLO_CREDENTIALS_FILE (or the site's credentials_file)"
+    )
+
+
+@dataclass(frozen=True)
+class SshLogin:
+    """A named SSH login to a host the site runs (the monitoring host): its user and private key file."""
+
+    name: str
+    username: str
+    key_file: Path
+
+
+def ssh_login(name: str, *, credentials_file: Path | None = None) -> SshLogin:
+    """The SSH login of credentials `name`: ``<prefix>_USERNAME`` and ``<prefix>_KEY_FILE``."""
+    found = _named_secret(name, ("username", "key_file"), ("username", "key_file"), credentials_file)
+    if found is not None:
+        return SshLogin(name, found["username"], Path(found["key_file"]))
+    prefix = env_prefix(name)
+    raise BadInput(
+        f"no SSH login named {name!r}: set {prefix}_USERNAME and {prefix}_KEY_FILE (a private key file) "
+        f"in the environment, credentials.{name} in $COLO_VAULT_FILE, or the same variables in "
+        "$COLO_CREDENTIALS_FILE (or the site's credentials_file)"
     )
 
 

@@ -3,6 +3,7 @@ servers' host keys are kept, whether it answers SSH."""
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from provisioner.register.db import Register
 from provisioner.runner import HostTarget
-from provisioner.secrets import ssh_identity
+from provisioner.secrets import CredentialSource
 
 
 def register_dir(register: Register) -> Path:
@@ -30,6 +31,8 @@ class ServerAccess:
     register: Register
     request_id: str
     hostname: str
+    secrets: CredentialSource
+    """Where the SSH identity comes from (the site's)."""
 
     @property
     def run_dir(self) -> Path:
@@ -43,16 +46,16 @@ class ServerAccess:
 
     def target(self, address: str) -> HostTarget:
         """The server at `address`."""
-        identity = ssh_identity()
+        identity = self.secrets.ssh_identity()
         return HostTarget(name=self.hostname, address=address, user=identity.user, key_file=identity.key_file)
 
 
-def answers_ssh(address: str, timeout_s: float) -> bool:
+def answers_ssh(address: ipaddress.IPv4Address, timeout_s: float) -> bool:
     """Whether `address` accepts a TCP connection on port 22 within `timeout_s` (polling)."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            with socket.create_connection((address, 22), timeout=1.0):
+            with socket.create_connection((str(address), 22), timeout=1.0):
                 return True
         except OSError:
             if time.monotonic() >= deadline:

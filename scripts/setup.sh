@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 # Debian's required packages): provisioner/host_programs.py lists them, tests/unit/test_host_programs.py checks.
 apt_packages=(
   # the lab: namespaces, firewall rules, Open vSwitch, server image, monitoring, DNS and NTP in the NOC
-  iproute2 procps ethtool iputils-ping nftables openssh-client openssl debootstrap openvswitch-switch prometheus
+  iproute2 procps ethtool iputils-ping nftables openssh-client openssl debootstrap openvswitch-switch prometheus prometheus-blackbox-exporter
   bind9 bind9-utils bind9-dnsutils chrony
   # Zabbix 6.0 in the NOC (colo lab up --monitoring zabbix): php8.2-fpm named before the frontend keeps apache out
   php8.2-fpm nginx zabbix-server-pgsql zabbix-frontend-php php-pgsql zabbix-agent
@@ -21,8 +21,11 @@ apt_packages=(
   podman runc fuse-overlayfs slirp4netns uidmap
   # the register on PostgreSQL (and psql for the lab's Zabbix database)
   postgresql postgresql-client
-  # documents: WeasyPrint's system libraries, fonts, and pdftotext for the tests
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+  # documents: WeasyPrint's system libraries, fonts, and pdftotext, pdfsig, pdftoppm and zbarimg (the pages'
+  # QR codes) for the tests
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils zbar-tools
+  # a PKCS#11 token for the signing tests (SoftHSM2)
+  softhsm2
   git
   # Python: pip on a machine where python3 is Debian's own
   python3 python3-pip python3-dev

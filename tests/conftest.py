@@ -100,8 +100,21 @@ def example_request_path() -> Path:
     return EXAMPLE_REQUEST
 
 
+def _is_twin(item: pytest.Item) -> bool:
+    """A PostgreSQL run in a module that keeps PostgreSQL only for the tests it names in POSTGRESQL_KEPT."""
+    callspec = getattr(item, "callspec", None)
+    kept = getattr(getattr(item, "module", None), "POSTGRESQL_KEPT", None)
+    if callspec is None or kept is None or callspec.params.get("register_url") != "postgresql":
+        return False
+    return getattr(item, "originalname", item.name) not in kept
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With $COLO_TEST_WITHOUT_LAB set, every test that uses the lab is skipped (its lab is busy)."""
+    """Marks the PostgreSQL twins; with $COLO_TEST_WITHOUT_LAB set, skips every test that uses the lab."""
+    for item in items:
+        if _is_twin(item):
+            item.add_marker(pytest.mark.twin)
     if not os.environ.get("COLO_TEST_WITHOUT_LAB"):
         return
     skip = pytest.mark.skip(reason="COLO_TEST_WITHOUT_LAB is set")

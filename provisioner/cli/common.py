@@ -44,14 +44,13 @@ class Context:
         return self._register
 
     def facility(self) -> Facility:
-        """The site's facility file, its credentials file (if it names one) made the dotenv source of secrets
-        when $COLO_CREDENTIALS_FILE is unset."""
+        """The site's facility file; its credential source goes to the switch sessions and the document
+        signer, which do not take one yet."""
         from provisioner.facility import load_facility
         from provisioner.secrets import use_site_file
 
         facility = load_facility(self.site_dir)
-        named = facility.credentials_file
-        use_site_file(self.site_dir / named if named is not None else None)
+        use_site_file(facility.credential_source().site_file)
         return facility
 
     def site(self) -> Letterhead:

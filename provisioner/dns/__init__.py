@@ -26,7 +26,7 @@ from provisioner.dns.records import server_records
 from provisioner.dns.rfc2136 import Rfc2136
 from provisioner.errors import BadInput
 from provisioner.facility import DnsUpdate, Facility
-from provisioner.secrets import TsigKey, tsig_key
+from provisioner.secrets import TsigKey
 
 __all__ = ["DnsBackend", "DnsConflict", "DnsName", "DnsPlan", "DnsRecord", "DnsRefused", "DnsRemoval",
            "DnsResult", "open_backend", "server_records"]
@@ -39,4 +39,5 @@ def open_backend(facility: Facility) -> DnsBackend:
     update: DnsUpdate | None = facility.dns.update
     if update is None:
         raise BadInput("dns.update: the site names no DNS server to create application records on")
-    return BACKENDS[update.kind](str(update.server), update.port, tsig_key(update.credentials))
+    key = facility.credential_source().tsig_key(update.credentials)
+    return BACKENDS[update.kind](str(update.server), update.port, key)

@@ -12,13 +12,13 @@ from provisioner.facility import Dns
 
 def reverse_zone_name(network: ipaddress.IPv4Network) -> str:
     """`10.231.0.0/16` -> `231.10.in-addr.arpa` (a /8, /16 or /24)."""
-    octets = str(network.network_address).split(".")[: network.prefixlen // 8]
-    return ".".join([*reversed(octets), "in-addr.arpa"])
+    octets = network.network_address.packed[: network.prefixlen // 8]
+    return ".".join([*(str(octet) for octet in reversed(octets)), "in-addr.arpa"])
 
 
 def ptr_name(address: ipaddress.IPv4Address) -> str:
     """`10.231.0.5` -> `5.0.231.10.in-addr.arpa`."""
-    return ".".join([*reversed(str(address).split(".")), "in-addr.arpa"])
+    return address.reverse_pointer
 
 
 def server_records(dns: Dns, address: ipaddress.IPv4Address,

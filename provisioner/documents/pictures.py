@@ -1,7 +1,8 @@
 """Pictures in documents, as inline SVG (WeasyPrint draws them into the PDF): the rack elevation with this
 server's units and switch port, and bars of used / held / this request / headroom for power and bandwidth.
 
-Both read the capacity report as step 3 recorded it (``provisioner.capacity.CapacityReport.as_dict``).
+Both read the capacity report as step 3 recorded it
+(``provisioner.capacity.CapacityReport.model_dump(mode="json")``).
 """
 
 from __future__ import annotations

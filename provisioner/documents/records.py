@@ -123,15 +123,18 @@ def stage_documents(
     documents: Sequence[DocumentSpec],
     *,
     register: Register | None = None,
+    signed_by: str | None = None,
 ) -> StagedDocuments:
     """Render ``documents`` for the step of ``event`` into a new staging folder in <output_root>; each
-    gets its official number from ``register`` (kept if it has one already; without a register, none)."""
+    gets its official number from ``register`` (kept if it has one already; without a register, none) and is
+    signed by ``signed_by`` (default: the event's actor), where the site signs and lists that person."""
     folder = (output_root / record.id).absolute()
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):  # before any number is issued
         raise not_own_folder(folder, "a link or a file")
     staging = folder.with_name(f".staging-{record.id}-{secrets.token_hex(8)}")
     digests: dict[str, str] = {}
-    signer = signer_for(site.organisation, event.actor) if event is not None else None
+    actor = signed_by if signed_by is not None else event.actor if event is not None else None
+    signer = signer_for(site.organisation, actor) if actor is not None else None
     try:
         for kind, extra in documents:
             context = request_context(record, site, event)

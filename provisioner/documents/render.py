@@ -12,6 +12,7 @@ import jinja2
 
 from provisioner.documents.indonesian import angka, keterangan, tanggal, uraian_uji, waktu
 from provisioner.documents.pictures import bars, rack_drawing
+from provisioner.documents.qr import IMAGE_PLACEHOLDER, TEXT_PLACEHOLDER, PageCode, fill, sha256_of
 from provisioner.documents.signing import Signer
 from provisioner.files import write_documents
 from provisioner.organisation import Role, signatory
@@ -41,7 +42,8 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         tanggal=tanggal, waktu=waktu, angka=angka, keterangan=keterangan, uraian_uji=uraian_uji
     )
-    env.globals.update(Role=Role, signatory=signatory, rack_drawing=rack_drawing, bars=bars)
+    env.globals.update(Role=Role, signatory=signatory, rack_drawing=rack_drawing, bars=bars,
+                       qr_image=IMAGE_PLACEHOLDER, qr_text=TEXT_PLACEHOLDER)
     return env
 
 
@@ -49,11 +51,15 @@ def render_document(
     kind: str, context: Mapping[str, object], out_dir: Path, signer: Signer | None = None
 ) -> RenderedDocument:
     """Render templates/<kind>.html.j2 with ``context`` to <out_dir>/<kind>.html and .pdf (files 0640,
-    written as provisioner.files writes: never through a link); the PDF signed by ``signer``, if given."""
+    written as provisioner.files writes: never through a link), each page with its QR code
+    (provisioner.documents.qr); the PDF signed by ``signer``, if given."""
     from weasyprint import HTML
 
     template = _environment().get_template(f"{kind}.html.j2")
-    html = template.render(**context)
+    unfilled = template.render(**context)
+    number = context.get("document_number")
+    code = PageCode(str(context["request_id"]), kind, str(number) if number else None, sha256_of(unfilled))
+    html = fill(unfilled, code)
     pdf = bytes(HTML(string=html, base_url=str(TEMPLATES)).write_pdf())
     if signer is not None:
         title = "".join(template.blocks["title"](template.new_context(dict(context))))

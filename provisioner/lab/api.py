@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import BadInput, InfrastructureError
-from provisioner.lab import bind, chrony, image, network, ovs, procs, services, zabbix
+from provisioner.lab import bind, chrony, image, network, noc, ovs, procs, services, zabbix
 from provisioner.lab.ca import ensure_lab_ca
 from provisioner.lab.credentials import (
     ZABBIX_PASSWORD_VARIABLE,
@@ -182,8 +182,14 @@ class Lab:
 
     @property
     def file_sd_dir(self) -> Path:
-        """Where Prometheus in the NOC reads its targets (*.json, *.yml) every 5 s."""
+        """Where Prometheus in the NOC reads its targets (*.json, *.yml) every 5 s: the NOC's
+        /etc/prometheus/file_sd/colo as this machine sees it."""
         return services.file_sd_dir(self.dir)
+
+    @property
+    def probe_sd_dir(self) -> Path:
+        """The NOC's probe target folder as this machine sees it."""
+        return services.probe_sd_dir(self.dir)
 
     def credentials_env(self) -> dict[str, str]:
         """The credentials file's variables (switch login, SSH identity) for a child's environment."""
@@ -250,6 +256,7 @@ class Lab:
         key, lab_ca = public_key(self.dir), ensure_lab_ca(self.dir, credentials)
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda m: m.prepare(key, lab_ca), machines))
+        noc.prepare(self.dir, key)
         cabling = self.fabric.snapshot().cabling
         for machine in machines:
             machine.wire(switch_slot(cabling[machine.slot.name].switch).bridge)
@@ -257,11 +264,14 @@ class Lab:
             fabric.reapply()
         for machine in machines:
             machine.start(rootfs)
+        noc.start_sshd(self.dir, rootfs)
         services.start_prometheus(self.dir)
+        noc.start_blackbox(self.dir)
         if monitoring == "zabbix":
             zabbix.start_lab(self.dir, NOC_NS, credentials[ZABBIX_PASSWORD_VARIABLE])
         bind.start_bind(self.dir, credentials)
         chrony.start_chrony(self.dir)
+        services.start_tsa(self.dir)
         for switch in LAB_SWITCHES:
             running = procs.pid_of(services.switch_pid_file(self.dir, switch)) is not None
             if not running and _tcp_open(switch.host, switch.ssh_port):
@@ -304,6 +314,8 @@ class Lab:
             waiting.append("dns")
         if not chrony.ntp_answers():
             waiting.append("ntp")
+        waiting += [name for name, port in (("noc sshd", noc.SSH_PORT), ("blackbox", 9115))
+                    if not noc.answers(port)]
         down = [switch.name for switch in LAB_SWITCHES if not self._switch_up(switch)]
         if down:
             waiting += down
@@ -321,7 +333,7 @@ class Lab:
         require_root()
         for switch in LAB_SWITCHES:
             procs.stop(services.switch_pid_file(self.dir, switch))
-        for name in ("prometheus", "named", "chronyd"):
+        for name in ("prometheus", "named", "chronyd", "blackbox", "noc-sshd", "tsa"):
             procs.stop(self.dir / "run" / f"{name}.pid")
         if zabbix.lab_dir_of(self.dir).exists():
             zabbix.stop(zabbix.lab_dir_of(self.dir))
@@ -458,6 +470,10 @@ class Lab:
                        f"zones {bind.LAB_ZONE} and {bind.REVERSE_ZONE}"),
             PartStatus("ntp", chrony.chrony_running(self.dir),
                        f"chrony on {chrony.NTP_ADDRESS}:{chrony.NTP_PORT}, stratum {chrony.STRATUM}"),
+            PartStatus("noc sshd", noc.sshd_running(self.dir),
+                       f"monitoring host sshd on {noc.NOC_IP}:{noc.SSH_PORT}, file_sd {noc.FILE_SD_DIR}"),
+            PartStatus("blackbox", noc.blackbox_running(self.dir),
+                       f"blackbox_exporter on {noc.BLACKBOX_LISTEN}"),
         ]
         for slot in host_slots(count):
             machine = LabHost(slot, self.dir)

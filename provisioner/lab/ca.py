@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -67,7 +67,7 @@ class LabCa:
     key: ec.EllipticCurvePrivateKey
     certificate: x509.Certificate
 
-    def _issue(self, subject: x509.Name, key: ec.EllipticCurvePrivateKey,
+    def _issue(self, subject: x509.Name, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
                builder: x509.CertificateBuilder) -> x509.Certificate:
         now = datetime.now(UTC)
         ca_key_id = x509.SubjectKeyIdentifier.from_public_key(self.key.public_key())
@@ -109,6 +109,19 @@ class LabCa:
         _write_private(path, pkcs12.serialize_key_and_certificates(
             person.nip.encode(), key, cert, [self.certificate],
             serialization.BestAvailableEncryption(password.encode())))
+
+    def write_tsa_key(self, key_path: Path, cert_path: Path) -> None:
+        """The lab's time-stamping authority: its key (PEM, ``key_path``) and a certificate for RFC 3161
+        time stamps only (``cert_path``). RSA: pyHanko's token maker signs with RSA keys only."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        builder = (x509.CertificateBuilder()
+                   .add_extension(_usage(ca=False, signing=True), critical=True)
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True))
+        cert = self._issue(_name("Colo Lab TSA"), key, builder)
+        _write_private(key_path, key.private_bytes(serialization.Encoding.PEM,
+                                                   serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption()))
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
 def _new_ca(folder: Path) -> LabCa:

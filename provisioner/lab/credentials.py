@@ -6,11 +6,13 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from provisioner.lab.bind import DNS_SECRET_VARIABLE
 from provisioner.lab.ca import SIGNING_PASSWORD_VARIABLE
 from provisioner.lab.layout import LAB_SWITCHES
+from provisioner.lab.noc import NOC_CREDENTIALS
 from provisioner.lab.sh import run
 from provisioner.secrets import env_prefix, read_dotenv
 
@@ -55,8 +57,11 @@ def ensure_credentials(lab_dir: Path) -> dict[str, str]:
     names = [f"{env_prefix(switch.credentials)}_{field}" for switch in LAB_SWITCHES for field in fields]
     missing = {name: SWITCH_USER if name.endswith("_USERNAME") else secrets.token_urlsafe(18)
                for name in names if name not in values}
-    later = {DNS_SECRET_VARIABLE: tsig_secret, SIGNING_PASSWORD_VARIABLE: signing_password,
-             ZABBIX_USERNAME_VARIABLE: lambda: "Admin", ZABBIX_PASSWORD_VARIABLE: signing_password}
+    noc = env_prefix(NOC_CREDENTIALS)
+    later: dict[str, Callable[[], str]] = {
+        DNS_SECRET_VARIABLE: tsig_secret, SIGNING_PASSWORD_VARIABLE: signing_password,
+        ZABBIX_USERNAME_VARIABLE: lambda: "Admin", ZABBIX_PASSWORD_VARIABLE: signing_password,
+        f"{noc}_USERNAME": lambda: "root", f"{noc}_KEY_FILE": lambda: str(key)}
     missing |= {name: make() for name, make in later.items() if name not in values}  # also an older file
     if missing or not path.exists():
         values.update(missing)

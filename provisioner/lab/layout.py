@@ -23,6 +23,8 @@ STAGING_SVI = f"{STAGING_GATEWAY}/24"
 SWITCH_NAME = "sw-lab-01"
 SWITCH_HOST = "127.0.0.1"
 SWITCH_SSH_PORT = 2201
+TSA_PORT = 3180
+"""The lab's RFC 3161 time-stamping authority on 127.0.0.1 (the lab site's ``organisation.signing.tsa``)."""
 SWITCH_CREDENTIALS = "sw-lab"
 SWITCH_PLATFORM = "cisco_ios"
 SWITCH_PORTS = tuple(f"GigabitEthernet1/0/{n}" for n in range(1, 25))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from provisioner.lab import procs
+from provisioner.lab import noc, procs
 from provisioner.lab.identity import install_host_key
 from provisioner.lab.layout import NOC_ADDRESS, NOC_NS, SwitchSlot
 
@@ -22,19 +22,32 @@ def prometheus_dir(lab_dir: Path) -> Path:
 
 
 def file_sd_dir(lab_dir: Path) -> Path:
-    """Where monitoring drops its target files (*.json or *.yml), read every 5 s."""
-    return prometheus_dir(lab_dir) / "file_sd"
+    """The NOC's node target folder as this machine sees it (Prometheus reads it; `colo` writes it over
+    SSH)."""
+    return noc.host_path(lab_dir, noc.FILE_SD_DIR)
+
+
+def probe_sd_dir(lab_dir: Path) -> Path:
+    """The NOC's probe target folder as this machine sees it."""
+    return noc.host_path(lab_dir, noc.PROBE_SD_DIR)
 
 
 def prometheus_config(lab_dir: Path) -> str:
-    """Prometheus' configuration: scrape every 5 s, itself and every file_sd target."""
-    sd = file_sd_dir(lab_dir)
+    """Prometheus' configuration: scrape every 5 s, itself and every file_sd target; probe every URL of the
+    probe folder through blackbox_exporter (the module each target's `__param_module` names)."""
+    sd, probes = file_sd_dir(lab_dir), probe_sd_dir(lab_dir)
     config = {
         "global": {"scrape_interval": "5s", "scrape_timeout": "4s", "evaluation_interval": "5s"},
         "scrape_configs": [
             {"job_name": "prometheus", "static_configs": [{"targets": [PROMETHEUS_LISTEN]}]},
             {"job_name": "node", "file_sd_configs": [
                 {"files": [f"{sd}/*.json", f"{sd}/*.yml", f"{sd}/*.yaml"], "refresh_interval": "5s"}]},
+            {"job_name": "blackbox", "metrics_path": "/probe", "params": {"module": ["http_2xx"]},
+             "file_sd_configs": [{"files": [f"{probes}/*.json"], "refresh_interval": "5s"}],
+             "relabel_configs": [
+                 {"source_labels": ["__address__"], "target_label": "__param_target"},
+                 {"source_labels": ["__param_target"], "target_label": "instance"},
+                 {"target_label": "__address__", "replacement": noc.BLACKBOX_LISTEN}]},
         ],
     }
     return json.dumps(config, indent=2) + "\n"  # JSON is YAML
@@ -46,13 +59,33 @@ def start_prometheus(lab_dir: Path) -> None:
     pid_file = lab_dir / "run" / "prometheus.pid"
     if procs.pid_of(pid_file) is not None:
         return
-    file_sd_dir(lab_dir).mkdir(parents=True, exist_ok=True)
+    base.mkdir(parents=True, exist_ok=True)
     (base / "prometheus.yml").write_text(prometheus_config(lab_dir))
     procs.start(
         ["ip", "netns", "exec", NOC_NS, PROMETHEUS_BIN, f"--config.file={base / 'prometheus.yml'}",
          f"--storage.tsdb.path={base / 'data'}", "--storage.tsdb.retention.time=1d",
          f"--web.listen-address={PROMETHEUS_LISTEN}", "--web.enable-lifecycle"],
         pid_file, lab_dir / "log" / "prometheus.log",
+    )
+
+
+def start_tsa(lab_dir: Path) -> None:
+    """Run the lab's time-stamping authority on 127.0.0.1:TSA_PORT (key from the lab CA) unless it runs."""
+    from provisioner.lab.ca import ca_certificate_path, ca_dir, ensure_ca
+    from provisioner.lab.layout import TSA_PORT
+
+    pid_file = lab_dir / "run" / "tsa.pid"
+    if procs.pid_of(pid_file) is not None:
+        return
+    key, cert = ca_dir(lab_dir) / "tsa.key", ca_dir(lab_dir) / "tsa.crt"
+    if not cert.exists():
+        ensure_ca(lab_dir).write_tsa_key(key, cert)
+    env = {**os.environ}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    procs.start(
+        [sys.executable, "-m", "provisioner.lab.tsa", "--key", str(key), "--cert", str(cert),
+         "--ca", str(ca_certificate_path(lab_dir)), "--port", str(TSA_PORT)],
+        pid_file, lab_dir / "log" / "tsa.log", env=env,
     )
 
 

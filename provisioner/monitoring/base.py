@@ -19,7 +19,12 @@ class MonitoredHost:
     agency: str
     site: str
     urls: tuple[tuple[str, str], ...] = ()
-    """(application name, URL) for each http(s) application the server promises."""
+    """(application name, URL) of each http(s) application step 7 promises: by name where DNS has it."""
+
+    @property
+    def url_list(self) -> tuple[str, ...]:
+        """The URLs alone, in order."""
+        return tuple(url for _name, url in self.urls)
 
     def labels(self) -> dict[str, str]:
         return {

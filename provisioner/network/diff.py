@@ -1,7 +1,7 @@
 """Comparing rendered commands with a switch's configuration: what to send, what to keep, how to go back.
 
-Rendered commands are grouped by scope: on a block platform (IOS, EOS, ProCurve) a header line with the
-indented lines under it; on a line platform (Junos set commands) each line on its own, scoped by its first
+Rendered commands are grouped by scope: on a block platform (IOS) a header line with the
+indented lines under it; on a line platform (RouterOS) each line on its own, scoped by its first
 three words. A line holds when the configuration already shows it; a removal (``no X`` / ``delete X``)
 holds when the configuration shows nothing under X but lines the change itself wants; a block removal
 (``no interface Vlan120`` as a header) holds when the block is absent.

@@ -88,32 +88,6 @@ class CiscoIos(Platform):
     show_config = "show running-config"
 
 
-class AristaEos(Platform):
-    name = "arista_eos"
-    device_type = "arista_eos"
-    show_config = "show running-config"
-    indent = "   "
-
-
-class JuniperJunos(Platform):
-    name = "juniper_junos"
-    device_type = "juniper_junos"
-    show_config = "show configuration | display set"
-    hierarchical = False
-    negation = ("delete ", "set ")
-    save_in_config = True
-    error_pattern = r"(?:syntax error|unknown command|error:|missing argument)"
-
-
-class HpProcurve(Platform):
-    name = "hp_procurve"
-    device_type = "hp_procurve"
-    show_config = "show running-config"
-    indent = "   "
-    implied_by_absence: ClassVar[dict[str, str]] = {"enable": "disable"}
-    error_pattern = r"Invalid input|Ambiguous input|Incomplete input|[Ee]rror"
-
-
 class MikrotikRouteros(Platform):
     name = "mikrotik_routeros"
     device_type = "mikrotik_routeros"
@@ -125,11 +99,6 @@ class MikrotikRouteros(Platform):
 
 PLATFORMS: dict[str, type[Platform]] = {
     "cisco_ios": CiscoIos,
-    "arista_eos": AristaEos,
-    "juniper_junos": JuniperJunos,
-    "hp_procurve": HpProcurve,
-    "aruba_os": HpProcurve,
-    "aruba_procurve": HpProcurve,
     "mikrotik_routeros": MikrotikRouteros,
 }
 

@@ -101,7 +101,8 @@ class StageContext:
     @property
     def server(self) -> ServerAccess:
         """The request's server as Ansible reaches it."""
-        return ServerAccess(self.register, self.request_id, self.request.server.hostname)
+        return ServerAccess(self.register, self.request_id, self.request.server.hostname,
+                            self.facility.credential_source())
 
     def result(self, kind: type[R]) -> R:
         """The result of the earlier stage whose model is `kind`."""

@@ -14,15 +14,25 @@ from provisioner.stages.plan import Placement
 UP_TIMEOUT_S = 60.0
 
 
+def probe_urls(request: ColoRequest, facility: Facility, address: str) -> tuple[tuple[str, str], ...]:
+    """Each http(s) application's name and URL as step 7 promises it: by name where the site's DNS zone has
+    it (the DNS stage made the record), else by the server's address."""
+    zone = facility.dns.zone if facility.dns.update is not None else None
+    urls = []
+    for app in request.applications:
+        if app.scheme == "tcp":
+            continue
+        host = f"{app.subdomain}.{zone}" if app.subdomain and zone else address
+        port = "" if app.port == {"http": 80, "https": 443}[app.scheme] else f":{app.port}"
+        urls.append((app.name, f"{app.scheme}://{host}{port}{app.path or '/'}"))
+    return tuple(urls)
+
+
 def monitored_host(request_id: str, request: ColoRequest, facility: Facility, address: str) -> MonitoredHost:
-    """The request's server as the monitoring system knows it, with its labels."""
+    """The request's server as the monitoring system knows it, with its labels and the URLs it probes."""
     return MonitoredHost(
         request_id=request_id, address=address, hostname=request.server.hostname, agency=request.agency.code,
-        site=facility.site.code,
-        urls=tuple(
-            (app.name, f"{app.scheme}://{address}:{app.port}{app.url_path}")
-            for app in request.applications if app.scheme in ("http", "https")
-        ),
+        site=facility.site.code, urls=probe_urls(request, facility, address),
     )
 
 
@@ -48,7 +58,7 @@ class MonitoringStage:
     result_type = Monitored
 
     def run(self, ctx: StageContext) -> Monitored:
-        backend, host = open_backend(ctx.facility.monitoring), host_of(ctx)
+        backend, host = open_backend(ctx.facility.monitoring, ctx.register), host_of(ctx)
         changed = backend.register(host)
         state = backend.wait_up(host, UP_TIMEOUT_S)
         monitored = Monitored(
@@ -68,9 +78,13 @@ class MonitoringStage:
         return monitored
 
     def preview(self, ctx: StageContext) -> StagePreview:
-        target = open_backend(ctx.facility.monitoring).target(host_of(ctx))
+        host = host_of(ctx)
+        target = open_backend(ctx.facility.monitoring, ctx.register).target(host)
+        probed = ctx.facility.monitoring.probes is not None and host.urls
+        probes = f" with probes of {', '.join(host.url_list)}" if probed else ""
+        settings = ctx.facility.monitoring
         return StagePreview(
-            f"{target} registered on {ctx.facility.monitoring.kind} at {ctx.facility.monitoring.url}, "
+            f"{target} registered on {settings.kind} at {settings.url}{probes}, "
             f"then awaited up (at most {UP_TIMEOUT_S:.0f} s)",
             changes=True,
         )

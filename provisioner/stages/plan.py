@@ -67,14 +67,15 @@ def write_sheet(output_dir: Path, text: str) -> Path:
 
 
 def record_sheet_document(ctx: StageContext, plan: Allocation) -> Path:
-    """The placement sheet as a document of the request (numbered, with the rack drawing), recorded in the
-    register: its PDF."""
+    """The placement sheet as a document of the request (numbered, with the rack drawing, signed by the
+    technician of step 6), recorded in the register: its PDF."""
     extra = {"plan": plan.model_dump(mode="json"), "serial": ctx.delivered.serial, "actor": ctx.actor,
              "staging_address": ctx.delivered.staging_address, "staging_vlan": ctx.facility.vlans.staging}
     with ctx.register.session() as session:
         record = get_request(session, ctx.request_id)
     site = ctx.facility.site.letterhead()
-    staged = stage_documents(record, None, site, ctx.output_dir, [(SHEET_KIND, extra)], register=ctx.register)
+    staged = stage_documents(record, None, site, ctx.output_dir, [(SHEET_KIND, extra)], register=ctx.register,
+                             signed_by=ctx.actor)
     try:
         with ctx.register.session() as session:
             [document] = staged.record(session, get_request(session, ctx.request_id), None)

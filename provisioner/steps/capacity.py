@@ -4,20 +4,18 @@ The check and the hold are one short transaction under the site's lock; the repo
 with no lock held, and the step recorded with it, provided the request still holds what its report says
 (another check of the same request may have replaced the hold meanwhile). A report that fails to render frees
 the hold again. The report is the completion event's ``details["report"]`` (with ``details["reasons"]`` when
-rejected), read back as :class:`CapacityFindings`.
+rejected), read back as :class:`provisioner.capacity.CapacityReport`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 from sqlalchemy.orm import Session
 
 from provisioner.allocate import check_and_hold, demand_of, drop_hold, held_at, in_locked_transaction
-from provisioner.capacity import Demand, Line, Placement, RackMap, Remark
+from provisioner.capacity import CapacityReport, Remark
 from provisioner.dns import open_backend
 from provisioner.documents import step_documents
 from provisioner.errors import BadInput, Refused
@@ -28,42 +26,10 @@ from provisioner.steps.result import StepResult
 from provisioner.workflow import Decision, Due, Outcome, Step, get_request, perform_step, step_result
 
 
-class CapacityFindings(BaseModel):
-    """The capacity report as recorded: every resource, what was short, and the placement held (None:
-    rejected); the check's own types, read back from the completion event."""
-
-    model_config = ConfigDict(frozen=True)
-
-    site: str
-    request: Demand
-    sufficient: bool
-    resources: tuple[Line, ...]
-    shortages: tuple[str, ...]
-    placement: Placement | None
-    rack_map: RackMap | None = None
-
-    @field_validator("resources", mode="before")
-    @classmethod
-    def _recorded_notes(cls, lines: object) -> object:
-        """A line recorded before remarks had kinds keeps its English note as a ``recorded`` remark."""
-        if not isinstance(lines, list):
-            return lines
-        return [
-            {**line, "remark": {"kind": "recorded", "values": {"text": line["note"]}}}
-            if isinstance(line, dict) and "remark" not in line and "note" in line else line
-            for line in lines
-        ]
-
-    @field_serializer("resources")
-    def _resources(self, lines: tuple[Line, ...]) -> list[dict[str, object]]:
-        """Each line with its verdict and note, as the report records it."""
-        return [{**asdict(line), "ok": line.ok, "note": line.note} for line in lines]
-
-
 class CapacityChecked(StepResult):
     """Step 3's result: the step and its capacity report."""
 
-    report: CapacityFindings
+    report: CapacityReport
 
 
 def names_in_zone(facility: Facility, subdomains: tuple[str, ...]) -> dict[str, Remark]:
@@ -93,9 +59,10 @@ def run(
     def decide(session: Session, record: RequestRecord) -> Decision:
         in_zone = names_in_zone(facility, demand_of(record).subdomains)
         report = check_and_hold(session, facility, record, rack, in_zone)
-        if not report.ok:
-            return Decision({"report": report.as_dict(), "reasons": report.shortages}, Outcome.REJECTED)
-        return Decision({"report": report.as_dict()})
+        if not report.sufficient:
+            return Decision({"report": report.model_dump(mode="json"), "reasons": report.shortages},
+                            Outcome.REJECTED)
+        return Decision({"report": report.model_dump(mode="json")})
 
     def within_site_lock(work: Callable[[Session], Due]) -> Due:
         return in_locked_transaction(register, site, work)
@@ -112,7 +79,7 @@ def run(
                else None)
     run = perform_step(register, request_id, Step.CAPACITY, actor, decide=decide, within=within_site_lock,
                        undo=drop_unrecorded_hold, prepare=prepare, after=still_held)
-    return CapacityChecked.of(run, report=CapacityFindings.model_validate(run.event.details["report"]))
+    return CapacityChecked.of(run, report=CapacityReport.model_validate(run.event.details["report"]))
 
 
 def known_rack(facility: Facility, rack: str) -> None:
@@ -125,7 +92,7 @@ def known_rack(facility: Facility, rack: str) -> None:
 
 def still_held(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
     """Refuse to record step 3 unless the request still holds what its report says."""
-    placement = CapacityFindings.model_validate(event.details["report"]).placement
+    placement = CapacityReport.model_validate(event.details["report"]).placement
     if placement is None:
         return []
     expected = (placement.rack, placement.switch, placement.port, str(placement.address))

@@ -33,8 +33,8 @@ STAGE = "decommission"
 GONE_TIMEOUT_S = 30.0
 
 
-def _monitoring_removed(facility: Facility, record: RequestRecord, address: str) -> str:
-    backend = open_backend(facility.monitoring)
+def _monitoring_removed(facility: Facility, register: Register, record: RequestRecord, address: str) -> str:
+    backend = open_backend(facility.monitoring, register)
     host = monitored_host(record.id, record.spec(), facility, address)
     removed, target = backend.remove(record.id), backend.target(host)
     state = backend.wait_gone(host, GONE_TIMEOUT_S)
@@ -112,7 +112,7 @@ def run(
         if last:
             what = ", ".join(removed) or "nothing (the platform has no removal template: remove them by hand)"
             actions.append(f"VLAN {held.vlan_id}: the agency's last server; removed {what}")
-        actions.append(_monitoring_removed(facility, record, str(held.address)))
+        actions.append(_monitoring_removed(facility, register, record, str(held.address)))
         release(register, facility, record.id)
         actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "
                        f"port {held.switch_port}, address {held.address}")
@@ -127,7 +127,7 @@ def run(
     report = {"decommission": {"actions": actions, "placement": placement, "actor": actor, "at": at,
                                "asset_tag": tag}}
     staged = stage_documents(record, None, facility.site.letterhead(), output_dir,
-                             [("decommission_report", report)], register=register)
+                             [("decommission_report", report)], register=register, signed_by=actor)
     try:
         with register.session() as session:
             record = get_request(session, request_id)

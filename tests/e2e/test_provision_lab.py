@@ -17,6 +17,7 @@ from provisioner.dns import DnsRecord, open_backend
 from provisioner.errors import AccessCheckFailed
 from provisioner.facility import Facility
 from provisioner.lab.api import Lab
+from provisioner.lab.bind import DNS_SECRET_VARIABLE
 from provisioner.network import SessionPool
 from provisioner.register.capacity_models import AgencyNetworkRecord, ClaimRecord
 from provisioner.register.db import Register, open_register
@@ -36,6 +37,7 @@ from tests.e2e.conftest import (
     prometheus_targets,
 )
 from tests.integration.test_dns import dig
+from tests.integration.test_lab import wait_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 EXAMPLE = ROOT / "examples" / "request-simpeg.yaml"
@@ -78,7 +80,7 @@ def _fresh(tmp_path: Path, lab: Lab, host: str) -> tuple[dict[str, str], Registe
 def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility: Facility,
                                                                tmp_path: Path) -> None:
     env, register = _fresh(tmp_path, lab, "lab-srv1")
-    file_sd = Path(facility.monitoring.file_sd_dir)
+    file_sd = lab.file_sd_dir  # the NOC's folder as this machine sees it
     config_before, file_sd_before = lab.switch_config(), sorted(file_sd.iterdir())
     request_id, plan = _through_step5(env, register, facility, lab, "lab-srv1")
     address, vlan, port = str(plan["address"]), int(plan["vlan_id"]), str(plan["switch_port"])
@@ -87,6 +89,7 @@ def test_steps_1_to_7_then_decommission_leaves_what_was_there(lab: Lab, facility
     stages = {s["stage"]: s for s in result["stages"]}
     assert [s["status"] for s in result["stages"]] == ["done"] * 8, result
     assert dig(SIMPEG, "A") == [address]
+    assert stages["network"]["details"]["ntp"]["reference"] == str(facility.ntp[0])
     assert [r["name"] for r in stages["dns"]["details"]["made"]] == [SIMPEG, ".".join(
         [*reversed(address.split(".")), "in-addr.arpa"])]
     config = lab.switch_config()
@@ -165,6 +168,17 @@ def test_name_taken_in_the_zone_at_step6_exits_3_and_nothing_is_done(
             record = get_request(session, request_id)
             assert step_result(record, Step.PROVISION) is None
             assert not [e for e in record.events if e.stage == "dns" and e.outcome == "ok"]
+
+        backend.remove([theirs])  # the name free again, the update signed with a key the server lacks
+        wrong = {**env, DNS_SECRET_VARIABLE.removesuffix("_SECRET") + "_KEY_NAME": "not-a-lab-key",
+                 DNS_SECRET_VARIABLE: lab.credentials_env()[DNS_SECRET_VARIABLE]}
+        refused = colo(wrong, "provision", request_id, "--yes", code=1)
+        assert "the DNS server refused the update (BADKEY)" in refused.stderr
+        assert dig(SIMPEG, "A") == []
+        with register.session() as session:
+            record = get_request(session, request_id)
+            assert step_result(record, Step.PROVISION) is None
+            assert not [e for e in record.events if e.stage == "dns" and e.outcome == "ok"]
     finally:
         backend.remove([theirs])
         colo(env, "decommission", request_id)
@@ -235,3 +249,27 @@ def test_check_prints_plan_and_diff_and_changes_nothing(lab: Lab, facility: Faci
     assert "switchport access vlan" in out and "GigabitEthernet1/0/" in out
     assert lab.switch_config() == before
     colo(env, "decommission", request_id)
+
+
+def test_monitoring_host_down_exits_1_and_a_rerun_starts_at_monitoring(lab: Lab, facility: Facility,
+                                                                       tmp_path: Path) -> None:
+    from provisioner.lab import image, noc, procs
+
+    env, register = _fresh(tmp_path, lab, "lab-srv1")
+    request_id, _plan = _through_step5(env, register, facility, lab, "lab-srv1")
+    procs.stop(noc.sshd_pid_file(lab.dir))
+    try:
+        failed = colo(env, "provision", request_id, "--yes", code=1)
+        assert "monitoring host 10.231.253.2:22 does not answer SSH" in failed.stderr
+        with register.session() as session:
+            assert step_result(get_request(session, request_id), Step.PROVISION) is None
+    finally:
+        noc.start_sshd(lab.dir, image.rootfs_dir())
+    assert wait_for(lambda: noc.answers(noc.SSH_PORT), timeout=20)
+    try:
+        stages = {s["stage"]: s for s in colo_json(env, "provision", request_id, "--yes")["stages"]}
+        assert stages["server"]["status"] == "already done", stages
+        assert stages["monitoring"]["status"] == "done", stages
+        assert all(s["status"] != "failed" for s in stages.values()), stages
+    finally:
+        colo(env, "decommission", request_id)

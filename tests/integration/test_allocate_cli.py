@@ -14,6 +14,9 @@ from allocate_support import ROOT, submit
 
 from provisioner.register.db import open_register
 
+# The allocator's own tests run on PostgreSQL; these CLI runs there are twins.
+POSTGRESQL_KEPT = frozenset()
+
 pytestmark = pytest.mark.parametrize("register_url", ["sqlite"], indirect=True)
 
 
@@ -59,6 +62,30 @@ def test_unknown_request_and_bad_facility_exit_2(register_url: str, tmp_path: Pa
     (tmp_path / "site" / "facility.yml").write_text("site: {code: x}\n")
     bad = colo(["capacity", "REQ-2026-0001"], register_url, tmp_path, site=tmp_path / "site")
     assert bad.returncode == 2 and "site.name" in bad.stderr
+
+
+def recorded(shown: str) -> tuple[object, ...]:
+    """A request's state and each step's outcome, actor and time, from `request show --json`."""
+    out = json.loads(shown)
+    return out["state"], [(s["outcome"], s["actor"], s["done_at"]) for s in out["steps"]]
+
+
+def test_a_platform_never_run_against_a_device_is_refused_at_load(register_url: str, tmp_path: Path) -> None:
+    rid = submit(open_register(register_url), "disdik", units=2)
+    data = yaml.safe_load((ROOT / "inventories" / "example" / "facility.yml").read_text())
+    data["switches"][2]["platform"] = "arista_eos"
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "facility.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    before = recorded(colo(["request", "show", rid, "--json"], register_url, tmp_path).stdout)
+    bad = colo(["capacity", rid, "--json"], register_url, tmp_path, site=site)
+    assert bad.returncode == 2, bad.stderr
+    name = data["switches"][2]["name"]
+    assert (f"switches[2].platform: switch {name!r} names 'arista_eos', not a supported platform "
+            "(supported: cisco_ios, mikrotik_routeros)") in bad.stderr
+    assert bad.stdout == ""
+    after = recorded(colo(["request", "show", rid, "--json"], register_url, tmp_path).stdout)
+    assert after == before, "the refused load changed the request"
 
 
 def renamed_site(tmp_path: Path, code: str) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.lab.chrony import STRATUM
 from provisioner.request import Server
 from provisioner.runner import (
     FAST,
@@ -25,6 +26,7 @@ from provisioner.runner import (
     run_playbook,
 )
 from provisioner.spec import compare_spec
+from provisioner.stages.ntp_sync import wait_synchronised
 from tests.integration.conftest import LabHandle
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -117,6 +119,8 @@ def test_roles_configure_a_lab_server(server: tuple[LabHandle, str, str], tmp_pa
                          known_hosts=known_hosts)
     assert final.ok, final.failed_tasks
     assert has_host_key(known_hosts, ADDRESS)
+    synced = wait_synchronised(on_agency, known_hosts, [NOC])  # the baseline's chrony follows the NOC's
+    assert (synced.reference, synced.leap_status) == (NOC, "Normal") and synced.stratum == STRATUM + 1
     addresses = lab.lab.run_in(HOST, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout
     assert f"{ADDRESS}/27" in addresses
     assert staging not in addresses

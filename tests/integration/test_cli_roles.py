@@ -11,6 +11,10 @@ from test_cli_steps import EXAMPLE, ROOT, Colo
 
 from provisioner.register.db import open_register
 from provisioner.workflow import Step, get_request
+from tests.integration.conftest import LabHandle
+
+# The roles are read from the site file, not the register: their PostgreSQL runs are twins.
+POSTGRESQL_KEPT = frozenset()
 
 LAB = ROOT / "inventories" / "lab"
 HEAD, SECTION = "Drs. Asep Hidayat", "Dede Kurniawan, S.Kom."
@@ -35,7 +39,8 @@ def on_site(colo: Colo, site: Path) -> Colo:
 
 
 @pytest.fixture
-def colo(tmp_path: Path, register_url: str) -> Colo:
+def colo(tmp_path: Path, register_url: str, lab: LabHandle) -> Colo:
+    """The CLI on a register of its own; the lab is up, for its people's signing keys and credentials file."""
     return Colo(tmp_path, register_url)
 
 

@@ -26,6 +26,7 @@ from provisioner.steps.submit import submit_request
 from provisioner.workflow import Step, get_request, perform_step
 from tests.integration.lab_site_support import PASSWORD as LAB_KEYS_PASSWORD
 from tests.integration.lab_site_support import lab_site_with_keys
+from tests.reliability.reliability_support import run_colo
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 A4 = (595.28, 841.89)
@@ -133,7 +134,7 @@ def render_every_kind(tmp: Path, facility: Facility) -> Rendered:
         capacity.run(register, facility, request_id, by=TECHNICIAN, output_dir=out)
     request_id = ids[1]
     delivered = {"serial": "7XK2Q93", "staging_address": None}
-    perform_step(register, request_id, Step.APPLY, "Budi Santoso", delivered,
+    perform_step(register, request_id, Step.APPLY, TECHNICIAN, delivered,  # received by her: she signs it
                  prepare=step_documents(site, out, "application_form", register=register))
     perform_step(register, request_id, Step.APPROVE, HEAD, {},
                  prepare=step_documents(site, out, "approval_form", register=register))
@@ -143,11 +144,13 @@ def render_every_kind(tmp: Path, facility: Facility) -> Rendered:
     with register.session() as session:
         record = get_request(session, request_id)
     kinds = ["work_report", "handover_minutes", "final_report", "decommission_report", "placement_sheet"]
-    staged = stage_documents(record, None, site, out, [(kind, extra) for kind in kinds], register=register)
-    for kind in kinds:
-        for suffix in ("html", "pdf"):
-            staged.staged(kind, suffix).rename(out / request_id / f"{kind}.{suffix}")
-    staged.discard()
+    staged = stage_documents(record, None, site, out, [(kind, extra) for kind in kinds], register=register,
+                             signed_by=TECHNICIAN)
+    try:
+        with register.session() as session:
+            staged.record(session, get_request(session, request_id), None)
+    finally:
+        staged.discard()
     register.close()
     return out / request_id, site, request_id
 
@@ -214,3 +217,52 @@ def test_the_rack_and_the_bars_are_drawn(rendered: Rendered, kind: str) -> None:
     for source in ("Daya rak R01", "UPS UPS-A", "Genset GENSET-1", "Bandwidth uplink ISP-A"):
         assert source in text
     assert re.search(r"terpakai 2\.500, ditahan \d+, permohonan ini \d+, sisa [\d.]+ dari 7\.200 W", text)
+
+
+def test_every_document_is_signed_and_verifies_and_pdfsig_agrees(rendered: Rendered, tmp_path: Path) -> None:
+    """`colo documents verify` (signature to the lab CA, SHA-256 in the register) and poppler's pdfsig accept
+    every kind as the register holds it; one byte changed in any of them is exit 3."""
+    folder, _site, _id = rendered
+    base = folder.parent.parent
+    env = {"COLO_DB": f"sqlite:///{base / 'register.db'}", "COLO_SITE": str(base / "site")}
+    for kind in KINDS:
+        pdf = folder / f"{kind}.pdf"
+        done = run_colo(["documents", "verify", str(pdf)], env)
+        assert done.code == 0 and f"the register's {kind} of" in done.out, (kind, done.err)
+        out = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True, check=False).stdout
+        assert "Signature is Valid" in out, (kind, out)
+    changed = bytearray((folder / "placement_sheet.pdf").read_bytes())
+    changed[len(changed) // 3] ^= 0x01
+    (tmp_path / "placement_sheet.pdf").write_bytes(changed)
+    done = run_colo(["documents", "verify", str(tmp_path / "placement_sheet.pdf")], env)
+    assert done.code == 3 and "register holds no document with this SHA-256" in done.err, done.err
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg (zbar-tools) missing")
+def test_every_page_carries_the_qr_code_of_its_register_record(rendered: Rendered, tmp_path: Path) -> None:
+    """zbar reads, from each page of a multi-page document as poppler draws it, the request id, the kind, the
+    number and the SHA-256 of its content; an edit of the HTML the register recorded is exit 3."""
+    from provisioner.documents.qr import PageCode, content_sha256
+
+    folder, _site, request_id = rendered
+    pdf, html = folder / "handover_minutes.pdf", folder / "handover_minutes.html"
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) >= 2
+    texts = {subprocess.run(["zbarimg", "--raw", "-q", str(page)], capture_output=True, text=True,
+                            check=True).stdout.strip() for page in pages}
+    [text] = texts
+    code = PageCode.parse(text)
+    assert code is not None, text
+    assert (code.request_id, code.kind, code.number) == (request_id, "handover_minutes",
+                                                          "001/BAST-COLO/dc-lab/2026")
+    original = html.read_text()
+    assert content_sha256(original, code) == code.sha256
+    base = folder.parent.parent
+    env = {"COLO_DB": f"sqlite:///{base / 'register.db'}", "COLO_SITE": str(base / "site")}
+    try:
+        html.write_text(original.replace("BERITA ACARA", "BERITA ACARA PALSU", 1))
+        done = run_colo(["documents", "verify", str(pdf)], env)
+    finally:
+        html.write_text(original)
+    assert done.code == 3 and "the QR code's SHA-256" in done.err, done.err

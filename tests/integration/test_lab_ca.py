@@ -12,6 +12,7 @@ import pytest
 
 from provisioner.checks.report import Failure
 from provisioner.documents import step_documents
+from provisioner.documents.signing import check_signature
 from provisioner.facility import load_facility
 from provisioner.lab.ca import ca_certificate_path, signing_keys_dir
 from provisioner.lab.layout import NOC_NS
@@ -56,8 +57,9 @@ def test_an_application_certificate_holds_for_the_lab_zone_not_for_another_name(
 
 
 def test_a_document_of_the_lab_site_is_signed_with_the_lab_key(lab: LabHandle, tmp_path: Path) -> None:
-    """A disposition made on the lab site itself (no copy) is signed by the head of division's lab key:
-    `colo documents verify` exits 0 against the lab CA and pdfsig names the signer."""
+    """A disposition made on the lab site itself (no copy) is signed by the head of division's lab key and
+    time-stamped by the lab's TSA: `colo documents verify` (which then requires the time stamp) exits 0
+    against the lab CA and pdfsig names the signer."""
     env = {**lab.env(), "PYTHONPATH": str(ROOT), "COLO_DB": f"sqlite:///{tmp_path / 'register.db'}",
            "COLO_SITE": str(ROOT / "inventories" / "lab")}
     register = open_register(env["COLO_DB"])
@@ -76,3 +78,5 @@ def test_a_document_of_the_lab_site_is_signed_with_the_lab_key(lab: LabHandle, t
     assert verify.returncode == 0 and f"signed by Common Name: {HEAD}" in verify.stdout, verify
     pdfsig = subprocess.run(["pdfsig", pdf], capture_output=True, text=True, timeout=60, check=False)
     assert HEAD in pdfsig.stdout and "Signature is Valid" in pdfsig.stdout, pdfsig.stdout
+    ca = ca_certificate_path(lab.lab.dir).read_bytes()
+    assert check_signature(Path(pdf).read_bytes(), ca, timestamped=True).valid

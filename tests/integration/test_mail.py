@@ -197,3 +197,84 @@ def test_header_injection_is_refused(attachments: list[Path]) -> None:
         build_report_message(ReportMail(**{**mail.__dict__, "recipient": bad}), attachments)
     with pytest.raises(BadInput):
         build_report_message(ReportMail(**{**mail.__dict__, "request_id": "REQ-1\nBcc: x"}), attachments)
+
+
+def test_step_7_mails_the_signed_pdfs_the_register_holds(
+    smtp_server: tuple[_Inbox, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through step 7 on the lab site (its CA's keys): the final report and the handover minutes arrive
+    byte for byte as the register recorded them, each signed by its step's person and chaining to the CA;
+    step 6's placement sheet is signed by its technician too."""
+    import hashlib
+
+    from sqlalchemy.orm import Session
+
+    from provisioner.allocate import allocate
+    from provisioner.documents import stage_documents
+    from provisioner.documents.signing import check_signature
+    from provisioner.facility import load_facility
+    from provisioner.register.db import open_register
+    from provisioner.register.models import AssetRecord, DocumentRecord, EventRecord, RequestRecord
+    from provisioner.request import load_request
+    from provisioner.stages.base import Delivered, StageContext
+    from provisioner.stages.plan import record_sheet_document
+    from provisioner.steps import capacity, report
+    from provisioner.steps.submit import submit_request
+    from provisioner.workflow import Step, get_request, perform_step
+    from tests.integration.lab_site_support import PASSWORD as KEYS_PASSWORD
+    from tests.integration.lab_site_support import lab_site_with_keys
+    from tests.integration.test_document_layout import HEAD, ROOT, TECHNICIAN, work_details
+
+    inbox, port = smtp_server
+    monkeypatch.setenv("COLO_SIGNING_PASSWORD", KEYS_PASSWORD)
+    monkeypatch.setenv("COLO_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("COLO_SMTP_PORT", str(port))
+    site = lab_site_with_keys(tmp_path)
+    lab = load_facility(site)  # its zone not asked: no DNS server without the lab
+    facility = lab.model_copy(update={"dns": lab.dns.model_copy(update={"update": None})})
+    register = open_register(f"sqlite:///{tmp_path / 'register.db'}")
+    spec, source = load_request(ROOT / "examples" / "request-simpeg.yaml")
+    request_id = submit_request(register, spec.model_dump(mode="json"), source, actor="Budi Santoso")
+    perform_step(register, request_id, Step.DISPOSE, HEAD, {"to": "Dede Kurniawan, S.Kom."})
+    capacity.run(register, facility, request_id, by=TECHNICIAN, output_dir=None)
+    perform_step(register, request_id, Step.APPLY, "Budi Santoso", {"serial": "7XK2Q93"})
+    perform_step(register, request_id, Step.APPROVE, HEAD, {})
+    extra = work_details(facility, register, request_id)
+    asset = extra["asset"]
+    ctx = StageContext(register=register, request_id=request_id, request=spec, facility=facility,
+                       site_dir=site, output_dir=tmp_path / "out", actor=TECHNICIAN, confirm=lambda _p: True,
+                       delivered=Delivered(serial="7XK2Q93", staging_address="10.231.255.10"))
+    sheet = record_sheet_document(ctx, allocate(register, facility, request_id))  # step 6's plan stage
+
+    def minutes(record: RequestRecord, event: EventRecord) -> object:
+        return stage_documents(record, event, facility.site.letterhead(), tmp_path / "out",
+                               [("handover_minutes", extra)], register=register)
+
+    def installed(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:
+        session.add(AssetRecord(request_id=record.id, agency_code="disdik", hostname="simpeg",
+                                serial="7XK2Q93", os="Debian 12", location=asset["location"],
+                                address=asset["address"], installed_at=event.at, details=asset))
+        return []
+
+    perform_step(register, request_id, Step.PROVISION, TECHNICIAN, {}, prepare=minutes,  # type: ignore[arg-type]
+                 after=installed)
+    done = report.run(register, request_id, site, tmp_path / "out", by=TECHNICIAN)
+    assert done.mail.sent is True and len(inbox.envelopes) == 1
+    msg = email.message_from_bytes(inbox.envelopes[0][2], policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    parts = {str(part.get_filename()): part.get_content() for part in msg.iter_attachments()}
+    assert sorted(parts) == ["final_report.pdf", "handover_minutes.pdf"]
+    with register.session() as session:
+        recorded = {d.kind: d.sha256 for d in get_request(session, request_id).documents}
+    signing = facility.organisation.signing
+    assert signing is not None
+    signers = {}
+    for name, data in parts.items():
+        assert hashlib.sha256(data).hexdigest() == recorded[name.removesuffix(".pdf")], name
+        check = check_signature(data, signing.ca.read_bytes())
+        assert check.valid, (name, check.problems)
+        signers[name] = check.signers
+    technician = f"Common Name: {TECHNICIAN}; Serial Number: 199105222015032001; Organization: Colo Lab"
+    assert signers == {name: (technician,) for name in parts}
+    assert check_signature(sheet.read_bytes(), signing.ca.read_bytes()).signers == (technician,)
+    register.close()

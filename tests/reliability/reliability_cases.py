@@ -269,7 +269,7 @@ def _many_port_ranges() -> dict[str, Any]:
     """9,000 ranges of 1,024 ports: once 20 s and 1.2 GB for every command that loaded the site."""
     data = lab_facility()
     ranges = [f"Ethernet{k}/1-1024" for k in range(1, 9001)]
-    data["switches"][0].update(platform="arista_eos", server_ports=ranges)
+    data["switches"][0].update(platform="cisco_ios", server_ports=ranges)
     return data
 
 _RAW_FACILITIES: list[tuple[str, Callable[[], bytes], str]] = [

@@ -143,16 +143,21 @@ def server_state(lab: Lab, host: str) -> dict[str, str]:
     }
 
 
-def target_file(site: Path, request_id: str) -> Path:
+def _file_sd_dir(site: Path) -> Path:
+    """The site's node target folder as this machine sees it (on the lab, the NOC's root filesystem)."""
     from provisioner.facility import load_facility
+    from provisioner.lab.api import Lab
 
-    return Path(load_facility(site).monitoring.file_sd_dir) / f"{request_id}.json"
+    monitoring = load_facility(site).monitoring
+    return Lab().file_sd_dir if monitoring.host is not None else Path(str(monitoring.file_sd_dir))
+
+
+def target_file(site: Path, request_id: str) -> Path:
+    return _file_sd_dir(site) / f"{request_id}.json"
 
 
 def target_files(site: Path) -> set[str]:
-    from provisioner.facility import load_facility
-
-    return {p.name for p in Path(load_facility(site).monitoring.file_sd_dir).glob("REQ-*")}
+    return {p.name for p in _file_sd_dir(site).glob("REQ-*")}
 
 
 def claims(register: Register) -> dict[str, list[tuple[object, ...]]]:

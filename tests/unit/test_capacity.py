@@ -82,13 +82,13 @@ def claim(
 
 
 def line(report: CapacityReport, resource: str) -> tuple[int, int, int, int, int, bool]:
-    [found] = [x for x in report.lines if x.resource == resource]
+    [found] = [x for x in report.resources if x.resource == resource]
     return found.capacity, found.used, found.held, found.request, found.headroom, found.ok
 
 
 def test_empty_facility_places_the_request_at_the_bottom() -> None:
     report = check_capacity(facility(), demand(units=2), Usage())
-    assert report.ok and report.shortages == []
+    assert report.sufficient and report.shortages == []
     p = report.placement
     assert p is not None
     assert (p.rack, p.units, p.switch, p.port) == ("R01", (1, 2), "sw1", "GigabitEthernet1/0/1")
@@ -98,7 +98,7 @@ def test_empty_facility_places_the_request_at_the_bottom() -> None:
 
 def test_every_resource_is_reported() -> None:
     report = check_capacity(facility(), demand(), Usage())
-    names = [x.resource for x in report.lines]
+    names = [x.resource for x in report.resources]
     assert names == [
         "rack space", "rack power", "UPS", "switch port", "genset", "uplink", "VLAN", "subnet", "address",
     ]
@@ -110,7 +110,7 @@ def test_every_resource_is_reported() -> None:
 def test_units_must_be_contiguous() -> None:
     usage = Usage([claim(units=(2,)), claim(units=(4,)), claim(units=(6,)), claim(units=(8,))])
     report = check_capacity(facility(), demand(units=2), usage)  # free: 1,3,5,7,9 (10 reserved)
-    assert not report.ok
+    assert not report.sufficient
     assert line(report, "rack space") == (9, 4, 0, 2, -1, False)
     assert "longest free contiguous run 1 U" in report.shortages[0]
 
@@ -118,7 +118,7 @@ def test_units_must_be_contiguous() -> None:
 def test_reserved_units_are_never_used() -> None:
     usage = Usage([claim(units=tuple(range(1, 9)))])  # 9 free, 10 reserved
     assert check_capacity(facility(), demand(units=1), usage).placement.units == (9,)  # type: ignore[union-attr]
-    assert not check_capacity(facility(), demand(units=2), usage).ok
+    assert not check_capacity(facility(), demand(units=2), usage).sufficient
 
 
 def test_lowest_free_run_is_chosen() -> None:
@@ -141,15 +141,15 @@ def test_next_rack_when_the_first_is_full() -> None:
     report = check_capacity(parse_facility(data), demand(), usage)
     assert report.placement is not None and report.placement.rack == "R02"
     assert report.placement.switch == "sw2"
-    assert [x.subject for x in report.lines if x.resource == "rack space"] == ["R02"]
+    assert [x.subject for x in report.resources if x.resource == "rack space"] == ["R02"]
 
 
 def test_every_rack_is_shown_when_none_fits() -> None:
     data = facility_data()
     data["racks"].append({"name": "R02", "height_u": 10, "power_budget_w": 4000, "ups": "UPS-A"})
     report = check_capacity(parse_facility(data), demand(units=9, watts=4001), Usage())
-    assert [x.subject for x in report.lines if x.resource == "rack power"] == ["R01", "R02"]
-    assert not report.ok
+    assert [x.subject for x in report.resources if x.resource == "rack power"] == ["R01", "R02"]
+    assert not report.sufficient
 
 
 # --- power: rack budget, UPS, genset, each to the watt --------------------------------------------
@@ -159,7 +159,7 @@ def test_every_rack_is_shown_when_none_fits() -> None:
 def test_rack_power_budget_to_the_watt(watts: int, fits: bool) -> None:
     usage = Usage([claim(watts=3000), claim(watts=550, kind=HOLD)])  # budget 4000: 450 left
     report = check_capacity(facility(**{"power__ups__0__capacity_va": 100000}), demand(watts=watts), usage)
-    assert report.ok is fits
+    assert report.sufficient is fits
     assert line(report, "rack power") == (4000, 3000, 550, watts, 450 - watts, fits)
 
 
@@ -168,7 +168,7 @@ def test_ups_headroom_to_the_watt(watts: int, fits: bool) -> None:
     # 10000 VA x 0.9 x 0.8 = 7200 W usable, 2500 W base load: 4700 W for servers.
     f = facility(**{"racks__0__power_budget_w": 100000})
     report = check_capacity(f, demand(watts=watts), Usage())
-    assert report.ok is fits
+    assert report.sufficient is fits
     assert line(report, "UPS") == (7200, 2500, 0, watts, 4700 - watts, fits)
 
 
@@ -176,7 +176,7 @@ def test_ups_counts_placed_and_held_servers() -> None:
     f = facility(**{"racks__0__power_budget_w": 100000})
     usage = Usage([claim(watts=1000), claim(watts=700, kind=HOLD)])
     assert line(check_capacity(f, demand(watts=3000), usage), "UPS") == (7200, 3500, 700, 3000, 0, True)
-    assert not check_capacity(f, demand(watts=3001), usage).ok
+    assert not check_capacity(f, demand(watts=3001), usage).sufficient
 
 
 @pytest.mark.parametrize(("watts", "fits"), [(19600, True), (19601, False)])
@@ -184,7 +184,7 @@ def test_genset_headroom_to_the_watt(watts: int, fits: bool) -> None:
     # 40 kVA x 1000 x 0.8 x 0.8 = 25600 W usable, 6000 W base load: 19600 W for servers.
     f = facility(**{"racks__0__power_budget_w": 100000, "power__ups__0__capacity_va": 1000000})
     report = check_capacity(f, demand(watts=watts), Usage())
-    assert report.ok is fits
+    assert report.sufficient is fits
     assert line(report, "genset") == (25600, 6000, 0, watts, 19600 - watts, fits)
     assert ("genset GEN-1: needs 19601 W, 19600 available" in " ".join(report.shortages)) is not fits
 
@@ -193,7 +193,7 @@ def test_genset_carries_servers_of_every_rack() -> None:
     f = facility(**{"racks__0__power_budget_w": 100000, "power__ups__0__capacity_va": 1000000})
     usage = Usage([claim(watts=10000, rack="R77"), claim(watts=9000, kind=HOLD, rack="R78")])
     assert line(check_capacity(f, demand(watts=600), usage), "genset")[4] == 0
-    assert not check_capacity(f, demand(watts=601), usage).ok
+    assert not check_capacity(f, demand(watts=601), usage).sufficient
 
 
 def test_limits_round_down_to_whole_watts() -> None:
@@ -208,7 +208,7 @@ def test_limits_round_down_to_whole_watts() -> None:
 def test_uplink_to_the_megabit(mbps: int, fits: bool) -> None:
     usage = Usage([claim(mbps=40), claim(mbps=10, kind=HOLD)])  # 500 - 200 committed - 50 = 250
     report = check_capacity(facility(), demand(mbps=mbps), usage)
-    assert report.ok is fits
+    assert report.sufficient is fits
     assert line(report, "uplink") == (500, 240, 10, mbps, 250 - mbps, fits)
 
 
@@ -218,7 +218,8 @@ def test_uplink_with_most_headroom_is_chosen() -> None:
     report = check_capacity(parse_facility(data), demand(mbps=10), Usage())
     assert report.placement is not None and report.placement.uplink == "ISP-B"
     report = check_capacity(parse_facility(data), demand(mbps=401), Usage())
-    assert not report.ok and [x.subject for x in report.lines if x.resource == "uplink"] == ["ISP-B", "ISP-A"]
+    assert not report.sufficient
+    assert [x.subject for x in report.resources if x.resource == "uplink"] == ["ISP-B", "ISP-A"]
 
 
 # --- switch port ----------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def test_rack_without_a_switch_has_no_port() -> None:
     data["switches"][0]["rack"] = "R02"
     usage = Usage([claim(units=tuple(range(1, 11)), rack="R02")])
     report = check_capacity(parse_facility(data), demand(), usage)
-    assert not report.ok
+    assert not report.sufficient
     assert report.shortages[0] == "switch port R01: needs 1 port, 0 available (no switch in this rack)"
 
 
@@ -268,7 +269,7 @@ def test_vlans_exhausted() -> None:
     claims = [claim(agency=f"a{i}", kind=HOLD if i else ALLOCATED) for i in range(3)]
     report = check_capacity(facility(), demand(agency="new"), Usage(claims, nets))
     assert line(report, "VLAN") == (3, 1, 2, 1, -1, False)
-    assert not report.ok
+    assert not report.sufficient
 
 
 def test_subnets_exhausted() -> None:
@@ -288,11 +289,11 @@ def test_addresses_exhausted_in_the_agency_subnet() -> None:
                                         "racks__0__height_u": 42}),
                             demand(agency="disdik"), Usage(claims, [net]))
     assert line(report, "address") == (10, 5, 5, 1, -1, False)
-    assert not report.ok
+    assert not report.sufficient
 
 
 def test_report_as_plain_data() -> None:
-    data = check_capacity(facility(), demand(watts=4701), Usage()).as_dict()
+    data = check_capacity(facility(), demand(watts=4701), Usage()).model_dump(mode="json")
     assert data["sufficient"] is False and data["placement"] is None
     resources = data["resources"]
     assert isinstance(resources, list)

@@ -30,18 +30,19 @@ def test_a_named_rack_takes_a_port_of_its_switch_and_shows_the_trunk_to_the_core
     assert report.placement.path == (
         "sw-access-02", "trunk sw-access-02:GigabitEthernet1/0/48 - sw-access-01:GigabitEthernet1/0/48",
         "sw-access-01")
-    assert {line.subject for line in report.lines if line.resource == "rack space"} == {"R03"}
-    assert report.as_dict()["placement"]["path"] == list(report.placement.path)  # type: ignore[index]
+    assert {line.subject for line in report.resources if line.resource == "rack space"} == {"R03"}
+    assert report.model_dump(mode="json")["placement"]["path"] == list(report.placement.path)  # type: ignore[index]
 
 
 def test_a_named_rack_without_room_is_short_even_where_another_rack_has_room() -> None:
     over_budget = check_capacity(example_facility(), Demand("REQ-X", "disdik", 2, 4500, 10), Usage(), "R01")
-    assert not over_budget.ok
-    assert [(line.resource, line.subject) for line in over_budget.lines if not line.ok] == [
+    assert not over_budget.sufficient
+    assert [(line.resource, line.subject) for line in over_budget.resources if not line.ok] == [
         ("rack power", "R01")]
-    assert check_capacity(example_facility(), Demand("REQ-X", "disdik", 2, 4500, 10), Usage(), "R03").ok
+    fits = check_capacity(example_facility(), Demand("REQ-X", "disdik", 2, 4500, 10), Usage(), "R03")
+    assert fits.sufficient
     no_switch = check_capacity(example_facility(), DEMAND, Usage(), "R02")
-    assert [(line.resource, line.note) for line in no_switch.lines if not line.ok] == [
+    assert [(line.resource, line.note) for line in no_switch.resources if not line.ok] == [
         ("switch port", "no switch in this rack")]
 
 

@@ -57,3 +57,44 @@ def test_the_zabbix_host_is_named_grouped_and_tagged_from_the_request() -> None:
     assert want.name == "web01" and want.group == "Instansi/DISHUB"
     assert ("colo-request", "REQ-1") in want.tags
     assert want.scenarios == (("web01 portal", "http://10.0.0.5:80/"),)
+
+
+def test_a_section_without_host_writes_here_and_probes_nothing(tmp_path: Path) -> None:
+    from provisioner.monitoring.files import LocalFiles
+
+    settings = Monitoring.model_validate(
+        {"kind": "prometheus", "url": "http://10.231.253.2:9090", "file_sd_dir": str(tmp_path / "sd")}
+    )
+    backend = open_backend(settings)
+    assert isinstance(backend, Prometheus)
+    assert isinstance(backend.file_sd.files, LocalFiles) and backend.probes is None
+
+
+def test_a_section_with_host_and_probes_writes_there_over_ssh() -> None:
+    from provisioner.monitoring.files import SshFiles
+
+    settings = Monitoring.model_validate({
+        "kind": "prometheus", "url": "http://10.0.0.9:9090", "file_sd_dir": "/etc/prometheus/file_sd/colo",
+        "host": {"address": "10.0.0.9", "credentials": "noc", "file_owner": "prometheus"},
+        "probes": {"file_sd_dir": "/etc/prometheus/file_sd/colo-probes"},
+    })
+    backend = open_backend(settings)
+    assert isinstance(backend, Prometheus) and isinstance(backend.file_sd.files, SshFiles)
+    assert backend.probes is not None and backend.probes.module == "http_2xx"
+    assert backend.probes.files is backend.file_sd.files
+
+
+def test_probe_urls_use_the_zone_name_where_dns_has_it() -> None:
+    from provisioner.facility import load_facility
+    from provisioner.request import load_request
+    from provisioner.stages.monitoring import probe_urls
+
+    root = Path(__file__).resolve().parents[2]
+    facility = load_facility(root / "inventories" / "lab")
+    request, _text = load_request(root / "examples" / "request-simpeg.yaml")
+    named = [a for a in request.applications if a.scheme != "tcp"]
+    urls = probe_urls(request, facility, "10.231.0.5")
+    assert len(urls) == len(named) and all(u.startswith(("http://", "https://")) for _, u in urls)
+    for app, (name, url) in zip(named, urls, strict=True):
+        assert name == app.name
+        assert (f"{app.subdomain}.lab.ciamiskab.go.id" if app.subdomain else "10.231.0.5") in url

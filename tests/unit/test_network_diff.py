@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from provisioner.network.diff import group_lines, needed_lines, parse_config, restore_lines, snapshot
-from provisioner.network.platforms import CiscoIos, JuniperJunos
+from provisioner.network.platforms import CiscoIos, Platform
 
 RUNNING = """Building configuration...
 !
@@ -53,11 +53,21 @@ def test_restore_inverts_the_change() -> None:
         "no vlan 120"]
 
 
+class _SetLines(Platform):
+    """A line platform whose removal is `delete X` of a `set X` line (the diff's own case, no template)."""
+
+    name = "set_lines"
+    device_type = "none"
+    show_config = "none"
+    hierarchical = False
+    negation = ("delete ", "set ")
+
+
 def test_set_style_removal_holds_when_only_the_intended_member_remains() -> None:
     lines = ["delete interfaces ge-0/0/5 unit 0 family ethernet-switching vlan members",
              "set interfaces ge-0/0/5 unit 0 family ethernet-switching vlan members 120"]
-    groups = group_lines(JuniperJunos, lines)
-    same = parse_config(JuniperJunos, lines[1])
-    other = parse_config(JuniperJunos, lines[1].replace("120", "999"))
-    assert needed_lines(JuniperJunos, groups, same) == []
-    assert needed_lines(JuniperJunos, groups, other) == lines
+    groups = group_lines(_SetLines, lines)
+    same = parse_config(_SetLines, lines[1])
+    other = parse_config(_SetLines, lines[1].replace("120", "999"))
+    assert needed_lines(_SetLines, groups, same) == []
+    assert needed_lines(_SetLines, groups, other) == lines

@@ -9,7 +9,7 @@ import pytest
 
 from provisioner.errors import BadInput
 from provisioner.facility import load_facility
-from provisioner.secrets import ssh_identity, switch_credentials, use_site_file
+from provisioner.secrets import CredentialSource, ssh_identity, switch_credentials, use_site_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,15 +73,15 @@ def test_the_sites_credentials_file_when_the_environment_names_none(tmp_path: Pa
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     site = dotenv(tmp_path, "COLO_CRED_SW_LAB_USERNAME=s\nCOLO_CRED_SW_LAB_PASSWORD=sp\n"
                             "COLO_SSH_KEY=/site/key\n")
-    use_site_file(site)
-    assert switch_credentials("sw-lab").password == "sp"
-    assert ssh_identity().key_file == Path("/site/key")
+    source = CredentialSource(site)
+    assert source.switch_credentials("sw-lab").password == "sp"
+    assert source.ssh_identity().key_file == Path("/site/key")
     (tmp_path / "env").mkdir()
     monkeypatch.setenv("COLO_CREDENTIALS_FILE", str(dotenv(
         tmp_path / "env", "COLO_CRED_SW_LAB_USERNAME=e\nCOLO_CRED_SW_LAB_PASSWORD=ep\n"
                           "COLO_SSH_KEY=/env/key\n")))
-    assert switch_credentials("sw-lab").password == "ep"  # the environment wins
-    assert ssh_identity().key_file == Path("/env/key")
+    assert source.switch_credentials("sw-lab").password == "ep"  # the environment wins
+    assert source.ssh_identity().key_file == Path("/env/key")
 
 
 def test_the_lab_site_names_the_labs_credentials_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,3 +106,26 @@ def test_wrong_vault_password_is_bad_input(tmp_path: Path, monkeypatch: pytest.M
     (tmp_path / "vault-pass").write_text("wrong\n")
     with pytest.raises(BadInput, match="cannot decrypt"):
         switch_credentials("sw-lab")
+
+
+def test_a_site_hands_its_credentials_file_relative_to_its_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    text = (ROOT / "inventories" / "example" / "facility.yml").read_text()
+    (site / "facility.yml").write_text(text + "\ncredentials_file: secrets.env\n")
+    dotenv(site, "COLO_CRED_SW_LAB_USERNAME=f\nCOLO_CRED_SW_LAB_PASSWORD=fp\n").rename(site / "secrets.env")
+    source = load_facility(site).credential_source()
+    assert source.site_file == site / "secrets.env"
+    assert source.switch_credentials("sw-lab").password == "fp"
+    assert load_facility(ROOT / "inventories" / "example").credential_source().site_file is None
+
+
+def test_the_monitoring_hosts_ssh_login_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from provisioner.secrets import ssh_login
+
+    monkeypatch.setenv("COLO_CRED_NOC_UNIT_USERNAME", "colo")
+    with pytest.raises(BadInput, match="COLO_CRED_NOC_UNIT_KEY_FILE"):
+        ssh_login("noc-unit")
+    monkeypatch.setenv("COLO_CRED_NOC_UNIT_KEY_FILE", "/etc/colo/noc.key")
+    login = ssh_login("noc-unit")
+    assert (login.username, login.key_file) == ("colo", Path("/etc/colo/noc.key"))
