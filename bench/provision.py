@@ -105,10 +105,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--concurrent", type=int, default=6)
     parser.add_argument("--single-runs", type=int, default=3, help="single provisions; the median is used")
+    parser.add_argument("--monitoring", choices=["prometheus", "zabbix"], default="prometheus",
+                        help="zabbix: the lab with Zabbix in the NOC and the site inventories/lab-zabbix")
     args = parser.parse_args()
+    global SITE
+    if args.monitoring == "zabbix":
+        SITE = ROOT / "inventories" / "lab-zabbix"
     lab = Lab()
-    if lab.host_count() < args.concurrent or not lab.status().healthy:
-        lab.up(hosts=max(args.concurrent, lab.host_count()))
+    status = lab.status()
+    zabbix_up = any(p.name == "zabbix" for p in status.parts)
+    missing_zabbix = args.monitoring == "zabbix" and not zabbix_up
+    if lab.host_count() < args.concurrent or not status.healthy or missing_zabbix:
+        lab.up(hosts=max(args.concurrent, lab.host_count()), monitoring=args.monitoring)
+    print(f"site {SITE.name}, monitoring {args.monitoring}")
     os.environ.setdefault("COLO_CREDENTIALS_FILE", str(lab.credentials_path))
     workdir = Path(tempfile.mkdtemp(prefix="colo-bench-"))
     url = f"sqlite:///{workdir / 'register.db'}"

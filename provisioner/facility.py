@@ -489,13 +489,23 @@ class Probes(_Model):
 class Monitoring(_Model):
     """The monitoring system. Prometheus: its API `url`, the `file_sd_dir` its node job reads. With `host`
     the directory is on that host, written over SSH; without it, on the machine `colo` runs on (as before).
-    With `probes`, each application's URL is also probed by blackbox_exporter; without it, none is."""
+    With `probes`, each application's URL is also probed by blackbox_exporter; without it, none is.
+    Zabbix: its API `url` and the `credentials` name its API user is kept under."""
 
-    kind: Literal["prometheus"]
+    kind: Literal["prometheus", "zabbix"]
     url: Annotated[Text, Field(max_length=2000, pattern=r"^https?://[^\s]+$"), AfterValidator(_url)]
-    file_sd_dir: AbsolutePath
+    file_sd_dir: AbsolutePath | None = None
     host: MonitoringHost | None = None
     probes: Probes | None = None
+    credentials: Annotated[Text, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")] | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> Monitoring:
+        if self.kind == "prometheus" and self.file_sd_dir is None:
+            raise ValueError("a prometheus monitoring section needs file_sd_dir")
+        if self.kind == "zabbix" and self.credentials is None:
+            raise ValueError("a zabbix monitoring section needs credentials (its API user's entry name)")
+        return self
 
     @property
     def address(self) -> ipaddress.IPv4Address:

@@ -49,6 +49,12 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
     HostProgram("dig", "bind9-dnsutils"),
     *(HostProgram(name, "bind9-utils") for name in ("named-checkconf", "named-checkzone")),
     HostProgram("chronyd", "chrony"),
+    # Zabbix in the NOC; provisioner/lab/zabbix.py runs them through its own helper (`_run`)
+    HostProgram("zabbix_server", "zabbix-server-pgsql", indirect=True),
+    HostProgram("zabbix_agentd", "zabbix-agent", indirect=True),
+    HostProgram("php-fpm8.2", "php8.2-fpm", where="/usr/sbin", indirect=True),
+    HostProgram("nginx", "nginx", where="/usr/sbin", indirect=True),
+    HostProgram("psql", "postgresql-client", where="/usr/lib/postgresql/*/bin", indirect=True),
     HostProgram("openssl", "openssl"),
     HostProgram("ssh", "openssh-client"),
     HostProgram("ssh-keygen", "openssh-client"),
@@ -69,8 +75,8 @@ HOST_PROGRAMS: tuple[HostProgram, ...] = (
       for name in ("ansible", "ansible-lint", "molecule", "mypy", "ruff", "yamllint")),
     # Debian's required packages
     *(HostProgram(name, "coreutils", "base") for name in (
-        "basename", "chroot", "cp", "date", "dirname", "id", "ln", "mkdir", "mktemp", "rm", "tail", "timeout",
-        "touch", "true")),
+        "basename", "chmod", "chroot", "cp", "date", "dirname", "id", "ln", "mkdir", "mktemp", "rm", "tail",
+        "timeout", "touch", "true")),
     *(HostProgram(name, "util-linux", "base") for name in ("runuser", "unshare")),
     *(HostProgram(name, "mount", "base") for name in ("mount", "umount")),
     *(HostProgram(name, "dpkg", "base") for name in ("dpkg", "dpkg-query")),

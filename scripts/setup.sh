@@ -15,10 +15,12 @@ apt_packages=(
   # the lab: namespaces, firewall rules, Open vSwitch, server image, monitoring, DNS and NTP in the NOC
   iproute2 procps ethtool iputils-ping nftables openssh-client openssl debootstrap openvswitch-switch prometheus prometheus-blackbox-exporter
   bind9 bind9-utils bind9-dnsutils chrony
+  # Zabbix 6.0 in the NOC (colo lab up --monitoring zabbix): php8.2-fpm named before the frontend keeps apache out
+  php8.2-fpm nginx zabbix-server-pgsql zabbix-frontend-php php-pgsql zabbix-agent
   # Molecule with podman (no registry, no Docker engine)
   podman runc fuse-overlayfs slirp4netns uidmap
-  # the register on PostgreSQL
-  postgresql
+  # the register on PostgreSQL (and psql for the lab's Zabbix database)
+  postgresql postgresql-client
   # documents: WeasyPrint's system libraries, fonts, and pdftotext, pdfsig, pdftoppm and zbarimg (the pages'
   # QR codes) for the tests
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils zbar-tools
@@ -34,6 +36,12 @@ for p in "${apt_packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q
+  # Nothing installed here starts at install time (nginx would take :80): the lab starts each daemon itself.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 0755 "$policy"
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from provisioner.cli.common import JsonFlag, console, print_json
+from provisioner.errors import BadInput
 
 if TYPE_CHECKING:
     from provisioner.lab.api import Lab, LabStatus
@@ -52,10 +53,15 @@ def _show(status: LabStatus, json_out: bool) -> None:
 def up(
     hosts: Annotated[int | None, typer.Option("--hosts", help="Number of servers, 1..8 [as before, else 3].")]
     = None,
+    monitoring: Annotated[
+        str, typer.Option("--monitoring", help="prometheus, or zabbix to add Zabbix 6.0 in the NOC.")
+    ] = "prometheus",
     json_out: JsonFlag = False,
 ) -> None:
     """Create whatever part of the lab is missing and wait until every part answers."""
-    _show(_lab().up(hosts), json_out)
+    if monitoring not in ("prometheus", "zabbix"):
+        raise BadInput(f"--monitoring: prometheus or zabbix, not {monitoring!r}")
+    _show(_lab().up(hosts, monitoring), json_out)
 
 
 @lab_app.command("down")

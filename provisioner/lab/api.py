@@ -23,9 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provisioner.errors import BadInput, InfrastructureError
-from provisioner.lab import bind, chrony, image, network, noc, ovs, procs, services
+from provisioner.lab import bind, chrony, image, network, noc, ovs, procs, services, zabbix
 from provisioner.lab.ca import ensure_lab_ca
-from provisioner.lab.credentials import credentials_file, ensure_credentials, public_key, ssh_key
+from provisioner.lab.credentials import (
+    ZABBIX_PASSWORD_VARIABLE,
+    credentials_file,
+    ensure_credentials,
+    public_key,
+    ssh_key,
+)
 from provisioner.lab.hosts import LabHost
 from provisioner.lab.layout import (
     BRIDGE,
@@ -221,8 +227,9 @@ class Lab:
         return LabHost(slot_named(name), self.dir).host_key()
 
     # ---- life cycle --------------------------------------------------------------------------------
-    def up(self, hosts: int | None = None) -> LabStatus:
-        """Create whatever part is missing (idempotent) with `hosts` servers (default: as before, else 3)."""
+    def up(self, hosts: int | None = None, monitoring: str = "prometheus") -> LabStatus:
+        """Create whatever part is missing (idempotent) with `hosts` servers (default: as before, else 3);
+        `monitoring` ``zabbix`` adds Zabbix in the NOC."""
         require_root()
         count = hosts if hosts is not None else (self.host_count() or DEFAULT_HOSTS)
         if not 1 <= count <= MAX_HOSTS:
@@ -260,6 +267,8 @@ class Lab:
         noc.start_sshd(self.dir, rootfs)
         services.start_prometheus(self.dir)
         noc.start_blackbox(self.dir)
+        if monitoring == "zabbix":
+            zabbix.start_lab(self.dir, NOC_NS, credentials[ZABBIX_PASSWORD_VARIABLE])
         bind.start_bind(self.dir, credentials)
         chrony.start_chrony(self.dir)
         services.start_tsa(self.dir)
@@ -326,6 +335,8 @@ class Lab:
             procs.stop(services.switch_pid_file(self.dir, switch))
         for name in ("prometheus", "named", "chronyd", "blackbox", "noc-sshd", "tsa"):
             procs.stop(self.dir / "run" / f"{name}.pid")
+        if zabbix.lab_dir_of(self.dir).exists():
+            zabbix.stop(zabbix.lab_dir_of(self.dir))
         for slot in host_slots(MAX_HOSTS):
             LabHost(slot, self.dir).stop()
         ours = {ns for ns in netns_list() if ns.startswith(NETNS_PREFIX)}
@@ -453,6 +464,8 @@ class Lab:
                        and _prometheus_ready(), PROMETHEUS_URL),
             *(PartStatus(f"switch {s.name}", self._switch_up(s), f"{s.host}:{s.ssh_port}")
               for s in LAB_SWITCHES),
+            *([PartStatus("zabbix", zabbix.lab_running(self.dir), f"Zabbix 6.0 at {zabbix.LAB_URL}")]
+              if zabbix.lab_dir_of(self.dir).exists() else []),
             PartStatus("dns", bind.bind_running(self.dir), f"BIND 9 on {bind.DNS_ADDRESS}:{bind.DNS_PORT}, "
                        f"zones {bind.LAB_ZONE} and {bind.REVERSE_ZONE}"),
             PartStatus("ntp", chrony.chrony_running(self.dir),

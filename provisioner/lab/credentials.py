@@ -38,6 +38,12 @@ def signing_password() -> str:
     return secrets.token_urlsafe(18)
 
 
+ZABBIX_CREDENTIALS = "zabbix-lab"
+"""The credentials name of the Zabbix API user in inventories/lab-zabbix (Admin, a password of the lab's)."""
+ZABBIX_USERNAME_VARIABLE = f"{env_prefix(ZABBIX_CREDENTIALS)}_USERNAME"
+ZABBIX_PASSWORD_VARIABLE = f"{env_prefix(ZABBIX_CREDENTIALS)}_PASSWORD"
+
+
 def ensure_credentials(lab_dir: Path) -> dict[str, str]:
     """Generate the key pair and each lab switch's login once, into the credentials file (mode 0600); return
     the file's variables. A file written before a switch was added gains that switch's login."""
@@ -54,6 +60,7 @@ def ensure_credentials(lab_dir: Path) -> dict[str, str]:
     noc = env_prefix(NOC_CREDENTIALS)
     later: dict[str, Callable[[], str]] = {
         DNS_SECRET_VARIABLE: tsig_secret, SIGNING_PASSWORD_VARIABLE: signing_password,
+        ZABBIX_USERNAME_VARIABLE: lambda: "Admin", ZABBIX_PASSWORD_VARIABLE: signing_password,
         f"{noc}_USERNAME": lambda: "root", f"{noc}_KEY_FILE": lambda: str(key)}
     missing |= {name: make() for name, make in later.items() if name not in values}  # also an older file
     if missing or not path.exists():

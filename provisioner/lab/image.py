@@ -17,7 +17,7 @@ from provisioner.errors import InfrastructureError
 
 PACKAGES = (
     "python3", "python3-apt", "openssh-server", "sudo", "iproute2", "iputils-ping", "chrony", "nftables",
-    "prometheus-node-exporter", "ifupdown", "openssl", "ca-certificates", "procps",
+    "prometheus-node-exporter", "zabbix-agent", "ifupdown", "openssl", "ca-certificates", "procps",
 )
 SUITE = "bookworm"
 BUILD_STEPS = "apt-caches"

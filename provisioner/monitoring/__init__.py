@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 __all__ = ["BACKENDS", "Health", "MonitoredHost", "MonitoringBackend", "TargetState", "open_backend"]
 
-BACKENDS: dict[str, str] = {"prometheus": "provisioner.monitoring.prometheus"}
+BACKENDS: dict[str, str] = {
+    "prometheus": "provisioner.monitoring.prometheus",
+    "zabbix": "provisioner.monitoring.zabbix",
+}
 """Each kind of monitoring system and the module that speaks to it (its ``open_backend(settings)``)."""
 
 

@@ -18,8 +18,13 @@ class MonitoredHost:
     hostname: str
     agency: str
     site: str
-    urls: tuple[str, ...] = ()
-    """The applications' URLs the system probes (where it probes; by name where DNS has it)."""
+    urls: tuple[tuple[str, str], ...] = ()
+    """(application name, URL) of each http(s) application step 7 promises: by name where DNS has it."""
+
+    @property
+    def url_list(self) -> tuple[str, ...]:
+        """The URLs alone, in order."""
+        return tuple(url for _name, url in self.urls)
 
     def labels(self) -> dict[str, str]:
         return {

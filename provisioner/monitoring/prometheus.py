@@ -81,7 +81,7 @@ class ProbeFileSD(PrometheusFileSD):
         self.module = module
 
     def targets(self, host: MonitoredHost) -> list[str]:
-        return list(host.urls)
+        return list(host.url_list)
 
     def labels(self, host: MonitoredHost) -> dict[str, str]:
         return {**host.labels(), "__param_module": self.module}
@@ -237,7 +237,7 @@ class Prometheus:
         return address_port(host.address, self.file_sd.port)
 
     def _urls(self, host: MonitoredHost) -> tuple[str, ...]:
-        return host.urls if self.probes is not None else ()
+        return host.url_list if self.probes is not None else ()
 
     def register(self, host: MonitoredHost) -> bool:
         changed = self.file_sd.write(host)
@@ -285,6 +285,8 @@ def open_backend(settings: Monitoring, register: Register | None = None) -> Prom
     """Prometheus as a facility's `monitoring` section names it: its file_sd folders (on the monitoring host
     over SSH where it names one, else here), its API, and blackbox probes where it has them. `register` keeps
     the monitoring host's pinned SSH host key."""
+    if settings.file_sd_dir is None:
+        raise BadInput("monitoring: a prometheus monitoring section needs file_sd_dir")
     files = target_files(settings.host, register)
     probes = (ProbeFileSD(Path(settings.probes.file_sd_dir), settings.probes.module, files)
               if settings.probes is not None else None)

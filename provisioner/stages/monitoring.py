@@ -14,9 +14,9 @@ from provisioner.stages.plan import Placement
 UP_TIMEOUT_S = 60.0
 
 
-def probe_urls(request: ColoRequest, facility: Facility, address: str) -> tuple[str, ...]:
-    """Each http(s) application's URL as step 7 promises it: by name where the site's DNS zone has it (the
-    DNS stage made the record), else by the server's address."""
+def probe_urls(request: ColoRequest, facility: Facility, address: str) -> tuple[tuple[str, str], ...]:
+    """Each http(s) application's name and URL as step 7 promises it: by name where the site's DNS zone has
+    it (the DNS stage made the record), else by the server's address."""
     zone = facility.dns.zone if facility.dns.update is not None else None
     urls = []
     for app in request.applications:
@@ -24,7 +24,7 @@ def probe_urls(request: ColoRequest, facility: Facility, address: str) -> tuple[
             continue
         host = f"{app.subdomain}.{zone}" if app.subdomain and zone else address
         port = "" if app.port == {"http": 80, "https": 443}[app.scheme] else f":{app.port}"
-        urls.append(f"{app.scheme}://{host}{port}{app.path or '/'}")
+        urls.append((app.name, f"{app.scheme}://{host}{port}{app.path or '/'}"))
     return tuple(urls)
 
 
@@ -81,7 +81,7 @@ class MonitoringStage:
         host = host_of(ctx)
         target = open_backend(ctx.facility.monitoring, ctx.register).target(host)
         probed = ctx.facility.monitoring.probes is not None and host.urls
-        probes = f" with probes of {', '.join(host.urls)}" if probed else ""
+        probes = f" with probes of {', '.join(host.url_list)}" if probed else ""
         settings = ctx.facility.monitoring
         return StagePreview(
             f"{target} registered on {settings.kind} at {settings.url}{probes}, "

@@ -34,6 +34,8 @@ def server_vars(ctx: StageContext) -> dict[str, object]:
         "colo_ntp_servers": [str(s) for s in facility.ntp],
         "colo_ports": [p.model_dump() for p in ctx.request.network.ports],
         "colo_monitoring_sources": [str(facility.monitoring.address)],
+        "colo_monitoring_kind": facility.monitoring.kind,
+        "colo_server_hostname": ctx.request.server.hostname,
     }
 
 

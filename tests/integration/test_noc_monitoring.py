@@ -45,7 +45,7 @@ def test_target_and_probe_registered_on_the_noc_confirmed_then_removed(
     for name, value in lab.env().items():
         monkeypatch.setenv(name, value)
     url = f"{lab.prometheus_url}/-/ready"
-    host = MonitoredHost("TEST-NOC-1", "10.231.253.2", "noc", "test", "dc-lab", urls=(url,))
+    host = MonitoredHost("TEST-NOC-1", "10.231.253.2", "noc", "test", "dc-lab", urls=(("probe", url),))
     backend = _backend(register)
     node_file, probe_file = lab.lab.file_sd_dir / "TEST-NOC-1.json", lab.lab.probe_sd_dir / "TEST-NOC-1.json"
     try:

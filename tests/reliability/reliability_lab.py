@@ -149,7 +149,7 @@ def _file_sd_dir(site: Path) -> Path:
     from provisioner.lab.api import Lab
 
     monitoring = load_facility(site).monitoring
-    return Lab().file_sd_dir if monitoring.host is not None else Path(monitoring.file_sd_dir)
+    return Lab().file_sd_dir if monitoring.host is not None else Path(str(monitoring.file_sd_dir))
 
 
 def target_file(site: Path, request_id: str) -> Path:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import typing
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from provisioner.facility import Monitoring
-from provisioner.monitoring import BACKENDS, open_backend
+from provisioner.monitoring import BACKENDS, MonitoredHost, open_backend
 from provisioner.monitoring.prometheus import Prometheus
+from provisioner.monitoring.zabbix import ZabbixBackend, desired
 
 
 def test_every_kind_the_facility_accepts_has_a_backend_module() -> None:
@@ -22,6 +26,37 @@ def test_the_facility_section_opens_its_backend(tmp_path: Path) -> None:
     backend = open_backend(settings)
     assert isinstance(backend, Prometheus)
     assert backend.api.url == "http://10.231.253.2:9090" and backend.file_sd.dir == tmp_path / "sd"
+
+
+def test_a_zabbix_section_opens_the_zabbix_backend_with_its_credentials_name() -> None:
+    settings = Monitoring.model_validate(
+        {"kind": "zabbix", "url": "http://10.231.253.2/zabbix", "credentials": "zabbix-lab"}
+    )
+    backend = open_backend(settings)
+    assert isinstance(backend, ZabbixBackend)
+    assert backend.url == "http://10.231.253.2/zabbix" and backend.credentials == "zabbix-lab"
+
+
+def test_each_kind_requires_its_own_fields() -> None:
+    with pytest.raises(ValidationError, match="file_sd_dir"):
+        Monitoring.model_validate({"kind": "prometheus", "url": "http://10.231.253.2:9090/"})
+    with pytest.raises(ValidationError, match="credentials"):
+        Monitoring.model_validate({"kind": "zabbix", "url": "http://10.231.253.2/zabbix"})
+
+
+def test_the_zabbix_host_is_named_grouped_and_tagged_from_the_request() -> None:
+    host = MonitoredHost(
+        request_id="REQ-1",
+        address="10.0.0.5",
+        hostname="web01",
+        agency="DISHUB",
+        site="LAB",
+        urls=(("portal", "http://10.0.0.5:80/"),),
+    )
+    want = desired(host)
+    assert want.name == "web01" and want.group == "Instansi/DISHUB"
+    assert ("colo-request", "REQ-1") in want.tags
+    assert want.scenarios == (("web01 portal", "http://10.0.0.5:80/"),)
 
 
 def test_a_section_without_host_writes_here_and_probes_nothing(tmp_path: Path) -> None:
@@ -59,6 +94,7 @@ def test_probe_urls_use_the_zone_name_where_dns_has_it() -> None:
     request, _text = load_request(root / "examples" / "request-simpeg.yaml")
     named = [a for a in request.applications if a.scheme != "tcp"]
     urls = probe_urls(request, facility, "10.231.0.5")
-    assert len(urls) == len(named) and all(u.startswith(("http://", "https://")) for u in urls)
-    for app, url in zip(named, urls, strict=True):
+    assert len(urls) == len(named) and all(u.startswith(("http://", "https://")) for _, u in urls)
+    for app, (name, url) in zip(named, urls, strict=True):
+        assert name == app.name
         assert (f"{app.subdomain}.lab.ciamiskab.go.id" if app.subdomain else "10.231.0.5") in url
