@@ -90,9 +90,25 @@ class RemoveVlanIntent(_Intent):
     vlan_id: VlanId
 
 
+class TrunkVlanIntent(_Intent):
+    """The trunk port carries the VLAN tagged (the VLAN is in the port's allowed list)."""
+
+    kind: Literal["trunk_vlan"] = "trunk_vlan"
+    port: PortName
+    vlan_id: VlanId
+
+
+class RemoveTrunkVlanIntent(_Intent):
+    """The trunk port no longer carries the VLAN (nothing beyond it uses the VLAN any more)."""
+
+    kind: Literal["remove_trunk_vlan"] = "remove_trunk_vlan"
+    port: PortName
+    vlan_id: VlanId
+
+
 SwitchIntent = (
     VlanIntent | SviIntent | AccessPortIntent | StagingPortIntent | ResetPortIntent | RemoveSviIntent
-    | RemoveVlanIntent
+    | RemoveVlanIntent | TrunkVlanIntent | RemoveTrunkVlanIntent
 )
 
 
