@@ -1,4 +1,5 @@
-"""The safe change: snapshot, diff, push only what differs, save, read back, restore on any failure."""
+"""The safe change: snapshot, diff, push only what differs, save, read back, restore on any failure; over
+several switches, under all their locks, every switch already changed restored when a later one fails."""
 
 from __future__ import annotations
 
@@ -7,15 +8,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from provisioner.errors import InfrastructureError
-from provisioner.network.diff import Group, group_lines, needed_lines, parse_config, restore_lines, snapshot
-from provisioner.network.lock import switch_lock
-from provisioner.network.models import SwitchIntent, SwitchTarget
-from provisioner.network.platforms import Platform, platform_for
+from provisioner.network.diff import (
+    ConfigState,
+    Group,
+    carries_every_vlan,
+    group_lines,
+    needed_lines,
+    parse_config,
+    restore_lines,
+    snapshot,
+)
+from provisioner.network.lock import switch_locks
+from provisioner.network.models import RemoveTrunkVlanIntent, SwitchIntent, SwitchTarget, TrunkVlanIntent
+from provisioner.network.platforms import Platform
 from provisioner.network.session import SessionLostError, SessionPool, SwitchSession
 
 log = logging.getLogger("colo.network")
 
-_ORDER = {"vlan": 0, "svi": 1, "access": 2, "staging": 2, "reset": 2, "remove_svi": 3, "remove_vlan": 4}
+_ORDER = {"vlan": 0, "svi": 1, "trunk_vlan": 1, "access": 2, "staging": 2, "reset": 2, "remove_svi": 3,
+          "remove_trunk_vlan": 3, "remove_vlan": 4}
+
+
+@dataclass(frozen=True)
+class SwitchChange:
+    """One switch and the intents it is to hold, as part of a change over one or more switches."""
+
+    switch: SwitchTarget
+    intents: tuple[SwitchIntent, ...]
 
 
 @dataclass(frozen=True)
@@ -26,6 +45,8 @@ class ChangePlan:
     platform: str
     lines: tuple[str, ...]
     kept: dict[str, tuple[str, ...] | None] = field(repr=False)
+    left_alone: tuple[str, ...] = ()
+    """The trunk ports whose VLAN intents hold because the port carries every VLAN (nothing is sent)."""
 
     @property
     def empty(self) -> bool:
@@ -33,9 +54,10 @@ class ChangePlan:
 
     def diff(self) -> str:
         """The change as a diff: each touched block as it is now, then the lines that would be sent."""
+        alone = [f"  {port}: trunk carries every VLAN, left alone" for port in self.left_alone]
         if not self.lines:
-            return f"{self.switch}: no change"
-        out = [f"--- {self.switch} (now)", f"+++ {self.switch} (intended)"]
+            return "\n".join([f"{self.switch}: no change", *alone])
+        out = [f"--- {self.switch} (now)", f"+++ {self.switch} (intended)", *alone]
         for scope, lines in self.kept.items():
             out.append(f"  {scope}" if lines is not None else f"  {scope} (absent)")
             out += [f"      {line}" for line in lines or ()]
@@ -67,38 +89,87 @@ def _groups(platform: type[Platform], intents: Sequence[SwitchIntent]) -> list[G
     return group_lines(platform, [line for i in ordered for line in platform.render_intent(i)])
 
 
-def _plan(session: SwitchSession, groups: list[Group]) -> ChangePlan:
+def _left_alone(platform: type[Platform], intents: Sequence[SwitchIntent],
+                state: ConfigState) -> tuple[str, ...]:
+    """The trunk ports among the intents that carry every VLAN."""
+    trunks = [i for i in intents if isinstance(i, TrunkVlanIntent | RemoveTrunkVlanIntent)]
+    scopes = {i.port: group_lines(platform, platform.render_intent(i))[0].scope for i in trunks}
+    return tuple(port for port, scope in scopes.items() if carries_every_vlan(platform, state.get(scope)))
+
+
+def _plan(session: SwitchSession, intents: Sequence[SwitchIntent]) -> tuple[ChangePlan, list[Group]]:
     platform = session.platform
+    groups = _groups(platform, intents)
     state = parse_config(platform, session.read_config())
-    return ChangePlan(session.switch.name, platform.name, tuple(needed_lines(platform, groups, state)),
-                      snapshot(groups, state))
+    plan = ChangePlan(session.switch.name, platform.name, tuple(needed_lines(platform, groups, state)),
+                      snapshot(groups, state), _left_alone(platform, intents, state))
+    return plan, groups
 
 
 def plan_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangePlan:
     """Read the switch and return what `apply_change` would send (nothing is sent)."""
-    platform = platform_for(switch.platform)
-    return _plan(pool.get(switch), _groups(platform, intents))
+    return _plan(pool.get(switch), intents)[0]
+
+
+def plan_changes(changes: Sequence[SwitchChange], pool: SessionPool) -> list[ChangePlan]:
+    """What `apply_changes` would send to each switch, in order (nothing is sent)."""
+    return [plan_change(change.switch, change.intents, pool) for change in changes]
 
 
 def apply_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangeResult:
     """Make the switch hold the intents: under the switch's lock, push only the difference, save, read
     back and compare; on any failure restore the snapshot and raise SwitchChangeError. The dry run is
     `plan_change`."""
-    platform = platform_for(switch.platform)
-    groups = _groups(platform, intents)
-    with switch_lock(pool.register, switch.name, pool.holder):
-        plan = _plan(pool.get(switch), groups)
-        if plan.empty:
-            return ChangeResult(switch.name, (), False, plan)
-        log.info("%s: sending %d configuration lines", switch.name, len(plan.lines))
-        try:
-            _push(pool.get(switch), plan, groups)
-        except Exception as exc:
-            restored = _restore(pool, switch, plan)
-            state = "restored to what it was before" if restored else "NOT restored: check it by hand"
-            raise SwitchChangeError(f"{exc.args[0] if exc.args else exc}; the switch was {state}",
-                                     restored=restored, cause=exc) from exc
-        return ChangeResult(switch.name, plan.lines, True, plan)
+    return apply_changes([SwitchChange(switch, tuple(intents))], pool)[0]
+
+
+def apply_changes(changes: Sequence[SwitchChange], pool: SessionPool) -> list[ChangeResult]:
+    """Each switch in turn made to hold its intents (as `apply_change`), all under their locks taken in the
+    one global order; when one fails, it and every switch changed before it are restored to their snapshots
+    (last changed first) and SwitchChangeError says which were."""
+    done: list[ChangeResult] = []
+    with switch_locks(pool.register, [change.switch.name for change in changes], pool.holder):
+        for change in changes:
+            try:
+                done.append(_apply_locked(pool, change))
+            except Exception as exc:
+                if not any(result.lines_sent for result in done):
+                    raise
+                raise _undo(pool, changes, done, change, exc) from exc
+    return done
+
+
+def _apply_locked(pool: SessionPool, change: SwitchChange) -> ChangeResult:
+    switch = change.switch
+    plan, groups = _plan(pool.get(switch), change.intents)
+    if plan.empty:
+        return ChangeResult(switch.name, (), False, plan)
+    log.info("%s: sending %d configuration lines", switch.name, len(plan.lines))
+    try:
+        _push(pool.get(switch), plan, groups)
+    except Exception as exc:
+        restored = _restore(pool, switch, plan)
+        state = "restored to what it was before" if restored else "NOT restored: check it by hand"
+        raise SwitchChangeError(f"{exc.args[0] if exc.args else exc}; the switch was {state}",
+                                 restored=restored, cause=exc) from exc
+    return ChangeResult(switch.name, plan.lines, True, plan)
+
+
+def _undo(pool: SessionPool, changes: Sequence[SwitchChange], done: list[ChangeResult], failed: SwitchChange,
+          exc: Exception) -> SwitchChangeError:
+    """Restore every switch `done` changed (last first) after `failed` raised `exc`; the error to raise."""
+    targets = {change.switch.name: change.switch for change in changes}
+    states = {result.switch: _restore(pool, targets[result.switch], result.plan)
+              for result in reversed(done) if result.lines_sent}
+    if isinstance(exc, SwitchChangeError):
+        message, restored, cause = exc.message, exc.restored, exc.cause
+    else:
+        what = f"{failed.switch.name}: {exc.args[0] if exc.args else exc}"
+        message, restored, cause = f"{what}; nothing was sent to {failed.switch.name}", True, exc
+    told = ", ".join(f"{name} {'restored' if ok else 'NOT restored: check it by hand'}"
+                     for name, ok in states.items())
+    return SwitchChangeError(f"{message}; the switches changed before it: {told}",
+                             restored=restored and all(states.values()), cause=cause)
 
 
 def _push(session: SwitchSession, plan: ChangePlan, groups: list[Group]) -> None:

@@ -5,6 +5,11 @@ indented lines under it; on a line platform (RouterOS) each line on its own, sco
 three words. A line holds when the configuration already shows it; a removal (``no X`` / ``delete X``)
 holds when the configuration shows nothing under X but lines the change itself wants; a block removal
 (``no interface Vlan120`` as a header) holds when the block is absent.
+
+A trunk's allowed VLANs are one list on IOS (``switchport trunk allowed vlan 1,100-120,999``, continued by
+``... add`` lines when long): it is read as a set and kept as one line in its canonical form, an ``add N``
+holds when N is in it, a ``remove N`` when N is not, and both hold on a trunk without a list (it carries every
+VLAN, and is left alone); a restore sets the list back whole.
 """
 
 from __future__ import annotations
@@ -86,7 +91,72 @@ def parse_config(platform: type[Platform], text: str) -> dict[str, tuple[str, ..
         else:
             header = line
             state.setdefault(header, [])
-    return {k: tuple(v) for k, v in state.items()}
+    return {k: _merged_trunk_list(platform, v) for k, v in state.items()}
+
+
+def vlan_set(text: str) -> frozenset[int]:
+    """``1,100-102,999`` as {1, 100, 101, 102, 999}; ``none`` (or nothing) as the empty set."""
+    ids: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if part in ("", "none"):
+            continue
+        low, _, high = part.partition("-")
+        ids.update(range(int(low), int(high or low) + 1))
+    return frozenset(ids)
+
+
+def vlan_ranges(ids: frozenset[int]) -> str:
+    """{1, 100, 101, 102, 999} as ``1,100-102,999`` (IOS's spelling); the empty set as ``none``."""
+    runs: list[list[int]] = []
+    for vid in sorted(ids):
+        if runs and vid == runs[-1][1] + 1:
+            runs[-1][1] = vid
+        else:
+            runs.append([vid, vid])
+    return ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs) or "none"
+
+
+def trunk_vlans(platform: type[Platform], lines: tuple[str, ...] | None) -> frozenset[int] | None:
+    """The VLANs a trunk port's block allows; None when it has no list (it carries every VLAN) or the
+    platform keeps no such list."""
+    prefix = platform.trunk_allowed
+    if prefix is None or lines is None:
+        return None
+    listed = [line[len(prefix):].strip() for line in lines if line.startswith(prefix + " ")]
+    return vlan_set(listed[0]) if listed else None
+
+
+def _merged_trunk_list(platform: type[Platform], lines: list[str]) -> tuple[str, ...]:
+    """The block with its allowed-VLAN lines (a list and its ``add`` continuations) as one canonical line,
+    none when the list allows every VLAN."""
+    listed = [i for i, line in enumerate(lines) if _is_trunk_list(platform, line)]
+    if not listed:
+        return tuple(lines)
+    allowed: set[int] = set()
+    for i in listed:
+        head, _, rest = lines[i][len(str(platform.trunk_allowed)) + 1:].strip().partition(" ")
+        if head == "add":
+            allowed |= vlan_set(rest)
+        else:
+            allowed = set(range(1, 4095)) if head == "all" else set(vlan_set(head))
+    out = [line for i, line in enumerate(lines) if i not in listed]
+    if len(allowed) < 4094:
+        out.insert(listed[0], f"{platform.trunk_allowed} {vlan_ranges(frozenset(allowed))}")
+    return tuple(out)
+
+
+def _trunk_change(platform: type[Platform], line: str) -> tuple[str, int] | None:
+    """(``add`` or ``remove``, VLAN) for a line that adds a VLAN to a trunk's list or removes one from it."""
+    prefix = platform.trunk_allowed
+    words = line[len(prefix):].split() if prefix is not None and line.startswith(prefix + " ") else []
+    if len(words) == 2 and words[0] in ("add", "remove") and words[1].isdigit():
+        return words[0], int(words[1])
+    return None
+
+
+def carries_every_vlan(platform: type[Platform], block: tuple[str, ...] | None) -> bool:
+    """Whether an existing trunk port's block has no allowed list (so it carries every VLAN)."""
+    return platform.trunk_allowed is not None and block is not None and trunk_vlans(platform, block) is None
 
 
 def _holds(platform: type[Platform], line: str, current: tuple[str, ...] | None,
@@ -96,6 +166,9 @@ def _holds(platform: type[Platform], line: str, current: tuple[str, ...] | None,
         return all(have in wanted for have in current or () if have.startswith(target))
     if current is None:
         return False
+    if (change := _trunk_change(platform, line)) is not None:
+        allowed = trunk_vlans(platform, current)
+        return allowed is None or (change[1] in allowed) == (change[0] == "add")
     opposite = platform.implied_by_absence.get(line)
     if opposite is not None:
         return opposite not in current
@@ -126,6 +199,10 @@ def snapshot(groups: Sequence[Group], state: ConfigState) -> dict[str, tuple[str
     return {group.scope: state.get(group.scope) for group in groups}
 
 
+def _is_trunk_list(platform: type[Platform], line: str) -> bool:
+    return platform.trunk_allowed is not None and line.startswith(platform.trunk_allowed + " ")
+
+
 def restore_lines(platform: type[Platform], kept: Mapping[str, tuple[str, ...] | None],
                   state: ConfigState) -> list[str]:
     """Commands that bring every kept scope back to its snapshot, last-touched scope first."""
@@ -141,8 +218,11 @@ def restore_lines(platform: type[Platform], kept: Mapping[str, tuple[str, ...] |
             if before is None:
                 out.append(negative + scope)
                 continue
-            removed = [negative + line for line in after or () if line not in before]
+            removed = [negative + line for line in after or () if line not in before
+                       and not _is_trunk_list(platform, line)]
             added = [line for line in before if line not in (after or ())]
+            if trunk_vlans(platform, before) is None and trunk_vlans(platform, after) is not None:
+                removed.append(negative + str(platform.trunk_allowed))
             out += [scope, *(platform.indent + line for line in removed + added)]
         else:
             out += [negative + line[len(positive):] for line in after or () if line not in (before or ())]

@@ -1,10 +1,11 @@
 """One small class per switch platform: how to talk to it, declared as data, and its command templates.
 
 Templates live in ``templates/<platform>/<operation>.j2`` (operations: vlan, svi, access, staging, reset,
-save, and confirm where the platform commits in two steps; remove_svi and remove_vlan where written) and
-are rendered with ``StrictUndefined`` from validated intents only (values, never templates); a value holding
-anything but letters, digits and ``_ . : / @ -`` is refused there too, so that no value can start a second
-command on any platform (a newline, ``;``, ``$``, ``[`` on RouterOS, ``|`` or ``?`` on the others).
+save, and confirm where the platform commits in two steps; remove_svi, remove_vlan, trunk_vlan and
+remove_trunk_vlan where written) and are rendered with ``StrictUndefined`` from validated intents only
+(values, never templates); a value holding anything but letters, digits and ``_ . : / @ -`` is refused there
+too, so that no value can start a second command on any platform (a newline, ``;``, ``$``, ``[`` on RouterOS,
+``|`` or ``?`` on the others).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Platform:
     """(prefix that removes a setting, prefix the setting has in the configuration); None: no such form."""
     implied_by_absence: ClassVar[dict[str, str]] = {}
     """Lines the configuration never shows, mapped to the line whose absence means they hold."""
+    trunk_allowed: ClassVar[str | None] = None
+    """The line that lists a trunk port's allowed VLANs (`<it> 1,100-120,999`, added to by `<it> add N` and
+    taken from by `<it> remove N`; no such line: the trunk carries every VLAN); None: no such list."""
     indent: ClassVar[str] = " "
     """How lines under a block header are indented when sent."""
     save_in_config: ClassVar[bool] = False
@@ -86,6 +90,7 @@ class CiscoIos(Platform):
     name = "cisco_ios"
     device_type = "cisco_ios"
     show_config = "show running-config"
+    trunk_allowed = "switchport trunk allowed vlan"
 
 
 class MikrotikRouteros(Platform):

@@ -1,5 +1,6 @@
-"""Undo step 6: the port back on the staging VLAN (and, for the agency's last server, its SVI and VLAN
-removed), the monitoring target removed, the allocation released, the asset row marked decommissioned, and a
+"""Undo step 6: the port back on the staging VLAN; on the switches and trunk ends of its uplink path that no
+other server of the agency needs, the agency VLAN removed (and its SVI, for the agency's last server on the
+site); the monitoring target removed, the allocation released, the asset row marked decommissioned, and a
 document. The server itself is left as it is: it goes back to its agency.
 
 Safe to repeat: each part checks what is still in place. Recorded as an event outside the steps
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from provisioner import dns
@@ -21,7 +22,9 @@ from provisioner.documents import stage_documents
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.facility import Facility, load_facility
 from provisioner.monitoring import open_backend
-from provisioner.network.intents import apply_switch, decommission_intents, switch_of
+from provisioner.network.change import SwitchChange
+from provisioner.network.intents import apply_path, decommission_changes
+from provisioner.network.models import RemoveTrunkVlanIntent
 from provisioner.register.capacity_models import ClaimRecord
 from provisioner.register.db import Register, utcnow
 from provisioner.register.models import AssetRecord, RequestRecord
@@ -30,6 +33,7 @@ from provisioner.stages.monitoring import monitored_host
 from provisioner.workflow import Outcome, get_request, record_event
 
 STAGE = "decommission"
+_REMOVED = {"remove_svi": "its SVI removed", "remove_trunk_vlan": "taken off trunk", "remove_vlan": "removed"}
 GONE_TIMEOUT_S = 30.0
 
 
@@ -55,14 +59,14 @@ def _records_removed(facility: Facility, register: Register, request_id: str) ->
             + [f"DNS {r} kept: changed by someone else" for r in removal.kept])
 
 
-def _last_of_agency(session: Session, record: RequestRecord, site: str) -> bool:
-    """Whether no other request of the record's agency holds anything at the site."""
-    others = select(func.count()).where(
+def _agency_switches(session: Session, record: RequestRecord, site: str) -> list[str]:
+    """The switches on which other requests of the record's agency hold or were allocated a port."""
+    others = select(ClaimRecord.switch).where(
         ClaimRecord.site == site,
         ClaimRecord.agency == record.spec().agency.code,
         ClaimRecord.request_id != record.id,
     )
-    return session.scalar(others) == 0
+    return list(session.scalars(others))
 
 
 def _asset_of(session: Session, record: RequestRecord) -> AssetRecord | None:
@@ -74,6 +78,19 @@ def _close_asset(session: Session, record: RequestRecord, actor: str) -> None:
     if asset is not None and asset.decommissioned_at is None:
         asset.decommissioned_at = utcnow()
         asset.details = {**asset.details, "decommissioned_by": actor}
+
+
+def _removed(vlan: int, changes: tuple[SwitchChange, ...], sent: dict[str, int], shared: bool) -> list[str]:
+    """One line per switch: what of the agency VLAN left it, and how many lines it was sent."""
+    lines = []
+    for change in changes:
+        gone = [_REMOVED[i.kind] + (f" {i.port}" if isinstance(i, RemoveTrunkVlanIntent) else "")
+                for i in change.intents if i.kind in _REMOVED]
+        what = ", ".join(gone) if gone else "kept (other servers of the agency use it)"
+        lines.append(f"{change.switch.name}: VLAN {vlan} {what} ({sent.get(change.switch.name)} lines sent)")
+    if not shared:
+        lines.append(f"VLAN {vlan}: the agency's last server at the site")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -97,21 +114,20 @@ def run(
         record = get_request(session, request_id)
         held = find_allocation(session, facility, record.id)
         has_asset = session.scalar(select(AssetRecord.id).where(AssetRecord.request_id == record.id))
-        last = _last_of_agency(session, record, facility.site.code)
+        others = _agency_switches(session, record, facility.site.code)
     if held is None and has_asset is None:
         raise Refused(f"{request_id}: nothing was provisioned, so there is nothing to decommission")
     actions: list[str] = []
     placement: dict[str, Any] = {}
     if held is not None:
         placement = held.model_dump(mode="json")
-        intents = decommission_intents(facility, held, last)
-        change = apply_switch(register, switch_of(facility, held), intents, holder=record.id)
-        actions.append(f"{held.switch} {held.switch_port}: back on staging VLAN {facility.vlans.staging} "
-                       f"({len(change.lines_sent)} lines sent)")
-        removed = [i.kind for i in intents if i.kind.startswith("remove_")]
-        if last:
-            what = ", ".join(removed) or "nothing (the platform has no removal template: remove them by hand)"
-            actions.append(f"VLAN {held.vlan_id}: the agency's last server; removed {what}")
+        removal = decommission_changes(facility, held, others)
+        change = apply_path(register, removal.changes, holder=record.id)
+        sent = {s.switch: len(s.lines_sent) for s in change.switches}
+        actions.append(f"{held.switch} {held.switch_port}: back on staging VLAN {facility.vlans.staging}")
+        actions += _removed(held.vlan_id, removal.changes, sent, bool(others))
+        actions += [f"kept, to remove by hand (no template for it): {what}" for what in removal.by_hand]
+        actions += [f"{end}: trunk carries every VLAN, left alone" for end in change.left_alone]
         actions.append(_monitoring_removed(facility, register, record, str(held.address)))
         release(register, facility, record.id)
         actions.append(f"released {held.rack} units {list(held.units)}, {held.watts} W, {held.mbps} Mbps, "
