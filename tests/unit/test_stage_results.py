@@ -72,3 +72,18 @@ def test_a_result_that_lost_a_field_is_refused() -> None:
     broken = {k: v for k, v in RECORDED["plan"].items() if k != "address"}
     with pytest.raises(ValidationError, match="address"):
         Placement.model_validate(broken)
+
+
+def test_a_network_result_over_two_switches_reads_back_and_an_earlier_one_has_none() -> None:
+    from provisioner.stages.network import NetworkConfigured
+
+    two = {**RECORDED["network"], "switches": [
+        {"switch": "sw-lab-01", "lines_sent": ["vlan 100"], "saved": True},
+        {"switch": "sw-lab-02", "lines_sent": [], "saved": False}],
+        "left_alone": ["sw-lab-01:GigabitEthernet1/1/2"]}
+    result = NetworkConfigured.model_validate(two)
+    assert [s.switch for s in result.switches] == ["sw-lab-01", "sw-lab-02"]
+    assert result.left_alone == ("sw-lab-01:GigabitEthernet1/1/2",)
+    assert NetworkConfigured.model_validate(result.model_dump(mode="json")) == result
+    earlier = NetworkConfigured.model_validate(RECORDED["network"])
+    assert earlier.switches == () and earlier.switch.switch == "sw-lab-01"

@@ -39,6 +39,8 @@ class SimInterfaceProcessor(GrammarMixin, ConfigInterfaceCommandProcessor):  # t
             self.write_line("% Access VLAN does not exist. Creating vlan " + args[2])
             self.switch_configuration.add_vlan(self.switch_configuration.new("Vlan", int(args[2])))
         super().do_switchport(*args)
+        if args[:3] == ("trunk", "allowed", "vlan") and self.port.trunk_vlans is not None:
+            self.port.trunk_vlans = sorted(set(self.port.trunk_vlans))  # IOS lists each once, in order
 
     def do_ip(self, _address: str, ip: str, mask: str, *secondary: str) -> None:
         if not isinstance(self.port, VlanPort):
