@@ -1,0 +1,175 @@
+"""Step 6 and decommissioning over the lab's two racks: a server behind sw-lab-02 gets its VLAN on both
+switches, allowed at both ends of the real trunk, its gateway on sw-lab-01, and answers from the NOC; several
+agencies on both switches at once, and decommissioning one removes exactly what was only its own."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from provisioner.allocate import Allocation, find_allocation
+from provisioner.facility import Facility
+from provisioner.lab.api import Lab
+from provisioner.lab.layout import TRUNK_PORT
+from provisioner.network.intents import path_plans, port_description, provision_changes
+from provisioner.register.db import Register, open_register
+from tests.e2e.conftest import ROOT, SITE, cli_env, colo, colo_json
+from tests.integration.test_lab import wait_for
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+EXAMPLE = ROOT / "examples" / "request-simpeg.yaml"
+HEAD = "Drs. Asep Hidayat"
+SWITCHES = ("sw-lab-01", "sw-lab-02")
+
+
+def block(config: str, header: str) -> str:
+    """One block of a running configuration (header and its indented lines); empty when absent."""
+    found = re.search(rf"^{re.escape(header)}\n((?: .*\n)*)", config, re.MULTILINE)
+    return found.group(0) if found else ""
+
+
+def trunk_vlans(config: str) -> set[int]:
+    """The VLANs the trunk port's allowed list names."""
+    found = re.search(r"switchport trunk allowed vlan (\S+)", block(config, f"interface {TRUNK_PORT}"))
+    assert found is not None
+    ids: set[int] = set()
+    for part in found.group(1).split(","):
+        low, _, high = part.partition("-")
+        ids.update(range(int(low), int(high or low) + 1))
+    return ids
+
+
+def has_vlan(config: str, vlan: int) -> bool:
+    return bool(block(config, f"vlan {vlan}"))
+
+
+def configs(lab: Lab) -> dict[str, str]:
+    return {name: lab.switch_config(name) for name in SWITCHES}
+
+
+class Site:
+    """The lab site for one test: its own register, documents and requests; servers put back afterwards."""
+
+    def __init__(self, lab: Lab, facility: Facility, tmp_path: Path) -> None:
+        self.lab, self.facility, self.tmp = lab, facility, tmp_path
+        self.env = cli_env(tmp_path)
+        self.register: Register = open_register(self.env["COLO_DB"])
+        self.homes: dict[str, str] = {}
+
+    def approved(self, host: str, agency: str, rack: str) -> tuple[str, Allocation]:
+        """A request of `agency` for lab server `host` through step 5 with space held in `rack`, the server
+        cabled to the port it holds."""
+        info = self.lab.host(host)
+        assert info.switch_port is not None
+        self.homes.setdefault(host, info.switch_port)
+        self.lab.reset_host(host)
+        hw = info.profile
+        document = yaml.safe_load(EXAMPLE.read_text())
+        document["agency"]["code"] = agency
+        document["server"].update(hostname=f"app-{agency}", vendor=hw.vendor, model=hw.model,
+                                  serial=hw.serial, cpu_cores=hw.cpu_cores, memory_gb=hw.memory_gb,
+                                  disk_gb=hw.disk_gb)
+        document["applications"][0]["subdomain"] = f"app-{agency}"
+        path = self.tmp / f"{agency}.yaml"
+        path.write_text(yaml.safe_dump(document))
+        request_id = colo_json(self.env, "request", "submit", str(path))["id"]
+        colo(self.env, "dispose", request_id, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+        colo(self.env, "capacity", request_id, "--rack", rack)
+        with self.register.session() as session:
+            held = find_allocation(session, self.facility, request_id)
+        assert held is not None
+        colo(self.env, "apply", request_id, "--serial", hw.serial, "--staging-address", info.staging_address)
+        colo(self.env, "approve", request_id, "--by", HEAD)
+        self.lab.cable(host, held.switch_port, held.switch)
+        return request_id, held
+
+    def put_back(self) -> None:
+        for host, port in self.homes.items():
+            self.lab.cable(host, port)
+            self.lab.reset_host(host)
+        self.register.close()
+
+
+@pytest.fixture
+def site(lab: Lab, facility: Facility, tmp_path: Path) -> Iterator[Site]:
+    made = Site(lab, facility, tmp_path)
+    yield made
+    made.put_back()
+
+
+def test_a_server_in_r02_answers_over_the_trunk_and_leaves_both_switches_as_they_were(site: Site) -> None:
+    lab, env = site.lab, site.env
+    before = configs(lab)
+    request_id, held = site.approved("lab-srv3", "disdik", "R02")
+    assert held.switch == "sw-lab-02" and held.rack == "R02"
+    vlan, address = held.vlan_id, str(held.address)
+
+    check = colo(env, "provision", request_id, "--check").stdout
+    assert "--- sw-lab-01 (now)" in check and "--- sw-lab-02 (now)" in check, check
+    assert check.index("--- sw-lab-01 (now)") < check.index("--- sw-lab-02 (now)")
+    assert f"switchport trunk allowed vlan add {vlan}" in check
+    assert configs(lab) == before
+
+    result = colo_json(env, "provision", request_id, "--yes")
+    assert [s["status"] for s in result["stages"]] == ["done"] * 8, result
+    network = next(s for s in result["stages"] if s["stage"] == "network")["details"]
+    assert [s["switch"] for s in network["switches"]] == ["sw-lab-01", "sw-lab-02"]
+    assert all(s["lines_sent"] and s["saved"] for s in network["switches"])
+    assert network["switch"]["switch"] == "sw-lab-02" and network["left_alone"] == []
+    core, access = lab.switch_config("sw-lab-01"), lab.switch_config("sw-lab-02")
+    assert f"ip address {held.gateway} 255.255.255.224" in block(core, f"interface Vlan{vlan}")
+    assert not block(access, f"interface Vlan{vlan}")
+    assert has_vlan(core, vlan) and has_vlan(access, vlan)
+    assert vlan in trunk_vlans(core) and vlan in trunk_vlans(access)
+    assert f"switchport access vlan {vlan}" in block(access, f"interface {held.switch_port}")
+    assert lab.reachable_from_noc(address, 443)
+
+    description = port_description("disdik", "app-disdik", request_id)
+    plans = path_plans(site.register, provision_changes(site.facility, held, description))
+    assert [p.switch for p in plans] == ["sw-lab-01", "sw-lab-02"] and all(p.empty for p in plans)
+
+    colo(env, "decommission", request_id)
+    assert configs(lab) == before
+
+
+def _provision_at_once(site: Site, ids: list[str]) -> None:
+    procs = [subprocess.Popen([sys.executable, "-m", "provisioner.cli.main", "--site", str(SITE), "provision",
+                               rid, "--yes", "--json"], env=site.env, cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for rid in ids]
+    outcomes = [(p.communicate(timeout=900), p.returncode) for p in procs]
+    assert all(code == 0 for _, code in outcomes), [err[-2000:] for (_, err), code in outcomes if code]
+
+
+def test_agencies_on_both_switches_at_once_and_one_leaving_takes_only_its_own(site: Site) -> None:
+    lab = site.lab
+    before = configs(lab)
+    placed = {agency: site.approved(host, agency, rack) for host, agency, rack in (
+        ("lab-srv4", "dinkes", "R02"), ("lab-srv5", "bappeda", "R02"), ("lab-srv6", "dukcapil", "R01"))}
+    assert [held.switch for _, held in placed.values()] == ["sw-lab-02", "sw-lab-02", "sw-lab-01"]
+    _provision_at_once(site, [rid for rid, _ in placed.values()])
+    for _, held in placed.values():
+        assert wait_for(lambda held=held: lab.reachable_from_noc(str(held.address), 443)), held.switch_port
+
+    leaving, staying, core_only = (placed[a][1] for a in ("dinkes", "bappeda", "dukcapil"))
+    colo(site.env, "decommission", placed["dinkes"][0])
+    core, access = lab.switch_config("sw-lab-01"), lab.switch_config("sw-lab-02")
+    for config in (core, access):
+        assert not has_vlan(config, leaving.vlan_id) and leaving.vlan_id not in trunk_vlans(config)
+        assert has_vlan(config, staying.vlan_id) and staying.vlan_id in trunk_vlans(config)
+    assert not block(core, f"interface Vlan{leaving.vlan_id}")
+    assert all(block(core, f"interface Vlan{held.vlan_id}") for held in (staying, core_only))
+    assert not has_vlan(access, core_only.vlan_id) and core_only.vlan_id not in trunk_vlans(core)
+    assert "switchport access vlan 999" in block(access, f"interface {leaving.switch_port}")
+    for held in (staying, core_only):
+        assert lab.reachable_from_noc(str(held.address), 443), held.switch
+    assert wait_for(lambda: not lab.reachable_from_noc(str(leaving.address), 443))
+
+    for agency in ("bappeda", "dukcapil"):
+        colo(site.env, "decommission", placed[agency][0])
+    assert configs(lab) == before
