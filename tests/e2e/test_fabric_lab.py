@@ -150,7 +150,7 @@ def test_agencies_on_both_switches_at_once_and_one_leaving_takes_only_its_own(si
     lab = site.lab
     before = configs(lab)
     placed = {agency: site.approved(host, agency, rack) for host, agency, rack in (
-        ("lab-srv4", "dinkes", "R02"), ("lab-srv5", "bappeda", "R02"), ("lab-srv6", "dukcapil", "R01"))}
+        ("lab-srv4", "dinkes", "R02"), ("lab-srv5", "bappeda", "R02"), ("lab-srv1", "dukcapil", "R01"))}
     assert [held.switch for _, held in placed.values()] == ["sw-lab-02", "sw-lab-02", "sw-lab-01"]
     _provision_at_once(site, [rid for rid, _ in placed.values()])
     for _, held in placed.values():
