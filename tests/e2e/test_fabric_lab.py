@@ -173,3 +173,31 @@ def test_agencies_on_both_switches_at_once_and_one_leaving_takes_only_its_own(si
     for agency in ("bappeda", "dukcapil"):
         colo(site.env, "decommission", placed[agency][0])
     assert configs(lab) == before
+
+
+def test_a_switch_that_fails_mid_change_leaves_both_switches_as_before(site: Site) -> None:
+    """sw-lab-01 takes the VLAN, its trunk end and the SVI, sw-lab-02 the VLAN and its trunk end, then refuses
+    the access port (a port it does not have): both are restored, and their locks released."""
+    import ipaddress
+
+    from provisioner.network import SwitchChangeError
+    from provisioner.network.intents import apply_path
+    from provisioner.register.network_models import SwitchLockRecord
+
+    lab = site.lab
+    before = configs(lab)
+    bad = Allocation(
+        request_id="REQ-2026-0099", site="dc-lab", kind="allocated", rack="R02", units=(7,), ups="UPS-B",
+        uplink="ISP-A", switch="sw-lab-02", switch_port="GigabitEthernet1/0/30", vlan_id=177,
+        vlan_name="OPD-fault", subnet=ipaddress.IPv4Network("10.231.1.224/27"),
+        gateway=ipaddress.IPv4Address("10.231.1.225"), prefix_len=27,
+        address=ipaddress.IPv4Address("10.231.1.229"), watts=100, mbps=10)
+    changes = provision_changes(site.facility, bad, "fault:test:REQ-2026-0099")
+    with pytest.raises(SwitchChangeError) as failed:
+        apply_path(site.register, changes, holder="REQ-2026-0099")
+    assert failed.value.restored, failed.value.message
+    assert "sw-lab-02: the switch refused" in failed.value.message
+    assert "sw-lab-01 restored" in failed.value.message
+    assert configs(lab) == before
+    with site.register.session() as session:
+        assert session.query(SwitchLockRecord).count() == 0
