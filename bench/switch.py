@@ -1,6 +1,8 @@
 """Wall time of one port-provisioning change on a switch simulator: this package's driver (snapshot, diff,
 push, save, read-back included) against Ansible's cisco.ios.ios_config over network_cli, stock and with
-ansible_buffer_read_timeout=0.01, in one run; plus a no-change run of ours.
+ansible_buffer_read_timeout=0.01, in one run; plus a no-change run of ours. Then the two-switch change of a
+server behind an access switch (a second, layer-2 simulator joined by its uplink): the VLAN on both, both
+trunk ends, the SVI on the first, the access port on the second, and its no-change rerun.
 
 Run: ``cd /work/main && PYTHONPATH=. python3 bench/switch.py [--port 2201 --state-dir DIR]`` (without
 options it starts its own simulator on a free loopback port).
@@ -17,7 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from provisioner.network import AccessPortIntent, SessionPool, VlanIntent, apply_change
+from provisioner.network import (
+    AccessPortIntent,
+    SessionPool,
+    SviIntent,
+    SwitchChange,
+    TrunkVlanIntent,
+    VlanIntent,
+    apply_change,
+    apply_changes,
+)
 from provisioner.register.db import open_register
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,10 +48,13 @@ PLAYBOOK = """- hosts: sw
 """
 
 
+TARGET_TWO_S, TARGET_TWO_NOOP_S = 1.5, 0.6
+
+
 class Switch:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, name: str = "sw-bench") -> None:
         self.name, self.platform, self.host, self.port, self.credentials = (
-            "sw-bench", "cisco_ios", "127.0.0.1", port, "sw-lab")
+            name, "cisco_ios", "127.0.0.1", port, "sw-lab")
 
 
 def free_port() -> int:
@@ -49,10 +63,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sim(state: Path, port: int) -> subprocess.Popen[bytes]:
+def start_sim(state: Path, port: int, name: str = "sw-bench", *options: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", "sw-bench", "--port", str(port),
-         "--state-dir", str(state), "--fabric", "none"],
+        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", name, "--port", str(port),
+         "--state-dir", str(state), "--fabric", "none", *options],
         cwd=REPO, env={**os.environ, **CREDS, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(400):
@@ -73,6 +87,22 @@ def ours(switch: Switch, register_url: str, port_name: str) -> tuple[float, int]
     elapsed = time.perf_counter() - start
     register.close()
     return elapsed, len(result.lines_sent)
+
+
+def two_switches(core: Switch, access: Switch, register_url: str) -> tuple[float, int]:
+    """The change over core and access switch in one run; (seconds, lines sent)."""
+    vlan = VlanIntent(vlan_id=130, name="OPD-BENCH2")
+    trunk = TrunkVlanIntent(port="GigabitEthernet1/1/1", vlan_id=130)
+    svi = SviIntent(vlan_id=130, gateway="10.231.0.33", prefix_len=27)  # type: ignore[arg-type]
+    port = AccessPortIntent(port="GigabitEthernet1/0/23", vlan_id=130, description="bench:two:REQ-2026-0002")
+    changes = [SwitchChange(core, (vlan, trunk, svi)), SwitchChange(access, (vlan, trunk, port))]  # type: ignore[arg-type]
+    register = open_register(register_url)
+    start = time.perf_counter()
+    with SessionPool(register) as pool:
+        results = apply_changes(changes, pool)
+    elapsed = time.perf_counter() - start
+    register.close()
+    return elapsed, sum(len(r.lines_sent) for r in results)
 
 
 def ansible(switch: Switch, work: Path, port_name: str, buffer_read_timeout: float | None) -> float:
@@ -112,6 +142,9 @@ def main() -> None:
             port = free_port()
             (work / "sim").mkdir()
             process = start_sim(work / "sim", port)
+        access_port = free_port()
+        (work / "sim-02").mkdir()
+        access_process = start_sim(work / "sim-02", access_port, "sw-bench-02", "--layer2")
         try:
             switch = Switch(port)
             url = f"sqlite:///{work / 'register.db'}"
@@ -123,10 +156,14 @@ def main() -> None:
             t_noop, sent_noop = ours(switch, url, "GigabitEthernet1/0/20")
             t_stock = ansible(switch, work, "GigabitEthernet1/0/21", None)
             t_tuned = ansible(switch, work, "GigabitEthernet1/0/22", 0.01)
+            access = Switch(access_port, "sw-bench-02")
+            t_two, sent_two = two_switches(switch, access, url)
+            t_two_noop, sent_two_noop = two_switches(switch, access, url)
         finally:
-            if process is not None:
-                process.terminate()
-                process.wait(10)
+            for running in (process, access_process):
+                if running is not None:
+                    running.terminate()
+                    running.wait(10)
     print(f"ours, one port change (login, lock, snapshot, diff, {sent} lines, save, read-back): "
           f"{t_ours:.2f} s")
     print(f"ours, the same change again (no change, {sent_noop} lines sent): {t_noop:.2f} s")
@@ -134,6 +171,11 @@ def main() -> None:
     print(f"ansible cisco.ios.ios_config, ansible_buffer_read_timeout=0.01: {t_tuned:.2f} s")
     print(f"ratio stock/ours: {t_stock / t_ours:.1f}x   tuned/ours: {t_tuned / t_ours:.1f}x   "
           f"(target: stock/ours >= 4x; no-change run < 1 s: {'yes' if t_noop < 1 else 'no'})")
+    print(f"ours, two-switch change (VLAN on both, both trunk ends, SVI, access port; {sent_two} lines, both "
+          f"saved and read back): {t_two:.2f} s (target <= {TARGET_TWO_S} s: "
+          f"{'yes' if t_two <= TARGET_TWO_S else 'no'})")
+    print(f"ours, the two-switch change again (no change, {sent_two_noop} lines sent): {t_two_noop:.2f} s "
+          f"(target <= {TARGET_TWO_NOOP_S} s: {'yes' if t_two_noop <= TARGET_TWO_NOOP_S else 'no'})")
 
 
 if __name__ == "__main__":

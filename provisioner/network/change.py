@@ -113,6 +113,7 @@ def plan_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: Ses
 
 def plan_changes(changes: Sequence[SwitchChange], pool: SessionPool) -> list[ChangePlan]:
     """What `apply_changes` would send to each switch, in order (nothing is sent)."""
+    pool.open_all([change.switch for change in changes])
     return [plan_change(change.switch, change.intents, pool) for change in changes]
 
 
@@ -129,6 +130,7 @@ def apply_changes(changes: Sequence[SwitchChange], pool: SessionPool) -> list[Ch
     (last changed first) and SwitchChangeError says which were."""
     done: list[ChangeResult] = []
     with switch_locks(pool.register, [change.switch.name for change in changes], pool.holder):
+        pool.open_all([change.switch for change in changes])
         for change in changes:
             try:
                 done.append(_apply_locked(pool, change))

@@ -230,6 +230,25 @@ class SessionPool:
             session = self._sessions[switch.name] = open_session(switch, self.register, self.credentials)
         return session
 
+    def open_all(self, switches: Sequence[SwitchTarget]) -> None:
+        """Log in to each of `switches` not logged in to yet, all at the same time (a login is most of a
+        small change's time); the first failure is raised once every login has ended."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        missing = list({s.name: s for s in switches if s.name not in self._sessions}.values())
+        if len(missing) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=len(missing)) as logins:
+            done = [logins.submit(open_session, s, self.register, self.credentials) for s in missing]
+        failures: list[BaseException] = []
+        for switch, future in zip(missing, done, strict=True):
+            if (failure := future.exception()) is None:
+                self._sessions[switch.name] = future.result()
+            else:
+                failures.append(failure)
+        if failures:
+            raise failures[0]
+
     def discard(self, switch: SwitchTarget) -> None:
         """Forget a session that failed; the next `get` logs in again."""
         session = self._sessions.pop(switch.name, None)
