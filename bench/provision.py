@@ -1,6 +1,9 @@
 """Wall time of one full step 6 on the lab, of N requests (N agencies) provisioned by concurrent processes,
 and the orchestrator's peak memory.  Run as root:  python3 bench/provision.py [--concurrent 6]
-[--single-runs 3]
+[--single-runs 3] [--rack R02]
+
+With --rack R02 every server is held in rack R02 and cabled to sw-lab-02, behind the trunk: each step 6 then
+changes both switches (the VLAN on both, both trunk ends, the SVI on sw-lab-01, the port on sw-lab-02).
 
 Each request (the example, for its own agency, with its lab server's hardware) is brought to step 5 for lab
 server lab-srv<n>, cabled to the port it holds; then `colo provision ID --yes --json` runs as its own process.
@@ -49,8 +52,9 @@ WRAPPER = (
 )
 
 
-def approved(register: Register, facility: Facility, lab: Lab, index: int) -> str:
-    """A request of agency AGENCIES[index-1] for lab-srv<index>, through step 5, cabled to its port."""
+def approved(register: Register, facility: Facility, lab: Lab, index: int, rack: str | None = None) -> str:
+    """A request of agency AGENCIES[index-1] for lab-srv<index>, through step 5 with space held in `rack`
+    (None: where the allocator chooses), cabled to its port."""
     host = f"lab-srv{index}"
     lab.reset_host(host)
     spec, text = load_request(ROOT / "examples" / "request-simpeg.yaml")
@@ -62,15 +66,16 @@ def approved(register: Register, facility: Facility, lab: Lab, index: int) -> st
         hostname=f"app{index}", vendor=hw.vendor, model=hw.model, serial=hw.serial,
         cpu_cores=hw.cpu_cores, memory_gb=hw.memory_gb, disk_gb=hw.disk_gb,
     )
+    document["applications"][0]["subdomain"] = f"app{index}"  # one name per request in the site's zone
     request_id = submit_request(register, document, text, actor=TECHNICIAN)
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    checked = capacity.run(register, facility, request_id, by=TECHNICIAN)
+    checked = capacity.run(register, facility, request_id, by=TECHNICIAN, rack=rack)
     perform_step(register, request_id, Step.APPLY, "agency",
                  {"serial": hw.serial, "staging_address": info.staging_address})
     perform_step(register, request_id, Step.APPROVE, "kabid", {})
     placement = checked.report.placement
     assert placement is not None, checked.report
-    lab.cable(host, placement.port)
+    lab.cable(host, placement.port, placement.switch)
     return request_id
 
 
@@ -95,10 +100,13 @@ def provision_all(url: str, ids: list[str], workdir: Path) -> tuple[float, float
     return elapsed, max(peaks) / 1024
 
 
-def undo(register: Register, ids: list[str], lab: Lab, workdir: Path) -> None:
+def undo(register: Register, ids: list[str], lab: Lab, workdir: Path, homes: dict[str, str]) -> None:
+    """Decommission `ids`; every server cabled back to its own port (`homes`) and reset."""
     for n, rid in enumerate(ids, start=1):
         decommission.run(register, rid, SITE, workdir / "docs", actor=TECHNICIAN)
-        lab.reset_host(f"lab-srv{n}")
+        host = f"lab-srv{n}"
+        lab.cable(host, homes[host])
+        lab.reset_host(host)
 
 
 def main() -> None:
@@ -107,6 +115,7 @@ def main() -> None:
     parser.add_argument("--single-runs", type=int, default=3, help="single provisions; the median is used")
     parser.add_argument("--monitoring", choices=["prometheus", "zabbix"], default="prometheus",
                         help="zabbix: the lab with Zabbix in the NOC and the site inventories/lab-zabbix")
+    parser.add_argument("--rack", help="hold every server in this rack (R02: behind the trunk, on sw-lab-02)")
     args = parser.parse_args()
     global SITE
     if args.monitoring == "zabbix":
@@ -123,19 +132,21 @@ def main() -> None:
     url = f"sqlite:///{workdir / 'register.db'}"
     register, facility = open_register(url), load_facility(SITE)
     lab.prune_vlans()
+    homes = {h.name: h.switch_port for h in lab.hosts() if h.switch_port is not None}
+    print(f"rack {args.rack or 'chosen by the allocator'}")
 
     singles: list[float] = []
     single_mb = 0.0
     for _ in range(args.single_runs):
-        one = [approved(register, facility, lab, 1)]
+        one = [approved(register, facility, lab, 1, args.rack)]
         elapsed, peak_mb = provision_all(url, one, workdir)
         singles.append(elapsed)
         single_mb = max(single_mb, peak_mb)
-        undo(register, one, lab, workdir)
+        undo(register, one, lab, workdir, homes)
     single = statistics.median(singles)
-    many = [approved(register, facility, lab, n) for n in range(1, args.concurrent + 1)]
+    many = [approved(register, facility, lab, n, args.rack) for n in range(1, args.concurrent + 1)]
     concurrent, many_mb = provision_all(url, many, workdir)
-    undo(register, many, lab, workdir)
+    undo(register, many, lab, workdir, homes)
     ansible_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     ratio = concurrent / single

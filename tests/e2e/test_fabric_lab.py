@@ -1,6 +1,7 @@
 """Step 6 and decommissioning over the lab's two racks: a server behind sw-lab-02 gets its VLAN on both
 switches, allowed at both ends of the real trunk, its gateway on sw-lab-01, and answers from the NOC; several
-agencies on both switches at once, and decommissioning one removes exactly what was only its own."""
+servers of three agencies on both switches at once (no duplicate, no deadlock), and each decommissioning
+removes exactly what was only its own; a switch failing mid-change leaves both as they were."""
 
 from __future__ import annotations
 
@@ -49,6 +50,11 @@ def has_vlan(config: str, vlan: int) -> bool:
     return bool(block(config, f"vlan {vlan}"))
 
 
+def server_name(host: str, agency: str) -> str:
+    """The request's hostname and subdomain: one per request (`disdik3` for lab-srv3)."""
+    return f"{agency}{host.removeprefix('lab-srv')}"
+
+
 def configs(lab: Lab) -> dict[str, str]:
     return {name: lab.switch_config(name) for name in SWITCHES}
 
@@ -72,11 +78,12 @@ class Site:
         hw = info.profile
         document = yaml.safe_load(EXAMPLE.read_text())
         document["agency"]["code"] = agency
-        document["server"].update(hostname=f"app-{agency}", vendor=hw.vendor, model=hw.model,
+        name = server_name(host, agency)
+        document["server"].update(hostname=name, vendor=hw.vendor, model=hw.model,
                                   serial=hw.serial, cpu_cores=hw.cpu_cores, memory_gb=hw.memory_gb,
                                   disk_gb=hw.disk_gb)
-        document["applications"][0]["subdomain"] = f"app-{agency}"
-        path = self.tmp / f"{agency}.yaml"
+        document["applications"][0]["subdomain"] = name
+        path = self.tmp / f"{name}.yaml"
         path.write_text(yaml.safe_dump(document))
         request_id = colo_json(self.env, "request", "submit", str(path))["id"]
         colo(self.env, "dispose", request_id, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
@@ -130,7 +137,7 @@ def test_a_server_in_r02_answers_over_the_trunk_and_leaves_both_switches_as_they
     assert f"switchport access vlan {vlan}" in block(access, f"interface {held.switch_port}")
     assert lab.reachable_from_noc(address, 443)
 
-    description = port_description("disdik", "app-disdik", request_id)
+    description = port_description("disdik", server_name("lab-srv3", "disdik"), request_id)
     plans = path_plans(site.register, provision_changes(site.facility, held, description))
     assert [p.switch for p in plans] == ["sw-lab-01", "sw-lab-02"] and all(p.empty for p in plans)
 
@@ -139,6 +146,7 @@ def test_a_server_in_r02_answers_over_the_trunk_and_leaves_both_switches_as_they
 
 
 def _provision_at_once(site: Site, ids: list[str]) -> None:
+    """`colo provision ID --yes` for every id, each its own process, all at once; each exits 0."""
     procs = [subprocess.Popen([sys.executable, "-m", "provisioner.cli.main", "--site", str(SITE), "provision",
                                rid, "--yes", "--json"], env=site.env, cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for rid in ids]
@@ -146,32 +154,43 @@ def _provision_at_once(site: Site, ids: list[str]) -> None:
     assert all(code == 0 for _, code in outcomes), [err[-2000:] for (_, err), code in outcomes if code]
 
 
-def test_agencies_on_both_switches_at_once_and_one_leaving_takes_only_its_own(site: Site) -> None:
+def test_four_servers_on_both_switches_at_once_each_leaving_takes_only_its_own(site: Site) -> None:
+    """dinkes and bappeda behind sw-lab-02, dukcapil and bappeda again on sw-lab-01, provisioned at once."""
     lab = site.lab
     before = configs(lab)
-    placed = {agency: site.approved(host, agency, rack) for host, agency, rack in (
-        ("lab-srv4", "dinkes", "R02"), ("lab-srv5", "bappeda", "R02"), ("lab-srv1", "dukcapil", "R01"))}
-    assert [held.switch for _, held in placed.values()] == ["sw-lab-02", "sw-lab-02", "sw-lab-01"]
-    _provision_at_once(site, [rid for rid, _ in placed.values()])
-    for _, held in placed.values():
+    servers = (("lab-srv4", "dinkes", "R02"), ("lab-srv5", "bappeda", "R02"), ("lab-srv1", "dukcapil", "R01"),
+               ("lab-srv2", "bappeda", "R01"))
+    placed = [site.approved(host, agency, rack) for host, agency, rack in servers]
+    helds = [held for _, held in placed]
+    assert [h.switch for h in helds] == ["sw-lab-02", "sw-lab-02", "sw-lab-01", "sw-lab-01"]
+    assert len({h.address for h in helds}) == 4 and len({(h.switch, h.switch_port) for h in helds}) == 4
+    assert helds[1].vlan_id == helds[3].vlan_id and len({h.vlan_id for h in helds}) == 3
+    _provision_at_once(site, [rid for rid, _ in placed])
+    for held in helds:
         assert wait_for(lambda held=held: lab.reachable_from_noc(str(held.address), 443)), held.switch_port
+    dinkes, bappeda_r02, dukcapil, bappeda_r01 = helds
 
-    leaving, staying, core_only = (placed[a][1] for a in ("dinkes", "bappeda", "dukcapil"))
-    colo(site.env, "decommission", placed["dinkes"][0])
+    colo(site.env, "decommission", placed[0][0])  # dinkes' only server: its VLAN leaves both switches
     core, access = lab.switch_config("sw-lab-01"), lab.switch_config("sw-lab-02")
     for config in (core, access):
-        assert not has_vlan(config, leaving.vlan_id) and leaving.vlan_id not in trunk_vlans(config)
-        assert has_vlan(config, staying.vlan_id) and staying.vlan_id in trunk_vlans(config)
-    assert not block(core, f"interface Vlan{leaving.vlan_id}")
-    assert all(block(core, f"interface Vlan{held.vlan_id}") for held in (staying, core_only))
-    assert not has_vlan(access, core_only.vlan_id) and core_only.vlan_id not in trunk_vlans(core)
-    assert "switchport access vlan 999" in block(access, f"interface {leaving.switch_port}")
-    for held in (staying, core_only):
-        assert lab.reachable_from_noc(str(held.address), 443), held.switch
-    assert wait_for(lambda: not lab.reachable_from_noc(str(leaving.address), 443))
+        assert not has_vlan(config, dinkes.vlan_id) and dinkes.vlan_id not in trunk_vlans(config)
+        assert has_vlan(config, bappeda_r02.vlan_id) and bappeda_r02.vlan_id in trunk_vlans(config)
+    assert not block(core, f"interface Vlan{dinkes.vlan_id}")
+    assert all(block(core, f"interface Vlan{h.vlan_id}") for h in (bappeda_r01, dukcapil))
+    assert not has_vlan(access, dukcapil.vlan_id) and dukcapil.vlan_id not in trunk_vlans(core)
+    assert "switchport access vlan 999" in block(access, f"interface {dinkes.switch_port}")
+    assert wait_for(lambda: not lab.reachable_from_noc(str(dinkes.address), 443))
+    assert all(lab.reachable_from_noc(str(h.address), 443) for h in (bappeda_r02, dukcapil, bappeda_r01))
 
-    for agency in ("bappeda", "dukcapil"):
-        colo(site.env, "decommission", placed[agency][0])
+    colo(site.env, "decommission", placed[1][0])  # bappeda keeps a server on sw-lab-01: the core keeps it
+    core, access = lab.switch_config("sw-lab-01"), lab.switch_config("sw-lab-02")
+    vlan = bappeda_r01.vlan_id
+    assert not has_vlan(access, vlan) and vlan not in trunk_vlans(access) and vlan not in trunk_vlans(core)
+    assert has_vlan(core, vlan) and block(core, f"interface Vlan{vlan}")
+    assert all(lab.reachable_from_noc(str(h.address), 443) for h in (dukcapil, bappeda_r01))
+
+    for rid, _ in placed[2:]:
+        colo(site.env, "decommission", rid)
     assert configs(lab) == before
 
 
