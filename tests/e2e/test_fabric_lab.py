@@ -20,7 +20,7 @@ from provisioner.lab.api import Lab
 from provisioner.lab.layout import TRUNK_PORT
 from provisioner.network.intents import path_plans, port_description, provision_changes
 from provisioner.register.db import Register, open_register
-from tests.e2e.conftest import ROOT, SITE, cli_env, colo, colo_json
+from tests.e2e.conftest import LAB_TECHNICIAN, ROOT, SITE, cli_env, colo, colo_json
 from tests.integration.test_lab import wait_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -68,9 +68,10 @@ class Site:
         self.register: Register = open_register(self.env["COLO_DB"])
         self.homes: dict[str, str] = {}
 
-    def approved(self, host: str, agency: str, rack: str) -> tuple[str, Allocation]:
-        """A request of `agency` for lab server `host` through step 5 with space held in `rack`, the server
-        cabled to the port it holds."""
+    def approved(self, host: str, agency: str, rack: str, *, cli: bool = False) -> tuple[str, Allocation]:
+        """A request of `agency` for lab server `host` through step 5 with space held in `rack` (over the CLI,
+        or in this process, without documents, where the test is not about steps 1 to 5), the server cabled
+        to the port it holds."""
         info = self.lab.host(host)
         assert info.switch_port is not None
         self.homes.setdefault(host, info.switch_port)
@@ -83,18 +84,41 @@ class Site:
                                   serial=hw.serial, cpu_cores=hw.cpu_cores, memory_gb=hw.memory_gb,
                                   disk_gb=hw.disk_gb)
         document["applications"][0]["subdomain"] = name
-        path = self.tmp / f"{name}.yaml"
-        path.write_text(yaml.safe_dump(document))
-        request_id = colo_json(self.env, "request", "submit", str(path))["id"]
-        colo(self.env, "dispose", request_id, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
-        colo(self.env, "capacity", request_id, "--rack", rack)
+        steps = self._through_step5_cli if cli else self._through_step5
+        request_id = steps(document, rack, info.staging_address)
         with self.register.session() as session:
             held = find_allocation(session, self.facility, request_id)
         assert held is not None
-        colo(self.env, "apply", request_id, "--serial", hw.serial, "--staging-address", info.staging_address)
-        colo(self.env, "approve", request_id, "--by", HEAD)
         self.lab.cable(host, held.switch_port, held.switch)
         return request_id, held
+
+    def _through_step5_cli(self, document: dict[str, object], rack: str, staging: str) -> str:
+        path = self.tmp / f"{document['server']['hostname']}.yaml"  # type: ignore[index]
+        path.write_text(yaml.safe_dump(document))
+        request_id: str = colo_json(self.env, "request", "submit", str(path))["id"]
+        colo(self.env, "dispose", request_id, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
+        colo(self.env, "capacity", request_id, "--rack", rack)
+        serial = str(document["server"]["serial"])  # type: ignore[index]
+        colo(self.env, "apply", request_id, "--serial", serial, "--staging-address", staging)
+        colo(self.env, "approve", request_id, "--by", HEAD)
+        return request_id
+
+    def _through_step5(self, document: dict[str, object], rack: str, staging: str) -> str:
+        from provisioner.request import ColoRequest
+        from provisioner.steps import capacity
+        from provisioner.steps.submit import submit_request
+        from provisioner.workflow import Step, perform_step
+
+        valid = ColoRequest.model_validate(document).model_dump(mode="json")
+        request_id = submit_request(self.register, valid, yaml.safe_dump(document), actor=LAB_TECHNICIAN)
+        perform_step(self.register, request_id, Step.DISPOSE, HEAD, {"to": "Dede Kurniawan, S.Kom."})
+        checked = capacity.run(self.register, self.facility, request_id, by=LAB_TECHNICIAN, rack=rack)
+        assert checked.report.placement is not None, checked.report
+        serial = str(document["server"]["serial"])  # type: ignore[index]
+        perform_step(self.register, request_id, Step.APPLY, "agency",
+                     {"serial": serial, "staging_address": staging})
+        perform_step(self.register, request_id, Step.APPROVE, HEAD, {})
+        return request_id
 
     def put_back(self) -> None:
         for host, port in self.homes.items():
@@ -113,7 +137,7 @@ def site(lab: Lab, facility: Facility, tmp_path: Path) -> Iterator[Site]:
 def test_a_server_in_r02_answers_over_the_trunk_and_leaves_both_switches_as_they_were(site: Site) -> None:
     lab, env = site.lab, site.env
     before = configs(lab)
-    request_id, held = site.approved("lab-srv3", "disdik", "R02")
+    request_id, held = site.approved("lab-srv3", "disdik", "R02", cli=True)
     assert held.switch == "sw-lab-02" and held.rack == "R02"
     vlan, address = held.vlan_id, str(held.address)
 
@@ -157,8 +181,10 @@ def _provision_at_once(site: Site, ids: list[str]) -> None:
 def test_four_servers_on_both_switches_at_once_each_leaving_takes_only_its_own(site: Site) -> None:
     """dinkes and bappeda behind sw-lab-02, dukcapil and bappeda again on sw-lab-01, provisioned at once."""
     lab = site.lab
+    if lab.host_count() < 4:
+        lab.up(4)
     before = configs(lab)
-    servers = (("lab-srv4", "dinkes", "R02"), ("lab-srv5", "bappeda", "R02"), ("lab-srv1", "dukcapil", "R01"),
+    servers = (("lab-srv3", "dinkes", "R02"), ("lab-srv4", "bappeda", "R02"), ("lab-srv1", "dukcapil", "R01"),
                ("lab-srv2", "bappeda", "R01"))
     placed = [site.approved(host, agency, rack) for host, agency, rack in servers]
     helds = [held for _, held in placed]
