@@ -116,14 +116,21 @@ def vlan_ranges(ids: frozenset[int]) -> str:
     return ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs) or "none"
 
 
+def _is_trunk_list(platform: type[Platform], line: str) -> bool:
+    """Whether the line is (or changes) a trunk port's allowed-VLAN list."""
+    return platform.trunk_allowed is not None and line.startswith(platform.trunk_allowed + " ")
+
+
+def _trunk_list_words(platform: type[Platform], line: str) -> list[str]:
+    """What follows the allowed-list prefix (``add 140``, ``1,100-120``); empty for any other line."""
+    return line[len(str(platform.trunk_allowed)):].split() if _is_trunk_list(platform, line) else []
+
+
 def trunk_vlans(platform: type[Platform], lines: tuple[str, ...] | None) -> frozenset[int] | None:
-    """The VLANs a trunk port's block allows; None when it has no list (it carries every VLAN) or the
-    platform keeps no such list."""
-    prefix = platform.trunk_allowed
-    if prefix is None or lines is None:
-        return None
-    listed = [line[len(prefix):].strip() for line in lines if line.startswith(prefix + " ")]
-    return vlan_set(listed[0]) if listed else None
+    """The VLANs a (parsed) trunk port's block allows; None when it has no list (it carries every VLAN) or
+    the platform keeps no such list."""
+    listed = [_trunk_list_words(platform, line) for line in lines or () if _is_trunk_list(platform, line)]
+    return vlan_set("".join(listed[0])) if listed else None
 
 
 def _merged_trunk_list(platform: type[Platform], lines: list[str]) -> tuple[str, ...]:
@@ -134,9 +141,9 @@ def _merged_trunk_list(platform: type[Platform], lines: list[str]) -> tuple[str,
         return tuple(lines)
     allowed: set[int] = set()
     for i in listed:
-        head, _, rest = lines[i][len(str(platform.trunk_allowed)) + 1:].strip().partition(" ")
+        head, *rest = _trunk_list_words(platform, lines[i]) or [""]
         if head == "add":
-            allowed |= vlan_set(rest)
+            allowed |= vlan_set("".join(rest))
         else:
             allowed = set(range(1, 4095)) if head == "all" else set(vlan_set(head))
     out = [line for i, line in enumerate(lines) if i not in listed]
@@ -147,8 +154,7 @@ def _merged_trunk_list(platform: type[Platform], lines: list[str]) -> tuple[str,
 
 def _trunk_change(platform: type[Platform], line: str) -> tuple[str, int] | None:
     """(``add`` or ``remove``, VLAN) for a line that adds a VLAN to a trunk's list or removes one from it."""
-    prefix = platform.trunk_allowed
-    words = line[len(prefix):].split() if prefix is not None and line.startswith(prefix + " ") else []
+    words = _trunk_list_words(platform, line)
     if len(words) == 2 and words[0] in ("add", "remove") and words[1].isdigit():
         return words[0], int(words[1])
     return None
@@ -197,10 +203,6 @@ def needed_lines(platform: type[Platform], groups: Sequence[Group], state: Confi
 def snapshot(groups: Sequence[Group], state: ConfigState) -> dict[str, tuple[str, ...] | None]:
     """What the configuration held in every scope the change touches."""
     return {group.scope: state.get(group.scope) for group in groups}
-
-
-def _is_trunk_list(platform: type[Platform], line: str) -> bool:
-    return platform.trunk_allowed is not None and line.startswith(platform.trunk_allowed + " ")
 
 
 def restore_lines(platform: type[Platform], kept: Mapping[str, tuple[str, ...] | None],

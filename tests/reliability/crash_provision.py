@@ -4,7 +4,8 @@
 
 Stage boundaries come from the processor provisioner.testhooks.CrashPoints. Inside the
 switch change: ``switch:half`` sends the first half of the configuration lines and dies; ``switch:unsaved``
-dies once all lines are sent, before the switch saves them.
+dies once all lines are sent, before the switch saves them; ``switch:between`` dies once the first switch
+that was sent anything is saved and read back (over the lab's two switches: before sw-lab-02 is touched).
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ def _arm_switch() -> None:
         return answer
 
     SwitchSession.configure = configure  # type: ignore[method-assign]
+
+    from provisioner.network import change
+
+    apply_one = change._apply_locked
+
+    def apply_locked(pool: Any, one: Any) -> Any:
+        result = apply_one(pool, one)
+        if result.lines_sent:
+            testhooks.checkpoint("switch:between")
+        return result
+
+    change._apply_locked = apply_locked
 
 
 def main(db_url: str, request_id: str, site: str, output: str) -> int:

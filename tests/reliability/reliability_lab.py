@@ -62,8 +62,9 @@ def request_for(host: HostInfo, agency: str, hostname: str) -> dict[str, Any]:
 
 
 def approved(register: Register, lab: Lab, site: Path, host: str, agency: str, year: int,
-             cable: bool = True, staging: str | None = None) -> str:
-    """A request for lab server `host` through step 5, cabled to the port step 3 held; its id.
+             cable: bool = True, staging: str | None = None, rack: str | None = None) -> str:
+    """A request for lab server `host` through step 5 (space held in `rack`, or where the allocator
+    chooses), cabled to the switch port step 3 held; its id.
 
     `staging` replaces the server's staging address in step 4. The lab's credentials file becomes this
     process's source of switch and server logins.
@@ -81,14 +82,14 @@ def approved(register: Register, lab: Lab, site: Path, host: str, agency: str, y
     request_id = submit_request(register, spec.model_dump(mode="json"), yaml.safe_dump(data), actor="test",
                                 now=datetime(year, 1, 2, tzinfo=UTC))
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
-    checked = capacity.run(register, load_facility(site), request_id, by=LAB_TECHNICIAN)
+    checked = capacity.run(register, load_facility(site), request_id, by=LAB_TECHNICIAN, rack=rack)
     placement = checked.report.placement
     assert placement is not None, checked.report
     perform_step(register, request_id, Step.APPLY, "agency",
                  {"serial": info.profile.serial, "staging_address": staging or info.staging_address})
     perform_step(register, request_id, Step.APPROVE, "kabid", {})
     if cable:
-        lab.cable(host, placement.port)
+        lab.cable(host, placement.port, placement.switch)
     return request_id
 
 
