@@ -24,14 +24,16 @@ class Placement(Allocation, StageResult):
 
 
 def check_switch_answers(ctx: StageContext) -> None:
-    """Reach the held switch before anything is allocated: if it does not answer, only step 3's hold stays."""
+    """Reach every switch on the held port's path to layer 3 before anything is allocated: if one does not
+    answer, only step 3's hold stays."""
     from provisioner.allocate import find_allocation
     from provisioner.network.session import probe_switch
 
     with ctx.register.session() as session:
         held = find_allocation(session, ctx.facility, ctx.request_id)
     if held is not None and held.kind == HOLD:
-        probe_switch(ctx.register, ctx.facility.switch(held.switch))
+        for name in ctx.facility.uplink_path(held.switch).switches:
+            probe_switch(ctx.register, ctx.facility.switch(name))
 
 
 def units_text(units: tuple[int, ...]) -> str:

@@ -58,6 +58,26 @@ def test_switch_unreachable_at_start(lab: LabHandle, tmp_path: Path, figures: Fi
 
 @pytest.mark.lab
 @pytest.mark.slow
+def test_core_switch_unreachable_for_a_server_in_r02(lab: LabHandle, tmp_path: Path,
+                                                     figures: Figures) -> None:
+    """A server in R02 whose path's layer-3 switch does not answer: exit 1 naming that switch before anything
+    is allocated or sent to sw-lab-02."""
+    site = own_site(tmp_path, switches__0__port=2299)
+    register = open_register(f"sqlite:///{tmp_path / 'reg' / 'register.db'}")
+    request_id = approved(register, lab.lab, site, "lab-srv3", "nocore", 2042, rack="R02")
+    figures.case()
+    try:
+        run = colo(["provision", request_id, "--yes"], str(register.engine.url), site, lab.lab)
+        assert run.code == 1, run.err
+        assert "sw-lab-01" in run.err and "2299" in run.err, run.err
+        assert _kinds(register) == ["hold"]
+        figures.fault()
+    finally:
+        clean_up(register, own_site(tmp_path), request_id, lab.lab, "lab-srv3")
+
+
+@pytest.mark.lab
+@pytest.mark.slow
 def test_switch_session_dropped_mid_change_is_restored(
     lab: LabHandle, tmp_path: Path, figures: Figures
 ) -> None:
