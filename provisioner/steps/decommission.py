@@ -126,7 +126,7 @@ def run(
     at = utcnow()
     report = {"decommission": {"actions": actions, "placement": placement, "actor": actor, "at": at,
                                "asset_tag": tag}}
-    staged = stage_documents(record, None, facility.site.letterhead(), output_dir,
+    staged = stage_documents(record, None, facility.letterhead(), output_dir,
                              [("decommission_report", report)], register=register, signed_by=actor)
     try:
         with register.session() as session:
