@@ -18,10 +18,11 @@ from zabbix_utils import APIRequestError, ProcessingError, ZabbixAPI
 
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.monitoring.base import MonitoredHost, TargetState
-from provisioner.secrets import switch_credentials
 
 if TYPE_CHECKING:
     from provisioner.facility import Monitoring
+    from provisioner.register.db import Register
+    from provisioner.secrets import CredentialSource
 
 AGENT_PORT = 10050
 TEMPLATE = "Linux by Zabbix agent"
@@ -56,6 +57,7 @@ class ZabbixBackend:
         self,
         url: str,
         credentials: str,
+        secrets: CredentialSource,
         *,
         timeout_s: int = 30,
         poll_s: float = 0.5,
@@ -64,12 +66,13 @@ class ZabbixBackend:
         self.agent_port = agent_port
         self.url = url
         self.credentials = credentials
+        self.secrets = secrets
         self.timeout_s = timeout_s
         self.poll_s = poll_s
 
     @contextmanager
     def _api(self) -> Iterator[ZabbixAPI]:
-        creds = switch_credentials(self.credentials)
+        creds = self.secrets.switch_credentials(self.credentials)
         try:
             api = ZabbixAPI(url=self.url, timeout=self.timeout_s)
         except ProcessingError as exc:
@@ -306,7 +309,9 @@ def _is_62(api: ZabbixAPI) -> bool:
     return bool(api.version >= 6.2)
 
 
-def open_backend(settings: Monitoring) -> ZabbixBackend:
-    """Zabbix as a facility's `monitoring` section names it: its API URL and its API user's credentials."""
+def open_backend(settings: Monitoring, secrets: CredentialSource,
+                 register: Register | None = None) -> ZabbixBackend:
+    """Zabbix as a facility's `monitoring` section names it: its API URL and its API user's credentials
+    (from `secrets`); it pins nothing in `register`."""
     assert settings.credentials is not None  # the facility requires it for kind zabbix
-    return ZabbixBackend(settings.url, settings.credentials)
+    return ZabbixBackend(settings.url, settings.credentials, secrets)

@@ -34,7 +34,7 @@ GONE_TIMEOUT_S = 30.0
 
 
 def _monitoring_removed(facility: Facility, register: Register, record: RequestRecord, address: str) -> str:
-    backend = open_backend(facility.monitoring, register)
+    backend = open_backend(facility.monitoring, facility.credential_source(), register)
     host = monitored_host(record.id, record.spec(), facility, address)
     removed, target = backend.remove(record.id), backend.target(host)
     state = backend.wait_gone(host, GONE_TIMEOUT_S)
