@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +38,21 @@ def zabbix_lab(lab: Lab) -> Lab:
     return lab
 
 
-@pytest.fixture
-def api(zabbix_lab: Lab) -> Iterator[ZabbixAPI]:
+@contextmanager
+def lab_api(lab: Lab) -> Iterator[ZabbixAPI]:
     """The lab's Zabbix API, logged in as the site's API user."""
     client = ZabbixAPI(url=zabbix.LAB_URL)
-    client.login(user="Admin", password=read_dotenv(zabbix_lab.credentials_path)[ZABBIX_PASSWORD_VARIABLE])
-    yield client
-    client.logout()
+    client.login(user="Admin", password=read_dotenv(lab.credentials_path)[ZABBIX_PASSWORD_VARIABLE])
+    try:
+        yield client
+    finally:
+        client.logout()
+
+
+@pytest.fixture
+def api(zabbix_lab: Lab) -> Iterator[ZabbixAPI]:
+    with lab_api(zabbix_lab) as client:
+        yield client
 
 
 def hosts_named(api: ZabbixAPI, name: str) -> list[dict[str, Any]]:
