@@ -28,6 +28,8 @@ AGENT_PORT = 10050
 TEMPLATE = "Linux by Zabbix agent"
 REQUEST_TAG = "colo-request"
 FIRST_VALUE_KEY = "agent.ping"
+ASK_AGAIN_S = 2.0
+"""How often a host not yet polled is asked to be polled now (the lab's CacheUpdateFrequency)."""
 GROUP_PREFIX = "Instansi/"
 """Host groups are named ``Instansi/<agency code>`` (Zabbix nests groups by ``/``)."""
 
@@ -287,12 +289,14 @@ class ZabbixBackend:
         self, host: MonitoredHost, timeout_s: float, done: Callable[[TargetState], bool]
     ) -> TargetState:
         deadline = time.monotonic() + timeout_s
-        asked = False
+        asked_at = -ASK_AGAIN_S
         with self._api() as api:
             while True:
                 last = self._state(api, host)
-                if not asked and last.health == "unknown":
-                    asked = self._check_now(api, host)
+                if last.health == "unknown" and time.monotonic() - asked_at >= ASK_AGAIN_S:
+                    # again while unknown: a task for an item the server's configuration cache does not
+                    # hold yet is dropped
+                    asked_at = time.monotonic() if self._check_now(api, host) else asked_at
                 if done(last) or time.monotonic() + self.poll_s > deadline:
                     return last
                 time.sleep(self.poll_s)
