@@ -37,7 +37,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 HOST, AGENCY, YEAR = "lab-srv6", "crash", 2021
 STAGES = [stage.name for stage in all_stages()]
 # A representative few run by default; the whole matrix (about 12 minutes) with the soak runs.
-DEFAULT_POINTS = {"plan:before", "network:after", "switch:half", "switch:unsaved", "dns:updated"}
+DEFAULT_POINTS = {"plan:before", "network:after", "switch:half", "switch:unsaved", "dns:updated",
+                  "monitoring:after"}
 POINTS = [
     pytest.param(point, marks=() if point in DEFAULT_POINTS else pytest.mark.soak)
     for point in [f"{s}:{m}" for s in STAGES for m in ("before", "after")]
