@@ -66,7 +66,8 @@ def test_the_zabbix_lab_site_is_the_lab_site_but_for_monitoring() -> None:
     import yaml
 
     root = Path(__file__).resolve().parents[2] / "inventories"
-    lab, with_zabbix = (yaml.safe_load((root / name / "facility.yml").read_text()) for name in ("lab", "lab-zabbix"))
+    lab, with_zabbix = (yaml.safe_load((root / site / "facility.yml").read_text())
+                        for site in ("lab", "lab-zabbix"))
     assert lab.pop("monitoring")["kind"] == "prometheus"
     assert with_zabbix.pop("monitoring")["kind"] == "zabbix"
     assert with_zabbix == lab
