@@ -170,7 +170,7 @@ def test_session_cut_mid_change_is_undone_by_the_switch_itself(sim: RunningSim, 
     assert any("pvid=120" in line for line in export(sim, register))  # applied, seen from another session
     with pytest.raises(Exception):  # noqa: B017 - the cut shows as whatever the SSH library raises
         conn.send_command("/interface bridge port set [find interface=ether6] pvid=120", expect_string=PROMPT,
-                          cmd_verify=False, read_timeout=10)
+                          cmd_verify=False, read_timeout=3)
     session.close()
     assert export(sim, register) == before
 
@@ -212,3 +212,27 @@ def test_description_is_text_on_the_switch(sim: RunningSim, register: Register) 
 
 
 MikrotikErrors = r"(?m)^(?:failure: |bad command name |expected end of command |syntax error |no such item)"
+
+
+def test_long_line_echo_wraps_as_on_v7_and_the_change_path_does_not_mind(
+        sim: RunningSim, register: Register) -> None:
+    long = "/interface bridge port set [find interface=ether7] comment=" + "x" * 60
+    session = open_session(sim.switch, register)
+    with pytest.raises(Exception):  # noqa: B017 - Netmiko waits for the echo in one piece (netmiko#3285)
+        session.connection.send_command(long, read_timeout=2)
+    session.close()
+    intent = AccessPortIntent(port="ether8", vlan_id=999, description="y" * 80)
+    with SessionPool(register) as pool:
+        assert len(apply_change(sim.switch, [intent], pool).lines_sent[0]) > 120
+    assert any("comment=" + "y" * 80 in line for line in export(sim, register))
+
+
+def test_hostile_description_never_reaches_the_switch(sim: RunningSim, register: Register) -> None:
+    from provisioner.errors import BadInput
+
+    before = export(sim, register)
+    forged = AccessPortIntent.model_construct(port=PORT, vlan_id=120, kind="access",
+                                              description="x;/interface bridge vlan remove [find]")
+    with SessionPool(register) as pool, pytest.raises(BadInput, match="refusing description"):
+        apply_change(sim.switch, [forged], pool)
+    assert export(sim, register) == before

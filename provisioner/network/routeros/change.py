@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 
 from provisioner.errors import InfrastructureError
@@ -47,28 +48,44 @@ def statements(intents: Sequence[SwitchIntent]) -> list[Statement]:
     return [parse_statement(line) for intent in ordered(intents) for line in platform.render_intent(intent)]
 
 
+def _exchange(session: SwitchSession, text: str, answer: str) -> str:
+    """Write `text`, then read until `answer` (a pattern) ends the output; a closed channel or no answer
+    within READ_TIMEOUT: SessionLostError (the echo is not waited for: v7 wraps it)."""
+    connection = session.connection
+
+    def run() -> str:
+        connection.write_channel(text)
+        out, deadline = "", time.monotonic() + READ_TIMEOUT
+        while not re.search(answer, out):
+            chunk = str(connection.read_channel())
+            if not chunk:
+                if connection.remote_conn.closed:
+                    raise SessionLostError("the switch closed the connection")
+                if time.monotonic() > deadline:
+                    raise SessionLostError(f"no answer within {READ_TIMEOUT:.0f} s")
+                time.sleep(0.002)
+            out += chunk
+        return out
+
+    return session._guard(run)
+
+
 def _send(session: SwitchSession, line: str) -> str:
-    """One command, its answer read up to the prompt (not its echo); an error answer: LineRefusedError."""
+    """One command and its answer up to the prompt; an error answer raises LineRefusedError."""
     session.lines_sent += 1
-    answer = session._guard(lambda: str(session.connection.send_command(
-        line, expect_string=PROMPT, cmd_verify=False, read_timeout=READ_TIMEOUT)))
-    if re.search(session.platform.error_pattern, answer):
-        raise LineRefusedError(session.switch.name, line, answer)
-    return answer
+    out = _exchange(session, line + session.connection.RETURN, PROMPT)
+    if re.search(session.platform.error_pattern, out):
+        raise LineRefusedError(session.switch.name, line, out.rsplit("\n", 1)[0])
+    return out
 
 
 def _key(session: SwitchSession, key: str, answer: str) -> None:
     """Press a control key and wait for RouterOS's answer to it."""
-    def press() -> str:
-        session.connection.write_channel(key)
-        return str(session.connection.read_until_pattern(pattern=answer + r"[\s\S]*?" + PROMPT,
-                                                          read_timeout=READ_TIMEOUT))
-    session._guard(press)
+    _exchange(session, key, answer + r"[\s\S]*?" + PROMPT)
 
 
 def read_items(session: SwitchSession) -> str:
-    return str(session._guard(lambda: str(session.connection.send_command(
-        session.platform.show_config, expect_string=PROMPT, cmd_verify=False, read_timeout=READ_TIMEOUT))))
+    return _exchange(session, session.platform.show_config + session.connection.RETURN, PROMPT)
 
 
 def _plan(session: SwitchSession, wanted: list[Statement]) -> ChangePlan:
