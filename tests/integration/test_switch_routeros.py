@@ -236,3 +236,26 @@ def test_hostile_description_never_reaches_the_switch(sim: RunningSim, register:
     with SessionPool(register) as pool, pytest.raises(BadInput, match="refusing description"):
         apply_change(sim.switch, [forged], pool)
     assert export(sim, register) == before
+
+
+def fabric_calls(sim: RunningSim) -> list[str]:
+    """What the simulator told its fabric (``--fabric none`` logs every call), in order."""
+    log_text = (sim.state_dir / "sim.log").read_text()
+    return re.findall(r"fabric (\w+\(.*\))$", log_text, re.M)
+
+
+def test_the_fabric_follows_pvid_and_the_tagged_list(sim: RunningSim, register: Register) -> None:
+    """The data plane the lab mirrors onto Open vSwitch: the port's pvid is its VLAN, and the trunk carries
+    exactly the VLANs tagged on it (a VLAN taken off the list is cut off behind the trunk)."""
+    assert "set_trunk('sfp-sfpplus1', None, [999])" in fabric_calls(sim)
+    with SessionPool(register) as pool:
+        apply_change(sim.switch, AGENCY, pool)
+        assert fabric_calls(sim)[-1] == "set_access_vlan('ether5', 120)"
+        assert "set_trunk('sfp-sfpplus1', None, [120, 999])" in fabric_calls(sim)
+        apply_change(sim.switch, [RemoveTrunkVlanIntent(port=TRUNK, vlan_id=120)], pool)
+        assert fabric_calls(sim)[-1] == "set_trunk('sfp-sfpplus1', None, [999])"
+        apply_change(sim.switch, [AccessPortIntent(port=PORT, vlan_id=130, description="x:y:REQ-2026-0003")],
+                     pool)
+        assert fabric_calls(sim)[-1] == "set_access_vlan('ether5', 130)"
+        apply_change(sim.switch, [ResetPortIntent(port=PORT)], pool)
+        assert fabric_calls(sim)[-2:] == ["set_access_vlan('ether5', 1)", "set_shutdown('ether5', True)"]
