@@ -259,3 +259,19 @@ def test_the_fabric_follows_pvid_and_the_tagged_list(sim: RunningSim, register: 
         assert fabric_calls(sim)[-1] == "set_access_vlan('ether5', 130)"
         apply_change(sim.switch, [ResetPortIntent(port=PORT)], pool)
         assert fabric_calls(sim)[-2:] == ["set_access_vlan('ether5', 1)", "set_shutdown('ether5', True)"]
+
+
+def test_safe_mode_held_by_another_session_is_asked_about(sim: RunningSim, register: Register) -> None:
+    first, second = open_session(sim.switch, register), open_session(sim.switch, register)
+    first.connection.write_channel(SAFE_MODE_KEY)
+    first.connection.read_until_pattern(SAFE_TAKEN + r"[\s\S]*<SAFE>\s*$")
+    second.connection.write_channel(SAFE_MODE_KEY)
+    asked = second.connection.read_until_pattern(r"\[u/r/d\]: $")
+    assert "Hijacking Safe Mode from someone - unroll/release/don't take it [u/r/d]: " in asked
+    second.connection.write_channel("d")
+    assert second.connection.read_until_pattern(PROMPT).rstrip().endswith("[netops@sw-test-01] >")
+    first.connection.send_command("/interface bridge port set [find interface=ether5] pvid=120",
+                                  expect_string=PROMPT, cmd_verify=False)
+    first.close()  # its safe mode was never released: undone
+    second.close()
+    assert "/interface bridge port add bridge=bridge1 interface=ether5 pvid=999" in export(sim, register)
