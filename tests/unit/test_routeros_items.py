@@ -19,7 +19,8 @@ from provisioner.network import (
     VlanIntent,
 )
 from provisioner.network.models import RemoveTrunkVlanIntent, TrunkVlanIntent
-from provisioner.network.routeros.change import statements
+from provisioner.network.platforms import MikrotikRouteros
+from provisioner.network.routeros import change
 from provisioner.network.routeros.items import parse_export, plan, restore
 from provisioner.network.routeros.words import quote, split_words, unquote
 
@@ -58,11 +59,16 @@ CASES: dict[str, list[SwitchIntent]] = {
 }
 
 
+def planned(intents: list[SwitchIntent], export: str) -> tuple[list[str], dict[str, tuple[str, ...] | None]]:
+    """What the change would send to a switch whose ``/export terse`` is `export`, and its snapshot."""
+    return plan("sw", change.statements(MikrotikRouteros, intents), parse_export(export))
+
+
 def test_commands_against_an_export_match_golden_file() -> None:
     out: list[str] = []
     for name, intents in CASES.items():
         export = PROVISIONED if name == "decommission" else FACTORY
-        lines, kept = plan("sw", statements(intents), parse_export(export))
+        lines, kept = planned(intents, export)
         out += [f"## {name}", *lines, "# snapshot", *(f"{s}: {v}" for s, v in kept.items())]
     text = "\n".join(out) + "\n"
     golden = GOLDEN / "mikrotik_routeros_commands.txt"
@@ -72,13 +78,13 @@ def test_commands_against_an_export_match_golden_file() -> None:
 
 
 def test_an_export_that_holds_the_intent_needs_nothing() -> None:
-    assert plan("sw", statements(PROVISION), parse_export(PROVISIONED))[0] == []
-    assert plan("sw", statements([ResetPortIntent(port="ether6")]), parse_export(FACTORY))[0] == [
+    assert planned(PROVISION, PROVISIONED)[0] == []
+    assert planned([ResetPortIntent(port="ether6")], FACTORY)[0] == [
         "/interface bridge port set [find interface=ether6] pvid=1"]  # ether6 is disabled already
 
 
 def test_restore_brings_back_every_touched_item() -> None:
-    _, kept = plan("sw", statements(PROVISION), parse_export(FACTORY))
+    _, kept = planned(PROVISION, FACTORY)
     assert restore(kept, parse_export(PROVISIONED)) == [  # last touched first
         "/interface ethernet set [find default-name=ether6] disabled=yes",
         "/interface bridge port set [find interface=ether6] pvid=999 comment=\"\"",
@@ -93,7 +99,7 @@ def test_a_set_on_an_item_the_switch_lacks_is_an_error() -> None:
     from provisioner.errors import InfrastructureError
 
     with pytest.raises(InfrastructureError, match="has no item interface=ether9"):
-        plan("sw", statements([ResetPortIntent(port="ether9")]), parse_export(FACTORY))
+        planned([ResetPortIntent(port="ether9")], FACTORY)
 
 
 QUOTED = {

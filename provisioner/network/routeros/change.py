@@ -19,10 +19,10 @@ import time
 from collections.abc import Sequence
 
 from provisioner.errors import InfrastructureError
-from provisioner.network.change import ChangePlan, ChangeResult, SwitchChangeError
+from provisioner.network.change import ChangePlan, ChangeResult, SwitchChangeError, ordered
 from provisioner.network.lock import switch_lock
 from provisioner.network.models import SwitchIntent, SwitchTarget
-from provisioner.network.platforms import platform_for
+from provisioner.network.platforms import Platform, platform_for
 from provisioner.network.routeros.items import Statement, parse_export, parse_statement, plan, restore
 from provisioner.network.session import (
     READ_TIMEOUT,
@@ -41,10 +41,8 @@ SAFE_TAKEN = r"\[Safe Mode taken\]"
 SAFE_RELEASED = r"\[Safe Mode released\]"
 
 
-def statements(intents: Sequence[SwitchIntent]) -> list[Statement]:
-    from provisioner.network.change import ordered
-
-    platform = platform_for("mikrotik_routeros")
+def statements(platform: type[Platform], intents: Sequence[SwitchIntent]) -> list[Statement]:
+    """The rendered intents, in the change's order, as statements about items."""
     return [parse_statement(line) for intent in ordered(intents) for line in platform.render_intent(intent)]
 
 
@@ -95,18 +93,18 @@ def _plan(session: SwitchSession, wanted: list[Statement]) -> ChangePlan:
 
 def plan_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangePlan:
     """What `apply_change` would send (nothing is sent)."""
-    return _plan(pool.get(switch), statements(intents))
+    return _plan(pool.get(switch), statements(platform_for(switch.platform), intents))
 
 
 def apply_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangeResult:
     """Under the switch's lock: the differing properties sent in safe mode, read back, then released; on any
     failure the session is dropped in safe mode (the switch undoes the change) and the switch checked."""
-    wanted = statements(intents)
+    wanted = statements(platform_for(switch.platform), intents)
     with switch_lock(pool.register, switch.name, pool.holder):
         session = pool.get(switch)
         change = _plan(session, wanted)
         if change.empty:
-            return ChangeResult(switch.name, (), True, change)
+            return ChangeResult(switch.name, (), False, change)
         log.info("%s: sending %d lines in safe mode", switch.name, len(change.lines))
         try:
             _key(session, SAFE_MODE_KEY, SAFE_TAKEN)
