@@ -275,3 +275,15 @@ def test_safe_mode_held_by_another_session_is_asked_about(sim: RunningSim, regis
     first.close()  # its safe mode was never released: undone
     second.close()
     assert "/interface bridge port add bridge=bridge1 interface=ether5 pvid=999" in export(sim, register)
+
+
+def test_the_switch_keeps_its_configuration_across_a_restart(sim: RunningSim, register: Register) -> None:
+    with SessionPool(register) as pool:
+        apply_change(sim.switch, AGENCY, pool)
+    before = export(sim, register)
+    sim.process.terminate()
+    sim.process.wait(10)
+    sim.process = start_sim(sim.state_dir, sim.switch.port, ENV, MODULE, "--layer2")
+    assert export(sim, register) == before  # RouterOS saves as it goes: no save step was sent
+    with SessionPool(register) as pool:
+        assert apply_change(sim.switch, AGENCY, pool).lines_sent == ()

@@ -122,3 +122,21 @@ def test_quote_keeps_text_one_word(text: str, word: str) -> None:
     assert quote(text) == word
     assert split_words(f"comment={word} pvid=1") == [f"comment={word}", "pvid=1"]
     assert unquote(word) == text
+
+
+@pytest.mark.parametrize("answer", [
+    "failure: device already added as bridge port",
+    "input does not match any value of interface",
+    "syntax error (line 1 column 43)",
+    "no such item",
+    "bad command name prot (line 1 column 19)",
+    "expected end of command (line 1 column 30)",
+    "value of pvid out of range (1..4094)",
+    "invalid value for argument address",
+])
+def test_every_routeros_refusal_fails_the_line(answer: str) -> None:
+    import re
+
+    echo = "/interface bridge port set [find interface=ether5] pvid=120 comment=failure:no-such-item"
+    assert re.search(MikrotikRouteros.error_pattern, f"{echo}\r\n{answer}\r\n[admin@sw] > ")
+    assert not re.search(MikrotikRouteros.error_pattern, f"{echo}\r\n\r\n[admin@sw] > ")
