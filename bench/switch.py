@@ -1,6 +1,7 @@
 """Wall time of one port-provisioning change on a switch simulator: this package's driver (snapshot, diff,
 push, save, read-back included) against Ansible's cisco.ios.ios_config over network_cli, stock and with
-ansible_buffer_read_timeout=0.01, in one run; plus a no-change run of ours.
+ansible_buffer_read_timeout=0.01, in one run; plus a no-change run of ours; and beside it the same port change
+and its no-change run on the RouterOS simulator (safe mode taken and released, read-back included).
 
 Run: ``cd /work/main && PYTHONPATH=. python3 bench/switch.py [--port 2201 --state-dir DIR]`` (without
 options it starts its own simulator on a free loopback port).
@@ -22,7 +23,9 @@ from provisioner.register.db import open_register
 
 REPO = Path(__file__).resolve().parents[1]
 CREDS = {"COLO_CRED_SW_LAB_USERNAME": "bench", "COLO_CRED_SW_LAB_PASSWORD": "bench-login",
-         "COLO_CRED_SW_LAB_ENABLE": "bench-enable"}
+         "COLO_CRED_SW_LAB_ENABLE": "bench-enable", "COLO_CRED_SW_LAB_02_USERNAME": "bench",
+         "COLO_CRED_SW_LAB_02_PASSWORD": "bench-login", "COLO_CRED_SW_LAB_02_ENABLE": ""}
+ROUTEROS = "provisioner.lab.switch_sim.routeros"
 PLAYBOOK = """- hosts: sw
   gather_facts: false
   tasks:
@@ -38,9 +41,9 @@ PLAYBOOK = """- hosts: sw
 
 
 class Switch:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, platform: str = "cisco_ios", credentials: str = "sw-lab") -> None:
         self.name, self.platform, self.host, self.port, self.credentials = (
-            "sw-bench", "cisco_ios", "127.0.0.1", port, "sw-lab")
+            f"sw-bench-{platform}", platform, "127.0.0.1", port, credentials)
 
 
 def free_port() -> int:
@@ -49,9 +52,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sim(state: Path, port: int) -> subprocess.Popen[bytes]:
+def start_sim(state: Path, port: int, module: str = "provisioner.lab.switch_sim") -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", "sw-bench", "--port", str(port),
+        [sys.executable, "-m", module, "--name", "sw-bench", "--port", str(port),
          "--state-dir", str(state), "--fabric", "none"],
         cwd=REPO, env={**os.environ, **CREDS, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -62,6 +65,26 @@ def start_sim(state: Path, port: int) -> subprocess.Popen[bytes]:
         except OSError:
             time.sleep(0.05)
     raise SystemExit("the simulator did not start")
+
+
+def routeros(work: Path) -> tuple[float, int, float, int]:
+    """The RouterOS simulator: the VLAN first (untimed), then the port change and its no-change run."""
+    port = free_port()
+    (work / "ros").mkdir()
+    process = start_sim(work / "ros", port, ROUTEROS)
+    try:
+        switch = Switch(port, "mikrotik_routeros", "sw-lab-02")
+        url = f"sqlite:///{work / 'register-ros.db'}"
+        register = open_register(url)
+        with SessionPool(register) as pool:
+            apply_change(switch, [VlanIntent(vlan_id=120, name="OPD-BENCH")], pool)  # type: ignore[arg-type]
+        register.close()
+        t_change, sent = ours(switch, url, "ether20")
+        t_noop, sent_noop = ours(switch, url, "ether20")
+    finally:
+        process.terminate()
+        process.wait(10)
+    return t_change, sent, t_noop, sent_noop
 
 
 def ours(switch: Switch, register_url: str, port_name: str) -> tuple[float, int]:
@@ -127,11 +150,16 @@ def main() -> None:
             if process is not None:
                 process.terminate()
                 process.wait(10)
+        r_change, r_sent, r_noop, r_sent_noop = routeros(work)
     print(f"ours, one port change (login, lock, snapshot, diff, {sent} lines, save, read-back): "
           f"{t_ours:.2f} s")
     print(f"ours, the same change again (no change, {sent_noop} lines sent): {t_noop:.2f} s")
     print(f"ansible cisco.ios.ios_config, stock: {t_stock:.2f} s")
     print(f"ansible cisco.ios.ios_config, ansible_buffer_read_timeout=0.01: {t_tuned:.2f} s")
+    print(f"ours on mikrotik_routeros, one port change (login, lock, export, diff, {r_sent} lines in safe "
+          f"mode, read-back, release): {r_change:.2f} s")
+    print(f"ours on mikrotik_routeros, the same change again (no change, {r_sent_noop} lines sent): "
+          f"{r_noop:.2f} s")
     print(f"ratio stock/ours: {t_stock / t_ours:.1f}x   tuned/ours: {t_tuned / t_ours:.1f}x   "
           f"(target: stock/ours >= 4x; no-change run < 1 s: {'yes' if t_noop < 1 else 'no'})")
 

@@ -15,7 +15,8 @@ from provisioner.network.session import SessionLostError, SessionPool, SwitchSes
 
 log = logging.getLogger("colo.network")
 
-_ORDER = {"vlan": 0, "svi": 1, "access": 2, "staging": 2, "reset": 2, "remove_svi": 3, "remove_vlan": 4}
+_ORDER = {"vlan": 0, "svi": 1, "trunk_vlan": 1, "access": 2, "staging": 2, "reset": 2, "remove_svi": 3,
+          "remove_trunk_vlan": 3, "remove_vlan": 4}
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,13 @@ class SwitchChangeError(InfrastructureError):
         self.cause = cause
 
 
+def ordered(intents: Sequence[SwitchIntent]) -> list[SwitchIntent]:
+    """VLANs first, then SVIs and trunks, ports, and removals last (SVIs and trunks before VLANs)."""
+    return sorted(intents, key=lambda i: _ORDER[i.kind])
+
+
 def _groups(platform: type[Platform], intents: Sequence[SwitchIntent]) -> list[Group]:
-    ordered = sorted(intents, key=lambda i: _ORDER[i.kind])
-    return group_lines(platform, [line for i in ordered for line in platform.render_intent(i)])
+    return group_lines(platform, [line for i in ordered(intents) for line in platform.render_intent(i)])
 
 
 def _plan(session: SwitchSession, groups: list[Group]) -> ChangePlan:
@@ -77,14 +82,23 @@ def _plan(session: SwitchSession, groups: list[Group]) -> ChangePlan:
 def plan_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangePlan:
     """Read the switch and return what `apply_change` would send (nothing is sent)."""
     platform = platform_for(switch.platform)
+    if platform.safe_mode:
+        from provisioner.network.routeros import change as routeros
+
+        return routeros.plan_change(switch, intents, pool)
     return _plan(pool.get(switch), _groups(platform, intents))
 
 
 def apply_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangeResult:
     """Make the switch hold the intents: under the switch's lock, push only the difference, save, read
     back and compare; on any failure restore the snapshot and raise SwitchChangeError. The dry run is
-    `plan_change`."""
+    `plan_change`. On a platform with a safe mode the change runs in it instead
+    (`provisioner.network.routeros.change`)."""
     platform = platform_for(switch.platform)
+    if platform.safe_mode:
+        from provisioner.network.routeros import change as routeros
+
+        return routeros.apply_change(switch, intents, pool)
     groups = _groups(platform, intents)
     with switch_lock(pool.register, switch.name, pool.holder):
         plan = _plan(pool.get(switch), groups)
