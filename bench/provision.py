@@ -66,7 +66,7 @@ def approved(register: Register, facility: Facility, lab: Lab, index: int, rack:
         hostname=f"app{index}", vendor=hw.vendor, model=hw.model, serial=hw.serial,
         cpu_cores=hw.cpu_cores, memory_gb=hw.memory_gb, disk_gb=hw.disk_gb,
     )
-    document["applications"][0]["subdomain"] = f"app{index}"  # one name per request in the site's zone
+    document["applications"][0]["subdomain"] = f"app{index}"  # a name of its own: names are held at step 3
     request_id = submit_request(register, document, text, actor=TECHNICIAN)
     perform_step(register, request_id, Step.DISPOSE, "kabid", {"to": "kasi"})
     checked = capacity.run(register, facility, request_id, by=TECHNICIAN, rack=rack)

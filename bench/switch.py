@@ -1,8 +1,9 @@
 """Wall time of one port-provisioning change on a switch simulator: this package's driver (snapshot, diff,
 push, save, read-back included) against Ansible's cisco.ios.ios_config over network_cli, stock and with
-ansible_buffer_read_timeout=0.01, in one run; plus a no-change run of ours. Then the two-switch change of a
-server behind an access switch (a second, layer-2 simulator joined by its uplink): the VLAN on both, both
-trunk ends, the SVI on the first, the access port on the second, and its no-change rerun.
+ansible_buffer_read_timeout=0.01, in one run; plus a no-change run of ours; beside it the same port change
+and its no-change run on the RouterOS simulator (safe mode taken and released, read-back included). Then the
+two-switch change of a server behind an access switch (a second, layer-2 simulator joined by its uplink): the
+VLAN on both, both trunk ends, the SVI on the first, the access port on the second, and its no-change rerun.
 
 Run: ``cd /work/main && PYTHONPATH=. python3 bench/switch.py [--port 2201 --state-dir DIR]`` (without
 options it starts its own simulator on a free loopback port).
@@ -33,7 +34,9 @@ from provisioner.register.db import open_register
 
 REPO = Path(__file__).resolve().parents[1]
 CREDS = {"COLO_CRED_SW_LAB_USERNAME": "bench", "COLO_CRED_SW_LAB_PASSWORD": "bench-login",
-         "COLO_CRED_SW_LAB_ENABLE": "bench-enable"}
+         "COLO_CRED_SW_LAB_ENABLE": "bench-enable", "COLO_CRED_SW_LAB_02_USERNAME": "bench",
+         "COLO_CRED_SW_LAB_02_PASSWORD": "bench-login", "COLO_CRED_SW_LAB_02_ENABLE": ""}
+ROUTEROS = "provisioner.lab.switch_sim.routeros"
 PLAYBOOK = """- hosts: sw
   gather_facts: false
   tasks:
@@ -52,9 +55,10 @@ TARGET_TWO_S, TARGET_TWO_NOOP_S = 1.5, 0.6
 
 
 class Switch:
-    def __init__(self, port: int, name: str = "sw-bench") -> None:
+    def __init__(self, port: int, platform: str = "cisco_ios", credentials: str = "sw-lab",
+                 name: str | None = None) -> None:
         self.name, self.platform, self.host, self.port, self.credentials = (
-            name, "cisco_ios", "127.0.0.1", port, "sw-lab")
+            name or f"sw-bench-{platform}", platform, "127.0.0.1", port, credentials)
 
 
 def free_port() -> int:
@@ -63,9 +67,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sim(state: Path, port: int, name: str = "sw-bench", *options: str) -> subprocess.Popen[bytes]:
+def start_sim(state: Path, port: int, module: str = "provisioner.lab.switch_sim", *options: str,
+              name: str = "sw-bench") -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", name, "--port", str(port),
+        [sys.executable, "-m", module, "--name", name, "--port", str(port),
          "--state-dir", str(state), "--fabric", "none", *options],
         cwd=REPO, env={**os.environ, **CREDS, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -76,6 +81,26 @@ def start_sim(state: Path, port: int, name: str = "sw-bench", *options: str) -> 
         except OSError:
             time.sleep(0.05)
     raise SystemExit("the simulator did not start")
+
+
+def routeros(work: Path) -> tuple[float, int, float, int]:
+    """The RouterOS simulator: the VLAN first (untimed), then the port change and its no-change run."""
+    port = free_port()
+    (work / "ros").mkdir()
+    process = start_sim(work / "ros", port, ROUTEROS)
+    try:
+        switch = Switch(port, "mikrotik_routeros", "sw-lab-02")
+        url = f"sqlite:///{work / 'register-ros.db'}"
+        register = open_register(url)
+        with SessionPool(register) as pool:
+            apply_change(switch, [VlanIntent(vlan_id=120, name="OPD-BENCH")], pool)  # type: ignore[arg-type]
+        register.close()
+        t_change, sent = ours(switch, url, "ether20")
+        t_noop, sent_noop = ours(switch, url, "ether20")
+    finally:
+        process.terminate()
+        process.wait(10)
+    return t_change, sent, t_noop, sent_noop
 
 
 def ours(switch: Switch, register_url: str, port_name: str) -> tuple[float, int]:
@@ -144,7 +169,8 @@ def main() -> None:
             process = start_sim(work / "sim", port)
         access_port = free_port()
         (work / "sim-02").mkdir()
-        access_process = start_sim(work / "sim-02", access_port, "sw-bench-02", "--layer2")
+        access_process = start_sim(work / "sim-02", access_port, "provisioner.lab.switch_sim", "--layer2",
+                                   name="sw-bench-02")
         try:
             switch = Switch(port)
             url = f"sqlite:///{work / 'register.db'}"
@@ -156,7 +182,7 @@ def main() -> None:
             t_noop, sent_noop = ours(switch, url, "GigabitEthernet1/0/20")
             t_stock = ansible(switch, work, "GigabitEthernet1/0/21", None)
             t_tuned = ansible(switch, work, "GigabitEthernet1/0/22", 0.01)
-            access = Switch(access_port, "sw-bench-02")
+            access = Switch(access_port, name="sw-bench-02")
             t_two, sent_two = two_switches(switch, access, url)
             t_two_noop, sent_two_noop = two_switches(switch, access, url)
         finally:
@@ -164,11 +190,16 @@ def main() -> None:
                 if running is not None:
                     running.terminate()
                     running.wait(10)
+        r_change, r_sent, r_noop, r_sent_noop = routeros(work)
     print(f"ours, one port change (login, lock, snapshot, diff, {sent} lines, save, read-back): "
           f"{t_ours:.2f} s")
     print(f"ours, the same change again (no change, {sent_noop} lines sent): {t_noop:.2f} s")
     print(f"ansible cisco.ios.ios_config, stock: {t_stock:.2f} s")
     print(f"ansible cisco.ios.ios_config, ansible_buffer_read_timeout=0.01: {t_tuned:.2f} s")
+    print(f"ours on mikrotik_routeros, one port change (login, lock, export, diff, {r_sent} lines in safe "
+          f"mode, read-back, release): {r_change:.2f} s")
+    print(f"ours on mikrotik_routeros, the same change again (no change, {r_sent_noop} lines sent): "
+          f"{r_noop:.2f} s")
     print(f"ratio stock/ours: {t_stock / t_ours:.1f}x   tuned/ours: {t_tuned / t_ours:.1f}x   "
           f"(target: stock/ours >= 4x; no-change run < 1 s: {'yes' if t_noop < 1 else 'no'})")
     print(f"ours, two-switch change (VLAN on both, both trunk ends, SVI, access port; {sent_two} lines, both "

@@ -118,7 +118,7 @@ def run_demo(
     facility = load_facility(site_dir)
     people = actors(facility.organisation, actor)
     clear_earlier(register, site_dir, output_dir, people.technician, say)
-    site = facility.site.letterhead()
+    site = facility.letterhead()
 
     spec, text = load_request(EXAMPLE_REQUEST)
     request_id = submit.run(register, spec, text).request_id

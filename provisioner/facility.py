@@ -280,12 +280,6 @@ class Site(_Model):
     code: Name
     name: Annotated[Text, Field(min_length=1, max_length=200)]
     domain: Domain
-    _organisation: Organisation = PrivateAttr(default_factory=Organisation)
-    """The facility's organisation, set when the facility is validated."""
-
-    def letterhead(self) -> Letterhead:
-        """What every document's letterhead shows of the site and its office."""
-        return Letterhead(self.code, self.name, self.domain, self._organisation)
 
 
 class Ups(_Model):
@@ -539,11 +533,11 @@ class Facility(_Model):
             return CredentialSource()
         return CredentialSource(self._site_dir / named if self._site_dir is not None else named)
 
-    @model_validator(mode="after")
-    def _letterhead_organisation(self) -> Facility:
-        """The site's letterhead speaks for this organisation."""
-        self.site._organisation = self.organisation
-        return self
+    def letterhead(self) -> Letterhead:
+        """What every document's letterhead shows of the site and its office, and where its signers'
+        secrets come from."""
+        return Letterhead(self.site.code, self.site.name, self.site.domain, self.organisation,
+                          self.credential_source())
 
     def rack(self, name: str) -> Rack:
         return next(r for r in self.racks if r.name == name)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, m
 
 from provisioner.errors import BadInput, Refused
 from provisioner.plaintext import check_plain_text
+from provisioner.secrets import CredentialSource
 
 Text = Annotated[str, AfterValidator(check_plain_text), Field(min_length=1, max_length=200)]
 DEFAULT_NUMBER_FORMAT = "{seq:03d}/{code}/{site}/{year}"
@@ -183,12 +184,12 @@ class Organisation(_Model):
     def problems(self) -> list[str]:
         """People listed twice (by name or by NIP): ``--by`` must name one person."""
         problems = []
-        for field in ("name", "nip"):
+        for key in ("name", "nip"):
             seen: dict[str, int] = {}
             for i, person in enumerate(self.people):
-                value = getattr(person, field)
+                value = getattr(person, key)
                 if (first := seen.setdefault(value, i)) != i:
-                    problems.append(f"organisation.people[{i}].{field}: {value!r} is also people[{first}]")
+                    problems.append(f"organisation.people[{i}].{key}: {value!r} is also people[{first}]")
         return problems
 
     @property
@@ -272,6 +273,8 @@ class Letterhead(Mapping[str, str]):
     name: str
     domain: str
     organisation: Organisation
+    secrets: CredentialSource = field(default_factory=CredentialSource)
+    """Where the signers' passwords and PINs come from."""
 
     def _texts(self) -> dict[str, str]:
         return {"code": self.code, "name": self.name, "domain": self.domain}

@@ -152,6 +152,10 @@ class CredentialSource:
         """The TSIG key of credentials `name` (see :func:`tsig_key`)."""
         return tsig_key(name, credentials_file=self.dotenv_file())
 
+    def ssh_login(self, name: str) -> SshLogin:
+        """The SSH login of credentials `name` (see :func:`ssh_login`)."""
+        return ssh_login(name, credentials_file=self.dotenv_file())
+
     def ssh_identity(self) -> SshIdentity:
         """The server SSH identity (see :func:`ssh_identity`)."""
         return ssh_identity(credentials_file=self.dotenv_file())

@@ -55,7 +55,7 @@ class Context:
 
     def site(self) -> Letterhead:
         """The facility's site and office for letterheads."""
-        return self.facility().site.letterhead()
+        return self.facility().letterhead()
 
     def close(self) -> None:
         if self._register is not None:

@@ -134,7 +134,7 @@ def stage_documents(
     staging = folder.with_name(f".staging-{record.id}-{secrets.token_hex(8)}")
     digests: dict[str, str] = {}
     actor = signed_by if signed_by is not None else event.actor if event is not None else None
-    signer = signer_for(site.organisation, actor) if actor is not None else None
+    signer = signer_for(site.organisation, actor, site.secrets) if actor is not None else None
     try:
         for kind, extra in documents:
             context = request_context(record, site, event)

@@ -9,14 +9,14 @@ site's CA.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from provisioner.errors import BadInput, InfrastructureError
 from provisioner.organisation import Organisation, Token
-from provisioner.secrets import environment_variable
+from provisioner.secrets import CredentialSource
 
 if TYPE_CHECKING:
     from pyhanko.sign import signers
@@ -42,6 +42,8 @@ class Pkcs12Signer:
     password_env: str = "COLO_SIGNING_PASSWORD"  # noqa: S105 (the name of a variable, not a password)
     tsa: str | None = None
     """An RFC 3161 TSA's URL: the signature then carries its time-stamp token (PAdES B-T)."""
+    secrets: CredentialSource = field(default_factory=CredentialSource)
+    """Where the password variable is looked up."""
 
     def _signer(self) -> SimpleSigner:
         from asn1crypto import keys, x509
@@ -49,7 +51,7 @@ class Pkcs12Signer:
         from pyhanko.sign.signers import SimpleSigner
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-        password = environment_variable(self.password_env)
+        password = self.secrets.variable(self.password_env)
         try:
             key, cert, chain = pkcs12.load_key_and_certificates(
                 self.path.read_bytes(), password.encode() if password is not None else None)
@@ -102,6 +104,8 @@ class Pkcs11Signer:
     token: Token
     label: str
     tsa: str | None = None
+    secrets: CredentialSource = field(default_factory=CredentialSource)
+    """Where the PIN variable is looked up."""
 
     def sign(self, pdf: bytes, reason: str) -> bytes:
         from pkcs11 import MechanismInvalid, PKCS11Error
@@ -109,7 +113,7 @@ class Pkcs11Signer:
         from pyhanko.sign import pkcs11
         from pyhanko.sign.general import SigningError
 
-        pin = environment_variable(self.token.pin_env)
+        pin = self.secrets.variable(self.token.pin_env)
         if pin is None:
             raise BadInput(f"token {self.token.label!r}: set ${self.token.pin_env} to its user PIN")
         try:
@@ -133,16 +137,17 @@ class Pkcs11Signer:
             session.close()
 
 
-def signer_for(organisation: Organisation, actor: str) -> Signer | None:
-    """Who signs a step's documents: the step's person, where the site signs and lists them (else none)."""
+def signer_for(organisation: Organisation, actor: str, secrets: CredentialSource) -> Signer | None:
+    """Who signs a step's documents: the step's person, where the site signs and lists them (else none);
+    the password or PIN from the site's ``secrets``."""
     person = organisation.person(actor)
     if organisation.signing is None or person is None:
         return None
     signing = organisation.signing
     if signing.token is not None:
-        return Pkcs11Signer(signing.token, person.nip, signing.tsa)
+        return Pkcs11Signer(signing.token, person.nip, signing.tsa, secrets)
     assert signing.keys is not None
-    return Pkcs12Signer(signing.keys / f"{person.nip}.p12", signing.password_env, signing.tsa)
+    return Pkcs12Signer(signing.keys / f"{person.nip}.p12", signing.password_env, signing.tsa, secrets)
 
 
 @dataclass(frozen=True)

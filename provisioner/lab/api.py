@@ -46,7 +46,6 @@ from provisioner.lab.layout import (
     STAGING_VLAN,
     SWITCH_NAME,
     SWITCH_PORTS,
-    TRUNK_PORT,
     HostSlot,
     SwitchSlot,
     host_slots,
@@ -493,9 +492,9 @@ class Lab:
         infos = []
         for switch in LAB_SWITCHES:
             mine = state.switch(switch.name)
-            trunk = mine.port(TRUNK_PORT)
+            trunk = mine.port(switch.trunk_port)
             allowed = trunk.allowed_vlans if trunk.mode == "trunk" else [trunk.vlan]
-            end = TrunkEndInfo(TRUNK_PORT, trunk_peer(switch).name, allowed)
+            end = TrunkEndInfo(switch.trunk_port, trunk_peer(switch).name, allowed)
             infos.append(SwitchInfo(switch.name, switch.platform, switch.layer3,
                                     f"{switch.host}:{switch.ssh_port}", mine.vlans, mine.svis, [end]))
         return infos

@@ -51,6 +51,18 @@ class SwitchSlot:
 
     host: str = SWITCH_HOST
     platform: str = SWITCH_PLATFORM
+    server_ports: tuple[str, ...] = SWITCH_PORTS
+    trunk_port: str = TRUNK_PORT
+    """Its end of the trunk, as the switch names it."""
+
+    @property
+    def simulator(self) -> str:
+        """The module that runs its simulator (``python3 -m``), by platform."""
+        return SIMULATORS[self.platform]
+
+
+SIMULATORS = {"cisco_ios": "provisioner.lab.switch_sim",
+              "mikrotik_routeros": "provisioner.lab.switch_sim.routeros"}
 
 
 LAB_SWITCHES = (

@@ -18,8 +18,6 @@ from provisioner.lab.layout import (
     BRIDGE,
     LAB_SWITCHES,
     ROUTER_NS,
-    SWITCH_PORTS,
-    TRUNK_PORT,
     SwitchSlot,
     slot_named,
     state_dir,
@@ -143,9 +141,10 @@ def _wait_for_link(iface: str, timeout: float = 3.0) -> None:
         time.sleep(0.05)
 
 
-def _move_cable(state: FabricState, host: str, to: Cable) -> None:
-    if to.port not in SWITCH_PORTS:
-        raise BadInput(f"{to.port}: not a server port of {to.switch} ({SWITCH_PORTS[0]}..{SWITCH_PORTS[-1]})")
+def _move_cable(state: FabricState, host: str, to: Cable, slot: SwitchSlot) -> None:
+    ports = slot.server_ports
+    if to.port not in ports:
+        raise BadInput(f"{to.port}: not a server port of {to.switch} ({ports[0]}..{ports[-1]})")
     holder = state.host_on(to.switch, to.port)
     if holder not in (None, host):
         raise BadInput(f"{to.switch} {to.port} already has {holder} cabled to it; move that cable first")
@@ -162,7 +161,7 @@ class OvsFabric:
 
     def _apply(self, state: FabricState, port: str) -> None:
         setting = state.switch(self.switch.name).port(port)
-        if port == TRUNK_PORT:
+        if port == self.switch.trunk_port:
             apply_trunk(self.switch, setting)
         elif (host := state.host_on(self.switch.name, port)) is not None:
             apply_port(slot_named(host).ovs_port, setting)
@@ -204,7 +203,7 @@ class OvsFabric:
         """Move `host`'s cable to `port` of this switch; the host then gets that port's setting."""
         with changing_state(self.lab_dir) as state:
             before = state.cabling.get(host)
-            _move_cable(state, host, Cable(switch=self.switch.name, port=port))
+            _move_cable(state, host, Cable(switch=self.switch.name, port=port), self.switch)
             if before is None or before.switch != self.switch.name:
                 ovs_port = slot_named(host).ovs_port
                 run(["ovs-vsctl", "--if-exists", "del-port", ovs_port, "--", "add-port", self.switch.bridge,
@@ -214,7 +213,7 @@ class OvsFabric:
     def record_cable(self, host: str, port: str) -> None:
         """Record `host` as cabled to `port` without touching OVS (its port does not exist yet)."""
         with changing_state(self.lab_dir) as state:
-            _move_cable(state, host, Cable(switch=self.switch.name, port=port))
+            _move_cable(state, host, Cable(switch=self.switch.name, port=port), self.switch)
 
     def uncable(self, host: str) -> None:
         """Forget `host`'s cable (the host is gone)."""
@@ -227,7 +226,7 @@ class OvsFabric:
             mine = state.switch(self.switch.name)
             for vlan, address in mine.svis.items():
                 apply_svi(vlan, address)
-            self._apply(state, TRUNK_PORT)
+            self._apply(state, self.switch.trunk_port)
             for cable in state.cabling.values():
                 if cable.switch == self.switch.name:
                     self._apply(state, cable.port)

@@ -104,7 +104,7 @@ def start_switch(lab_dir: Path, credentials: Mapping[str, str], switch: SwitchSl
     env = {**os.environ, **credentials, "COLO_LAB_DIR": str(lab_dir)}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     procs.start(
-        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", switch.name,
+        [sys.executable, "-m", switch.simulator, "--name", switch.name,
          "--port", str(switch.ssh_port), "--state-dir", str(lab_dir / switch.state),
          "--credentials", switch.credentials, "--fabric", "ovs", *([] if switch.layer3 else ["--layer2"])],
         pid_file, lab_dir / "log" / f"{switch.state}.log", env=env,

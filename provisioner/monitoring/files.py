@@ -20,6 +20,7 @@ from provisioner.errors import InfrastructureError, Refused
 if TYPE_CHECKING:
     from provisioner.facility import MonitoringHost
     from provisioner.register.db import Register
+    from provisioner.secrets import CredentialSource
 
 CONNECT_TIMEOUT_S = 10.0
 
@@ -87,8 +88,10 @@ class _PinTarget:
 class SshFiles:
     """Target files in a folder on the monitoring host, over SFTP, logged in with a named SSH login."""
 
-    def __init__(self, settings: MonitoringHost, register: Register | None) -> None:
+    def __init__(self, settings: MonitoringHost, secrets: CredentialSource,
+                 register: Register | None) -> None:
         self.settings = settings
+        self.secrets = secrets
         self.register = register
         self.where = f"the monitoring host {settings.address}:{settings.port}"
         self._client: Any = None
@@ -120,9 +123,7 @@ class SshFiles:
             return self._sftp
         import paramiko
 
-        from provisioner.secrets import ssh_login
-
-        login = ssh_login(self.settings.credentials)
+        login = self.secrets.ssh_login(self.settings.credentials)
         key_type, key_base64 = self._pin()
         client = paramiko.SSHClient()
         entry = (
@@ -233,6 +234,7 @@ class SshFiles:
         return removed
 
 
-def target_files(settings: MonitoringHost | None, register: Register | None) -> TargetFiles:
-    """The monitoring host's folder over SSH, or (no host named) this machine's."""
-    return LocalFiles() if settings is None else SshFiles(settings, register)
+def target_files(settings: MonitoringHost | None, secrets: CredentialSource,
+                 register: Register | None) -> TargetFiles:
+    """The monitoring host's folder over SSH (logged in with `secrets`), or (no host named) this machine's."""
+    return LocalFiles() if settings is None else SshFiles(settings, secrets, register)

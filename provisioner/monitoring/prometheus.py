@@ -20,6 +20,7 @@ from provisioner.monitoring.files import LocalFiles, TargetFiles, target_files
 if TYPE_CHECKING:
     from provisioner.facility import Monitoring
     from provisioner.register.db import Register
+    from provisioner.secrets import CredentialSource
 
 NODE_EXPORTER_PORT = 9100
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -281,13 +282,14 @@ class Prometheus:
                      lambda s: s.health == "absent")
 
 
-def open_backend(settings: Monitoring, register: Register | None = None) -> Prometheus:
+def open_backend(settings: Monitoring, secrets: CredentialSource,
+                 register: Register | None = None) -> Prometheus:
     """Prometheus as a facility's `monitoring` section names it: its file_sd folders (on the monitoring host
     over SSH where it names one, else here), its API, and blackbox probes where it has them. `register` keeps
-    the monitoring host's pinned SSH host key."""
+    the monitoring host's pinned SSH host key; `secrets` its SSH login."""
     if settings.file_sd_dir is None:
         raise BadInput("monitoring: a prometheus monitoring section needs file_sd_dir")
-    files = target_files(settings.host, register)
+    files = target_files(settings.host, secrets, register)
     probes = (ProbeFileSD(Path(settings.probes.file_sd_dir), settings.probes.module, files)
               if settings.probes is not None else None)
     return Prometheus(PrometheusFileSD(Path(settings.file_sd_dir), files=files),

@@ -18,15 +18,18 @@ from zabbix_utils import APIRequestError, ProcessingError, ZabbixAPI
 
 from provisioner.errors import InfrastructureError, Refused
 from provisioner.monitoring.base import MonitoredHost, TargetState
-from provisioner.secrets import switch_credentials
 
 if TYPE_CHECKING:
     from provisioner.facility import Monitoring
+    from provisioner.register.db import Register
+    from provisioner.secrets import CredentialSource
 
 AGENT_PORT = 10050
 TEMPLATE = "Linux by Zabbix agent"
 REQUEST_TAG = "colo-request"
 FIRST_VALUE_KEY = "agent.ping"
+ASK_AGAIN_S = 2.0
+"""How often a host not yet polled is asked to be polled now (the lab's CacheUpdateFrequency)."""
 GROUP_PREFIX = "Instansi/"
 """Host groups are named ``Instansi/<agency code>`` (Zabbix nests groups by ``/``)."""
 
@@ -56,6 +59,7 @@ class ZabbixBackend:
         self,
         url: str,
         credentials: str,
+        secrets: CredentialSource,
         *,
         timeout_s: int = 30,
         poll_s: float = 0.5,
@@ -64,12 +68,13 @@ class ZabbixBackend:
         self.agent_port = agent_port
         self.url = url
         self.credentials = credentials
+        self.secrets = secrets
         self.timeout_s = timeout_s
         self.poll_s = poll_s
 
     @contextmanager
     def _api(self) -> Iterator[ZabbixAPI]:
-        creds = switch_credentials(self.credentials)
+        creds = self.secrets.switch_credentials(self.credentials)
         try:
             api = ZabbixAPI(url=self.url, timeout=self.timeout_s)
         except ProcessingError as exc:
@@ -284,12 +289,14 @@ class ZabbixBackend:
         self, host: MonitoredHost, timeout_s: float, done: Callable[[TargetState], bool]
     ) -> TargetState:
         deadline = time.monotonic() + timeout_s
-        asked = False
+        asked_at = -ASK_AGAIN_S
         with self._api() as api:
             while True:
                 last = self._state(api, host)
-                if not asked and last.health == "unknown":
-                    asked = self._check_now(api, host)
+                if last.health == "unknown" and time.monotonic() - asked_at >= ASK_AGAIN_S:
+                    # again while unknown: a task for an item the server's configuration cache does not
+                    # hold yet is dropped
+                    asked_at = time.monotonic() if self._check_now(api, host) else asked_at
                 if done(last) or time.monotonic() + self.poll_s > deadline:
                     return last
                 time.sleep(self.poll_s)
@@ -306,7 +313,9 @@ def _is_62(api: ZabbixAPI) -> bool:
     return bool(api.version >= 6.2)
 
 
-def open_backend(settings: Monitoring) -> ZabbixBackend:
-    """Zabbix as a facility's `monitoring` section names it: its API URL and its API user's credentials."""
+def open_backend(settings: Monitoring, secrets: CredentialSource,
+                 register: Register | None = None) -> ZabbixBackend:
+    """Zabbix as a facility's `monitoring` section names it: its API URL and its API user's credentials
+    (from `secrets`); it pins nothing in `register`."""
     assert settings.credentials is not None  # the facility requires it for kind zabbix
-    return ZabbixBackend(settings.url, settings.credentials)
+    return ZabbixBackend(settings.url, settings.credentials, secrets)

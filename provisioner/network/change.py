@@ -20,7 +20,7 @@ from provisioner.network.diff import (
 )
 from provisioner.network.lock import switch_locks
 from provisioner.network.models import RemoveTrunkVlanIntent, SwitchIntent, SwitchTarget, TrunkVlanIntent
-from provisioner.network.platforms import Platform
+from provisioner.network.platforms import Platform, platform_for
 from provisioner.network.session import SessionLostError, SessionPool, SwitchSession
 
 log = logging.getLogger("colo.network")
@@ -84,9 +84,13 @@ class SwitchChangeError(InfrastructureError):
         self.cause = cause
 
 
+def ordered(intents: Sequence[SwitchIntent]) -> list[SwitchIntent]:
+    """VLANs first, then SVIs and trunks, ports, and removals last (SVIs and trunks before VLANs)."""
+    return sorted(intents, key=lambda i: _ORDER[i.kind])
+
+
 def _groups(platform: type[Platform], intents: Sequence[SwitchIntent]) -> list[Group]:
-    ordered = sorted(intents, key=lambda i: _ORDER[i.kind])
-    return group_lines(platform, [line for i in ordered for line in platform.render_intent(i)])
+    return group_lines(platform, [line for i in ordered(intents) for line in platform.render_intent(i)])
 
 
 def _left_alone(platform: type[Platform], intents: Sequence[SwitchIntent],
@@ -108,6 +112,11 @@ def _plan(session: SwitchSession, intents: Sequence[SwitchIntent]) -> tuple[Chan
 
 def plan_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangePlan:
     """Read the switch and return what `apply_change` would send (nothing is sent)."""
+    platform = platform_for(switch.platform)
+    if platform.safe_mode:
+        from provisioner.network.routeros import change as routeros
+
+        return routeros.plan_change(switch, intents, pool)
     return _plan(pool.get(switch), intents)[0]
 
 
@@ -120,7 +129,8 @@ def plan_changes(changes: Sequence[SwitchChange], pool: SessionPool) -> list[Cha
 def apply_change(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: SessionPool) -> ChangeResult:
     """Make the switch hold the intents: under the switch's lock, push only the difference, save, read
     back and compare; on any failure restore the snapshot and raise SwitchChangeError. The dry run is
-    `plan_change`."""
+    `plan_change`. On a platform with a safe mode the change runs in it instead
+    (`provisioner.network.routeros.change`)."""
     return apply_changes([SwitchChange(switch, tuple(intents))], pool)[0]
 
 
@@ -142,7 +152,12 @@ def apply_changes(changes: Sequence[SwitchChange], pool: SessionPool) -> list[Ch
 
 
 def _apply_locked(pool: SessionPool, change: SwitchChange) -> ChangeResult:
+    """One switch's change, its lock already held (in safe mode where the platform has one)."""
     switch = change.switch
+    if platform_for(switch.platform).safe_mode:
+        from provisioner.network.routeros import change as routeros
+
+        return routeros.apply_locked(switch, change.intents, pool)
     plan, groups = _plan(pool.get(switch), change.intents)
     if plan.empty:
         return ChangeResult(switch.name, (), False, plan)
@@ -157,11 +172,20 @@ def _apply_locked(pool: SessionPool, change: SwitchChange) -> ChangeResult:
     return ChangeResult(switch.name, plan.lines, True, plan)
 
 
+def _restore_done(pool: SessionPool, switch: SwitchTarget, plan: ChangePlan) -> bool:
+    """Put back the snapshot of a change that succeeded (a later switch failed); True when it reads so."""
+    if platform_for(switch.platform).safe_mode:
+        from provisioner.network.routeros import change as routeros
+
+        return routeros.restore_change(pool, switch, plan)
+    return _restore(pool, switch, plan)
+
+
 def _undo(pool: SessionPool, changes: Sequence[SwitchChange], done: list[ChangeResult], failed: SwitchChange,
           exc: Exception) -> SwitchChangeError:
     """Restore every switch `done` changed (last first) after `failed` raised `exc`; the error to raise."""
     targets = {change.switch.name: change.switch for change in changes}
-    states = {result.switch: _restore(pool, targets[result.switch], result.plan)
+    states = {result.switch: _restore_done(pool, targets[result.switch], result.plan)
               for result in reversed(done) if result.lines_sent}
     if isinstance(exc, SwitchChangeError):
         message, restored, cause = exc.message, exc.restored, exc.cause

@@ -1,11 +1,12 @@
 """One small class per switch platform: how to talk to it, declared as data, and its command templates.
 
 Templates live in ``templates/<platform>/<operation>.j2`` (operations: vlan, svi, access, staging, reset,
-save, and confirm where the platform commits in two steps; remove_svi, remove_vlan, trunk_vlan and
-remove_trunk_vlan where written) and are rendered with ``StrictUndefined`` from validated intents only
-(values, never templates); a value holding anything but letters, digits and ``_ . : / @ -`` is refused there
-too, so that no value can start a second command on any platform (a newline, ``;``, ``$``, ``[`` on RouterOS,
-``|`` or ``?`` on the others).
+save unless the device saves by itself, confirm where the platform commits in two steps; remove_svi,
+remove_vlan, trunk_vlan and remove_trunk_vlan where written) and are rendered with ``StrictUndefined`` from
+validated intents only (values, never templates); a value holding anything but letters, digits and
+``_ . : / @ -`` is refused there too, so that no value can start a second command on any platform (a newline,
+``;``, ``$``, ``[`` on RouterOS, ``|`` or ``?`` on the others). The RouterOS templates also quote free text
+with the ``ros`` filter (`provisioner.network.routeros.words.quote`).
 """
 
 from __future__ import annotations
@@ -18,18 +19,21 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from provisioner.errors import BadInput
 from provisioner.network.models import SwitchIntent
+from provisioner.network.routeros.words import quote
 
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9_.:/@-]*")
 
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("provisioner.network", "templates"),
         undefined=StrictUndefined,
         autoescape=False,  # noqa: S701 - switch commands, not HTML
         keep_trailing_newline=False,
     )
+    environment.filters["ros"] = quote
+    return environment
 
 
 class Platform:
@@ -54,6 +58,11 @@ class Platform:
     """The save (commit) is sent inside configuration mode, and confirmed after the read-back."""
     error_pattern: ClassVar[str] = r"% ?(?:Invalid|Incomplete|Ambiguous)|overlaps with|[Ee]rror:"
     confirm_minutes: ClassVar[int] = 5
+    saves_itself: ClassVar[bool] = False
+    """The device writes every change to its own storage as it is made: there is no save step."""
+    safe_mode: ClassVar[bool] = False
+    """Changes run in a mode of the device that undoes them by itself when the session dies before they are
+    released (RouterOS safe mode); the change path is then `provisioner.network.routeros.change`."""
 
     @classmethod
     def render(cls, operation: str, **values: object) -> list[str]:
@@ -79,7 +88,7 @@ class Platform:
 
     @classmethod
     def save_lines(cls) -> list[str]:
-        return cls.render("save", confirm_minutes=cls.confirm_minutes)
+        return [] if cls.saves_itself else cls.render("save", confirm_minutes=cls.confirm_minutes)
 
     @classmethod
     def confirm_lines(cls) -> list[str]:
@@ -94,12 +103,21 @@ class CiscoIos(Platform):
 
 
 class MikrotikRouteros(Platform):
+    """RouterOS v7 on a CRS3xx switch with bridge VLAN filtering: ``/interface bridge port`` (pvid, comment),
+    ``/interface bridge vlan`` (tagged), ``/interface ethernet`` (disabled), SVIs as ``/interface vlan`` +
+    ``/ip address``. Templates state items (see `provisioner.network.routeros.items`); the change sends only
+    the differing properties, in safe mode."""
+
     name = "mikrotik_routeros"
     device_type = "mikrotik_routeros"
     show_config = "/export terse"
     hierarchical = False
     negation = None
-    error_pattern = r"(?:bad command name|expected end of command|syntax error|failure:|no such item)"
+    saves_itself = True
+    safe_mode = True
+    error_pattern = (r"(?m)^\s*(?:failure: |bad command name |expected end of command |syntax error "
+                     r"|no such item|input does not match any value of |invalid value for argument "
+                     r"|value of \S+ out of range|ambiguous value of |missing value\(s\) of argument)")
 
 
 PLATFORMS: dict[str, type[Platform]] = {

@@ -6,7 +6,7 @@ from pydantic import AliasChoices, Field
 
 from provisioner.errors import InfrastructureError
 from provisioner.facility import Facility
-from provisioner.monitoring import Health, MonitoredHost, open_backend
+from provisioner.monitoring import Health, MonitoredHost, MonitoringBackend, open_backend
 from provisioner.request import ColoRequest
 from provisioner.stages.base import StageContext, StageFailedError, StagePreview, StageResult
 from provisioner.stages.plan import Placement
@@ -36,6 +36,11 @@ def monitored_host(request_id: str, request: ColoRequest, facility: Facility, ad
     )
 
 
+def backend_of(ctx: StageContext) -> MonitoringBackend:
+    """The site's monitoring system, logged in with the site's secrets."""
+    return open_backend(ctx.facility.monitoring, ctx.facility.credential_source(), ctx.register)
+
+
 def host_of(ctx: StageContext) -> MonitoredHost:
     return monitored_host(ctx.request_id, ctx.request, ctx.facility, str(ctx.result(Placement).address))
 
@@ -58,7 +63,7 @@ class MonitoringStage:
     result_type = Monitored
 
     def run(self, ctx: StageContext) -> Monitored:
-        backend, host = open_backend(ctx.facility.monitoring, ctx.register), host_of(ctx)
+        backend, host = backend_of(ctx), host_of(ctx)
         changed = backend.register(host)
         state = backend.wait_up(host, UP_TIMEOUT_S)
         monitored = Monitored(
@@ -79,7 +84,7 @@ class MonitoringStage:
 
     def preview(self, ctx: StageContext) -> StagePreview:
         host = host_of(ctx)
-        target = open_backend(ctx.facility.monitoring, ctx.register).target(host)
+        target = backend_of(ctx).target(host)
         probed = ctx.facility.monitoring.probes is not None and host.urls
         probes = f" with probes of {', '.join(host.url_list)}" if probed else ""
         settings = ctx.facility.monitoring

@@ -75,7 +75,7 @@ def record_sheet_document(ctx: StageContext, plan: Allocation) -> Path:
              "staging_address": ctx.delivered.staging_address, "staging_vlan": ctx.facility.vlans.staging}
     with ctx.register.session() as session:
         record = get_request(session, ctx.request_id)
-    site = ctx.facility.site.letterhead()
+    site = ctx.facility.letterhead()
     staged = stage_documents(record, None, site, ctx.output_dir, [(SHEET_KIND, extra)], register=ctx.register,
                              signed_by=ctx.actor)
     try:

@@ -103,7 +103,7 @@ class RecordStage:
     result_type = Recorded
 
     def run(self, ctx: StageContext) -> Recorded:
-        site = ctx.facility.site.letterhead()
+        site = ctx.facility.letterhead()
         handover_number = issue_number(ctx.register, ctx.request_id, "handover_minutes", site)
         with ctx.register.session() as session:
             record = get_request(session, ctx.request_id)

@@ -74,7 +74,7 @@ def run(
 
         in_locked_transaction(register, site, work)
 
-    letterhead = facility.site.letterhead()
+    letterhead = facility.letterhead()
     prepare = (step_documents(letterhead, output_dir, "capacity_report", register=register) if output_dir
                else None)
     run = perform_step(register, request_id, Step.CAPACITY, actor, decide=decide, within=within_site_lock,

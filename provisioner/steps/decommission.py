@@ -38,7 +38,7 @@ GONE_TIMEOUT_S = 30.0
 
 
 def _monitoring_removed(facility: Facility, register: Register, record: RequestRecord, address: str) -> str:
-    backend = open_backend(facility.monitoring, register)
+    backend = open_backend(facility.monitoring, facility.credential_source(), register)
     host = monitored_host(record.id, record.spec(), facility, address)
     removed, target = backend.remove(record.id), backend.target(host)
     state = backend.wait_gone(host, GONE_TIMEOUT_S)
@@ -142,7 +142,7 @@ def run(
     at = utcnow()
     report = {"decommission": {"actions": actions, "placement": placement, "actor": actor, "at": at,
                                "asset_tag": tag}}
-    staged = stage_documents(record, None, facility.site.letterhead(), output_dir,
+    staged = stage_documents(record, None, facility.letterhead(), output_dir,
                              [("decommission_report", report)], register=register, signed_by=actor)
     try:
         with register.session() as session:

@@ -81,7 +81,7 @@ def run(register: Register, request_id: str, site_dir: Path, output_dir: Path, *
     """Step 7 by ``by`` (a technician): the final report (with the evidence) and its mail; a repeat reports
     the earlier result."""
     facility = load_facility(site_dir)
-    site_fields = facility.site.letterhead()
+    site_fields = facility.letterhead()
     actor = facility.organisation.actor(Step.REPORT, by)
     mail: list[MailSent] = []
 

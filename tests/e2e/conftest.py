@@ -38,17 +38,17 @@ def facility() -> Facility:
     return load_facility(SITE)
 
 
-def colo(env: dict[str, str], *args: str, code: int = 0,
-         cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run the `colo` CLI (in `cwd`); assert its exit code."""
-    done = subprocess.run([sys.executable, "-m", "provisioner.cli.main", "--site", str(SITE), *args],
+def colo(env: dict[str, str], *args: str, code: int = 0, cwd: Path = ROOT,
+         site: Path = SITE) -> subprocess.CompletedProcess[str]:
+    """Run the `colo` CLI (in `cwd`, on `site`); assert its exit code."""
+    done = subprocess.run([sys.executable, "-m", "provisioner.cli.main", "--site", str(site), *args],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=900)
     assert done.returncode == code, (args, done.returncode, done.stdout[-2000:], done.stderr[-2000:])
     return done
 
 
-def colo_json(env: dict[str, str], *args: str, cwd: Path = ROOT) -> Any:
-    return json.loads(colo(env, *args, "--json", cwd=cwd).stdout)
+def colo_json(env: dict[str, str], *args: str, cwd: Path = ROOT, site: Path = SITE) -> Any:
+    return json.loads(colo(env, *args, "--json", cwd=cwd, site=site).stdout)
 
 
 def cli_env(tmp_path: Path) -> dict[str, str]:

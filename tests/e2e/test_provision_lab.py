@@ -52,18 +52,20 @@ def _block(config: str, header: str) -> str:
 
 
 def _through_step5(env: dict[str, str], register: Register, facility: Facility, lab: Lab, host: str,
-                   request: Path = EXAMPLE, cable: bool = True) -> tuple[str, dict[str, object]]:
-    """Steps 1 to 5 over the CLI for `host`; its cable moved to the port the request holds."""
-    request_id = colo_json(env, "request", "submit", str(request))["id"]
-    colo(env, "dispose", request_id, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.")
-    colo(env, "capacity", request_id)
+                   request: Path = EXAMPLE, cable: bool = True,
+                   site: Path = SITE) -> tuple[str, dict[str, object]]:
+    """Steps 1 to 5 over the CLI on `site` for `host`; its cable moved to the port the request holds."""
+    request_id = colo_json(env, "request", "submit", str(request), site=site)["id"]
+    colo(env, "dispose", request_id, "--by", HEAD, "--to", "Dede Kurniawan, S.Kom.", site=site)
+    colo(env, "capacity", request_id, site=site)
     with register.session() as session:
         held = find_allocation(session, facility, request_id)
         assert held is not None
         placement = held.model_dump(mode="json")
     info = lab.host(host)
-    colo(env, "apply", request_id, "--serial", info.profile.serial, "--staging-address", info.staging_address)
-    colo(env, "approve", request_id, "--by", HEAD)
+    colo(env, "apply", request_id, "--serial", info.profile.serial, "--staging-address", info.staging_address,
+         site=site)
+    colo(env, "approve", request_id, "--by", HEAD, site=site)
     if cable:
         lab.cable(host, str(placement["switch_port"]))
     return request_id, placement

@@ -121,7 +121,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
 
 def render_every_kind(tmp: Path, facility: Facility) -> Rendered:
     """The documents of the fixture above, in tmp."""
-    site = facility.site.letterhead()
+    site = facility.letterhead()
     register = open_register(f"sqlite:///{tmp / 'register.db'}")
     spec, source = load_request(ROOT / "examples" / "request-simpeg.yaml")
     documents = [spec.model_dump(mode="json") for _ in range(2)]

@@ -11,6 +11,7 @@ import pytest
 
 from provisioner.documents.signing import Pkcs12Signer, check_signature
 from provisioner.errors import BadInput
+from provisioner.secrets import CredentialSource
 from tests.integration.signing_support import PASSWORD, authority
 
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
@@ -137,7 +138,7 @@ def test_a_person_s_key_on_a_pkcs11_token_signs_behind_the_same_interface(
         "people": [{"name": "Rina Marlina, A.Md.", "nip": nip, "position": "Pranata Komputer",
                     "rank": "Pengatur, II/c", "roles": ["technician"]}],
         "signing": {"ca": str(tmp_path / "ca.crt"), "token": {"module": SOFTHSM, "label": "colo"}}})
-    signer = signer_for(site, "Rina Marlina, A.Md.")
+    signer = signer_for(site, "Rina Marlina, A.Md.", CredentialSource())
     assert isinstance(signer, Pkcs11Signer) and signer.label == nip
     monkeypatch.setenv("COLO_TOKEN_PIN", "246810")
     signed = signer.sign(pdf, "Berita acara serah terima")

@@ -35,7 +35,7 @@ def signed_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, 
     register = open_register(url)
     spec, source = load_request(ROOT / "examples" / "request-simpeg.yaml")
     request_id = submit_request(register, spec.model_dump(mode="json"), source, actor="Budi Santoso")
-    letterhead = load_facility(site).site.letterhead()
+    letterhead = load_facility(site).letterhead()
     to = {"to": "Dede Kurniawan, S.Kom."}
     run = perform_step(register, request_id, Step.DISPOSE, "Drs. Asep Hidayat", to,
                        prepare=step_documents(letterhead, tmp_path / "out", "disposition", register=register))

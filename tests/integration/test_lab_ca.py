@@ -65,7 +65,7 @@ def test_a_document_of_the_lab_site_is_signed_with_the_lab_key(lab: LabHandle, t
     register = open_register(env["COLO_DB"])
     spec, source = load_request(ROOT / "examples" / "request-simpeg.yaml")
     request_id = submit_request(register, spec.model_dump(mode="json"), source, actor="Budi Santoso")
-    letterhead = load_facility(ROOT / "inventories" / "lab").site.letterhead()
+    letterhead = load_facility(ROOT / "inventories" / "lab").letterhead()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COLO_SIGNING_PASSWORD", lab.credentials_env["COLO_SIGNING_PASSWORD"])
         run = perform_step(register, request_id, Step.DISPOSE, HEAD, {"to": "Dede Kurniawan, S.Kom."},

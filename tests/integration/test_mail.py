@@ -247,7 +247,7 @@ def test_step_7_mails_the_signed_pdfs_the_register_holds(
     sheet = record_sheet_document(ctx, allocate(register, facility, request_id))  # step 6's plan stage
 
     def minutes(record: RequestRecord, event: EventRecord) -> object:
-        return stage_documents(record, event, facility.site.letterhead(), tmp_path / "out",
+        return stage_documents(record, event, facility.letterhead(), tmp_path / "out",
                                [("handover_minutes", extra)], register=register)
 
     def installed(session: Session, record: RequestRecord, event: EventRecord) -> list[DocumentRecord]:

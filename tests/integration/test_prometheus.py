@@ -16,6 +16,7 @@ from provisioner.errors import BadInput, InfrastructureError
 from provisioner.facility import Monitoring
 from provisioner.monitoring import MonitoredHost, open_backend
 from provisioner.monitoring.prometheus import Prometheus, PrometheusAPI, PrometheusFileSD
+from provisioner.secrets import CredentialSource
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,7 @@ def test_target_comes_up_then_disappears_after_removal(
 def test_down_target_is_reported_down(prometheus: RunningPrometheus) -> None:
     closed = free_port()
     settings = {"kind": "prometheus", "url": prometheus.url, "file_sd_dir": str(prometheus.file_sd_dir)}
-    backend = open_backend(Monitoring.model_validate(settings))
+    backend = open_backend(Monitoring.model_validate(settings), CredentialSource())
     assert isinstance(backend, Prometheus)
     backend.file_sd.port = closed
     host = _host("REQ-2026-0003")

@@ -48,10 +48,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sim(state_dir: Path, port: int, env: dict[str, str], name: str = "sw-test-01",
-              *options: str) -> subprocess.Popen[bytes]:
+def start_sim(state_dir: Path, port: int, env: dict[str, str],
+              module: str = "provisioner.lab.switch_sim", *options: str,
+              name: str = "sw-test-01") -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "provisioner.lab.switch_sim", "--name", name, "--port", str(port),
+        [sys.executable, "-m", module, "--name", name, "--port", str(port),
          "--state-dir", str(state_dir), "--fabric", "none", *options],
         cwd=REPO, env={**os.environ, **env, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL, stderr=open(state_dir / "sim.log", "ab"),  # noqa: SIM115

@@ -19,6 +19,7 @@ from provisioner.errors import InfrastructureError, Refused
 from provisioner.lab import zabbix as lab_zabbix
 from provisioner.monitoring import MonitoredHost
 from provisioner.monitoring.zabbix import ZabbixBackend
+from provisioner.secrets import CredentialSource
 
 CREDS = "zabbix-test"
 
@@ -61,7 +62,7 @@ def backend(zabbix: tuple[lab_zabbix.RunningZabbix, int], monkeypatch: pytest.Mo
     running, agent_port = zabbix
     monkeypatch.setenv("COLO_CRED_ZABBIX_TEST_USERNAME", running.user)
     monkeypatch.setenv("COLO_CRED_ZABBIX_TEST_PASSWORD", running.password)
-    return ZabbixBackend(running.url, CREDS, agent_port=agent_port)
+    return ZabbixBackend(running.url, CREDS, CredentialSource(), agent_port=agent_port)
 
 
 HOST = MonitoredHost(
@@ -99,6 +100,6 @@ def test_a_wrong_password_names_the_entry_and_not_the_secret(
 
 
 def test_the_api_down_is_a_clear_infrastructure_failure(backend: ZabbixBackend, tmp_path: Path) -> None:
-    down = ZabbixBackend(f"http://127.0.0.1:{free_port()}/", CREDS)
+    down = ZabbixBackend(f"http://127.0.0.1:{free_port()}/", CREDS, CredentialSource())
     with pytest.raises(InfrastructureError, match="did not answer"):
         down.register(HOST)

@@ -37,7 +37,8 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 HOST, AGENCY, YEAR = "lab-srv6", "crash", 2021
 STAGES = [stage.name for stage in all_stages()]
 # A representative few run by default; the whole matrix (about 12 minutes) with the soak runs.
-DEFAULT_POINTS = {"plan:before", "network:after", "switch:half", "switch:unsaved", "dns:updated"}
+DEFAULT_POINTS = {"plan:before", "network:after", "switch:half", "switch:unsaved", "dns:updated",
+                  "monitoring:after"}
 POINTS = [
     pytest.param(point, marks=() if point in DEFAULT_POINTS else pytest.mark.soak)
     for point in [f"{s}:{m}" for s in STAGES for m in ("before", "after")]
@@ -122,6 +123,43 @@ def _drop_switch_locks(register: Register) -> None:
 
     with register.session() as session:
         session.execute(delete(SwitchLockRecord))
+
+
+ZABBIX_POINTS = [pytest.param("monitoring:after"), pytest.param("monitoring:before", marks=pytest.mark.soak)]
+
+
+@pytest.mark.parametrize("point", ZABBIX_POINTS, ids=lambda p: str(p).replace(":", "_"))
+def test_crash_at_zabbix_monitoring_then_rerun_makes_one_host(
+    point: str, lab: LabHandle, tmp_path: Path, figures: Figures
+) -> None:
+    """On the lab's Zabbix: killed at the monitoring stage, then run again, the server is one Zabbix host,
+    tagged with its request and available; decommissioning removes it."""
+    from provisioner.lab import zabbix
+    from tests.e2e.test_provision_zabbix import hosts_named, lab_api
+
+    lab.lab.up(monitoring="zabbix")
+    monitoring = {"kind": "zabbix", "url": zabbix.LAB_URL, "credentials": "zabbix-lab"}
+    site = own_site(tmp_path, monitoring=monitoring)
+    url = f"sqlite:///{tmp_path / 'reg' / 'register.db'}"
+    register = open_register(url)
+    request_id = approved(register, lab.lab, site, HOST, "crashzbx", YEAR)
+    name = "crashzbx-app"
+    figures.case()
+    try:
+        crashed = _crash_run(url, request_id, site, point)
+        assert crashed.returncode == -9, f"the crash point {point} was not reached:\n{crashed.stderr[-3000:]}"
+        assert ("monitoring", "started") in _events(register, request_id)
+        rerun = colo(["provision", request_id, "--yes"], url, site, lab.lab)
+        assert rerun.code == 0, rerun.out[-2000:] + rerun.err[-2000:]
+        with lab_api(lab.lab) as api:
+            [host] = hosts_named(api, name)
+        assert {"tag": "colo-request", "value": request_id} in host["tags"], host
+        assert [i["available"] for i in host["interfaces"]] == ["1"], host
+        figures.fault()
+    finally:
+        clean_up(register, site, request_id, lab.lab, HOST)
+    with lab_api(lab.lab) as api:
+        assert hosts_named(api, name) == []
 
 
 @pytest.mark.parametrize("point", POINTS, ids=lambda p: str(p).replace(":", "_"))

@@ -58,3 +58,17 @@ def test_the_lab_refuses_without_root(monkeypatch: pytest.MonkeyPatch) -> None:
         api.Lab(Path("/nonexistent")).status()
     assert raised.value.exit_code == 2
     assert "root" in raised.value.message
+
+
+def test_the_zabbix_lab_site_is_the_lab_site_but_for_monitoring() -> None:
+    """inventories/lab-zabbix is the same site with Zabbix: a change to the lab (a switch, a rack, the
+    signing) must reach both files."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "inventories"
+    lab, with_zabbix = (yaml.safe_load((root / site / "facility.yml").read_text())
+                        for site in ("lab", "lab-zabbix"))
+    assert lab.pop("monitoring")["kind"] == "prometheus"
+    assert with_zabbix.pop("monitoring")["kind"] == "zabbix"
+    assert with_zabbix == lab
+    assert (root / "lab" / "hosts.yml").read_text() == (root / "lab-zabbix" / "hosts.yml").read_text()

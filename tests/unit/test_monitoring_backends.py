@@ -12,6 +12,7 @@ from provisioner.facility import Monitoring
 from provisioner.monitoring import BACKENDS, MonitoredHost, open_backend
 from provisioner.monitoring.prometheus import Prometheus
 from provisioner.monitoring.zabbix import ZabbixBackend, desired
+from provisioner.secrets import CredentialSource
 
 
 def test_every_kind_the_facility_accepts_has_a_backend_module() -> None:
@@ -23,7 +24,7 @@ def test_the_facility_section_opens_its_backend(tmp_path: Path) -> None:
     settings = Monitoring.model_validate(
         {"kind": "prometheus", "url": "http://10.231.253.2:9090/", "file_sd_dir": str(tmp_path / "sd")}
     )
-    backend = open_backend(settings)
+    backend = open_backend(settings, CredentialSource())
     assert isinstance(backend, Prometheus)
     assert backend.api.url == "http://10.231.253.2:9090" and backend.file_sd.dir == tmp_path / "sd"
 
@@ -32,7 +33,7 @@ def test_a_zabbix_section_opens_the_zabbix_backend_with_its_credentials_name() -
     settings = Monitoring.model_validate(
         {"kind": "zabbix", "url": "http://10.231.253.2/zabbix", "credentials": "zabbix-lab"}
     )
-    backend = open_backend(settings)
+    backend = open_backend(settings, CredentialSource())
     assert isinstance(backend, ZabbixBackend)
     assert backend.url == "http://10.231.253.2/zabbix" and backend.credentials == "zabbix-lab"
 
@@ -65,7 +66,7 @@ def test_a_section_without_host_writes_here_and_probes_nothing(tmp_path: Path) -
     settings = Monitoring.model_validate(
         {"kind": "prometheus", "url": "http://10.231.253.2:9090", "file_sd_dir": str(tmp_path / "sd")}
     )
-    backend = open_backend(settings)
+    backend = open_backend(settings, CredentialSource())
     assert isinstance(backend, Prometheus)
     assert isinstance(backend.file_sd.files, LocalFiles) and backend.probes is None
 
@@ -78,7 +79,7 @@ def test_a_section_with_host_and_probes_writes_there_over_ssh() -> None:
         "host": {"address": "10.0.0.9", "credentials": "noc", "file_owner": "prometheus"},
         "probes": {"file_sd_dir": "/etc/prometheus/file_sd/colo-probes"},
     })
-    backend = open_backend(settings)
+    backend = open_backend(settings, CredentialSource())
     assert isinstance(backend, Prometheus) and isinstance(backend.file_sd.files, SshFiles)
     assert backend.probes is not None and backend.probes.module == "http_2xx"
     assert backend.probes.files is backend.file_sd.files

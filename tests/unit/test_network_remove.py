@@ -12,7 +12,7 @@ from provisioner.network import PLATFORMS, RemoveSviIntent, RemoveVlanIntent, pl
 from provisioner.network.diff import group_lines, needed_lines, parse_config, restore_lines, snapshot
 
 GOLDEN = Path(__file__).parent / "golden" / "network"
-WITH_REMOVAL = ["cisco_ios"]
+WITH_REMOVAL = ["cisco_ios", "mikrotik_routeros"]
 CONFIG = """!
 vlan 120
  name OPD-DISDIK

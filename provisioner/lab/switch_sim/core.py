@@ -21,6 +21,7 @@ from provisioner.lab.switch_sim.config import (
     default_config_lines,
     startup_path,
 )
+from provisioner.lab.switch_sim.faults import take_drop_after
 from provisioner.lab.switch_sim.grammar import invalid_input
 from provisioner.lab.switch_sim.mirror import FabricMirror
 from provisioner.lab.switch_sim.piping import RegexPiping
@@ -108,11 +109,7 @@ class SimSwitchCore(CiscoSwitchCore):  # type: ignore[misc]
 
     def take_drop_after(self) -> int | None:
         """The armed fault (option or ``drop-after`` file), consumed by the session that gets it."""
-        armed, self.drop_after = self.drop_after, None
-        trigger = Path(self.switch_configuration.state_dir) / "drop-after"
-        if trigger.exists():
-            armed = int(trigger.read_text().strip())
-            trigger.unlink()
+        armed, self.drop_after = take_drop_after(Path(self.switch_configuration.state_dir), self.drop_after)
         return armed
 
     def new_command_processor(self) -> SimEnabledProcessor:

@@ -24,65 +24,79 @@ class PortView:
     shutdown: bool
 
 
-class FabricMirror:
-    """Forwards the difference between the switch state and what the fabric was last told.
+class ViewMirror:
+    """Forwards to a `Fabric` the difference between what a switch's state means for the data plane (its
+    VLANs, each port's view, each routed SVI) and what the fabric was last told. Shared by the simulators."""
 
-    As on a real switch, a trunk carries only the allowed VLANs that the switch has, and an SVI routes only
-    while its VLAN exists: a VLAN missing on a switch cuts off what lies behind it."""
-
-    def __init__(self, config: SwitchConfiguration, fabric: Fabric) -> None:
-        self.config = config
+    def __init__(self, fabric: Fabric) -> None:
         self.fabric = fabric
         self.ports: dict[str, PortView] = {}
         self.svis: dict[int, str] = {}
         self.vlans: list[int] | None = None
 
-    def sync(self) -> None:
-        vlans = sorted(v.number for v in self.config.vlans)
+    def forward(self, vlans: list[int], ports: dict[str, PortView], svis: dict[int, str]) -> None:
         if vlans != self.vlans:
             self._call("set_vlans", vlans)
             self.vlans = vlans
-        for port in self.config.get_physical_ports():
-            self._sync_port(port, vlans)
-        wanted = {
-            p.vlan_id: f"{p.ips[0].ip}/{p.ips[0].prefixlen}"
-            for p in self.config.get_vlan_ports() if p.ips and not p.shutdown and p.vlan_id in vlans
-        }
+        for name, view in ports.items():
+            self._sync_port(name, view)
         for vlan, address in sorted(self.svis.items()):
-            if wanted.get(vlan) != address:
+            if svis.get(vlan) != address:
                 self._call("remove_svi", vlan)
                 del self.svis[vlan]
-        for vlan, address in sorted(wanted.items()):
+        for vlan, address in sorted(svis.items()):
             if vlan not in self.svis:
                 self._call("add_svi", vlan, address)
                 self.svis[vlan] = address
 
-    def _sync_port(self, port: Port, vlans: list[int]) -> None:
-        allowed = vlans if port.trunk_vlans is None else [v for v in vlans if v in port.trunk_vlans]
-        view = PortView(
-            trunk=port.mode == "trunk",
-            access_vlan=port.access_vlan or 1,
-            native_vlan=port.trunk_native_vlan,
-            allowed_vlans=tuple(allowed),
-            shutdown=bool(port.shutdown),
-        )
-        old = self.ports.get(port.name)
+    def _sync_port(self, name: str, view: PortView) -> None:
+        old = self.ports.get(name)
         if old is None or (old.trunk, old.access_vlan, old.native_vlan, old.allowed_vlans) != (
             view.trunk, view.access_vlan, view.native_vlan, view.allowed_vlans
         ):
             if view.trunk:
-                self._call("set_trunk", port.name, view.native_vlan, list(allowed))
+                self._call("set_trunk", name, view.native_vlan, list(view.allowed_vlans))
             else:
-                self._call("set_access_vlan", port.name, view.access_vlan)
+                self._call("set_access_vlan", name, view.access_vlan)
         if old is None or old.shutdown != view.shutdown:
-            self._call("set_shutdown", port.name, view.shutdown)
-        self.ports[port.name] = view
+            self._call("set_shutdown", name, view.shutdown)
+        self.ports[name] = view
 
     def _call(self, method: str, *args: object) -> None:
         try:
             getattr(self.fabric, method)(*args)
         except Exception:
             log.exception("fabric %s%r failed", method, args)
+
+
+class FabricMirror(ViewMirror):
+    """The IOS simulator's state as views. As on a real switch, a trunk carries only the allowed VLANs that
+    the switch has, and an SVI routes only while its VLAN exists: a VLAN missing on a switch cuts off what
+    lies behind it."""
+
+    def __init__(self, config: SwitchConfiguration, fabric: Fabric) -> None:
+        super().__init__(fabric)
+        self.config = config
+
+    def sync(self) -> None:
+        vlans = sorted(v.number for v in self.config.vlans)
+        ports = {port.name: self._view(port, vlans) for port in self.config.get_physical_ports()}
+        svis = {
+            p.vlan_id: f"{p.ips[0].ip}/{p.ips[0].prefixlen}"
+            for p in self.config.get_vlan_ports() if p.ips and not p.shutdown and p.vlan_id in vlans
+        }
+        self.forward(vlans, ports, svis)
+
+    @staticmethod
+    def _view(port: Port, vlans: list[int]) -> PortView:
+        allowed = vlans if port.trunk_vlans is None else [v for v in vlans if v in port.trunk_vlans]
+        return PortView(
+            trunk=port.mode == "trunk",
+            access_vlan=port.access_vlan or 1,
+            native_vlan=port.trunk_native_vlan,
+            allowed_vlans=tuple(allowed),
+            shutdown=bool(port.shutdown),
+        )
 
 
 class RecordingFabric:

@@ -1,4 +1,8 @@
-"""The SSH server of a switch: one password login, the host key kept in the state directory."""
+"""The SSH server of a lab switch: one password login, the host key kept in the state directory.
+
+Both simulators serve through `serve`: the Cisco one with fake-switches' realm, the RouterOS one with its
+own shell (`provisioner.lab.switch_sim.routeros.shell`).
+"""
 
 from __future__ import annotations
 
@@ -26,18 +30,24 @@ def host_key(state_dir: Path) -> Any:
     return keys.Key.fromFile(str(path))  # type: ignore[no-untyped-call]
 
 
-def listen(core: SimSwitchCore, port: int, username: str, password: str, reactor: Any) -> Any:
-    """Serve the core over SSH on 127.0.0.1:`port` with one password login; returns the listening port."""
-    from fake_switches.transports.ssh_service import SSHDemoRealm
+def serve(realm: Any, checker: Any, state_dir: Path, port: int, reactor: Any) -> Any:
+    """Serve `realm` over SSH on 127.0.0.1:`port`, logins checked by `checker`; returns the listening port."""
     from twisted.conch.ssh import factory
-    from twisted.cred import checkers, portal
+    from twisted.cred import portal
 
-    key = host_key(Path(core.switch_configuration.state_dir))
+    key = host_key(state_dir)
     ssh_factory: Any = factory.SSHFactory()
-    ssh_factory.portal = portal.Portal(SSHDemoRealm(core))
-    ssh_factory.portal.registerChecker(
-        checkers.InMemoryUsernamePasswordDatabaseDontUse(**{username: password.encode()})
-    )
+    ssh_factory.portal = portal.Portal(realm)
+    ssh_factory.portal.registerChecker(checker)
     ssh_factory.publicKeys = {b"ssh-ed25519": key.public()}
     ssh_factory.privateKeys = {b"ssh-ed25519": key}
     return reactor.listenTCP(port=port, factory=ssh_factory, interface="127.0.0.1")
+
+
+def listen(core: SimSwitchCore, port: int, username: str, password: str, reactor: Any) -> Any:
+    """Serve the Cisco core over SSH with one password login; returns the listening port."""
+    from fake_switches.transports.ssh_service import SSHDemoRealm
+    from twisted.cred import checkers
+
+    checker = checkers.InMemoryUsernamePasswordDatabaseDontUse(**{username: password.encode()})
+    return serve(SSHDemoRealm(core), checker, Path(core.switch_configuration.state_dir), port, reactor)
