@@ -161,22 +161,8 @@ class CredentialSource:
         return ssh_identity(credentials_file=self.dotenv_file())
 
 
-@dataclass
-class _Site:
-    credentials_file: Path | None = None
-
-
-_site = _Site()
-
-
-def use_site_file(credentials_file: Path | None) -> None:
-    """The site's dotenv file for the callers that resolve secrets without a :class:`CredentialSource`
-    (the switch sessions and the document signer); every other caller is handed its source."""
-    _site.credentials_file = credentials_file
-
-
 def _dotenv_values(credentials_file: Path | None) -> dict[str, str]:
-    chosen = credentials_file or CredentialSource(_site.credentials_file).dotenv_file()
+    chosen = credentials_file or CredentialSource().dotenv_file()
     return read_dotenv(chosen) if chosen is not None else {}
 
 

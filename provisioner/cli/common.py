@@ -44,14 +44,10 @@ class Context:
         return self._register
 
     def facility(self) -> Facility:
-        """The site's facility file; its credential source goes to the switch sessions and the document
-        signer, which do not take one yet."""
+        """The site's facility file."""
         from provisioner.facility import load_facility
-        from provisioner.secrets import use_site_file
 
-        facility = load_facility(self.site_dir)
-        use_site_file(facility.credential_source().site_file)
-        return facility
+        return load_facility(self.site_dir)
 
     def site(self) -> Letterhead:
         """The facility's site and office for letterheads."""

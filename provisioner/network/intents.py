@@ -35,6 +35,7 @@ from provisioner.topology import TrunkEnd, UplinkPath
 
 if TYPE_CHECKING:
     from provisioner.allocate import Allocation
+    from provisioner.secrets import CredentialSource
 
 
 class SwitchApplied(BaseModel):
@@ -125,16 +126,19 @@ def decommission_changes(facility: Facility, plan: Allocation, others: Iterable[
     return PathRemoval(tuple(changes), tuple(by_hand))
 
 
-def path_plans(register: Register, changes: Sequence[SwitchChange]) -> list[ChangePlan]:
-    """What each switch would be sent (nothing is sent); every plan empty when the path holds the intents."""
-    with SessionPool(register) as pool:
+def path_plans(register: Register, changes: Sequence[SwitchChange],
+               secrets: CredentialSource) -> list[ChangePlan]:
+    """What each switch would be sent (nothing is sent), logged in with the site's `secrets`; every plan
+    empty when the path holds the intents."""
+    with SessionPool(register, secrets=secrets) as pool:
         return plan_changes(changes, pool)
 
 
-def apply_path(register: Register, changes: Sequence[SwitchChange], holder: str) -> FabricApplied:
+def apply_path(register: Register, changes: Sequence[SwitchChange], holder: str,
+               secrets: CredentialSource) -> FabricApplied:
     """Apply the changes under every switch's lock (per switch: snapshot, push, save, read back; all
-    restored on a failure); what was sent, as data."""
-    with SessionPool(register, holder) as pool:
+    restored on a failure), logged in with the site's `secrets`; what was sent, as data."""
+    with SessionPool(register, holder, secrets=secrets) as pool:
         results = apply_changes(changes, pool)
     sent = (SwitchApplied(switch=r.switch, lines_sent=r.lines_sent, saved=r.saved) for r in results)
     return FabricApplied(

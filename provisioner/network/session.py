@@ -21,7 +21,7 @@ from provisioner.network.models import SwitchTarget
 from provisioner.network.platforms import Platform, platform_for
 from provisioner.register.db import Register
 from provisioner.register.network_models import SwitchHostKeyRecord
-from provisioner.secrets import SwitchCredentials, switch_credentials
+from provisioner.secrets import CredentialSource, SwitchCredentials
 
 CONNECT_TIMEOUT = 30.0
 """Seconds for the TCP connection, the SSH banner and the login."""
@@ -180,14 +180,16 @@ def probe_switch(register: Register, switch: SwitchTarget, timeout: float = 10.0
         raise _key_changed(switch, pin, shown)
 
 
-def open_session(switch: SwitchTarget, register: Register,
-                 credentials: SwitchCredentials | None = None) -> SwitchSession:
-    """Connect with the host key checked against the pin before authentication, then enter enable mode."""
+def open_session(switch: SwitchTarget, register: Register, credentials: SwitchCredentials | None = None,
+                 secrets: CredentialSource | None = None) -> SwitchSession:
+    """Connect with the host key checked against the pin before authentication, then enter enable mode;
+    logged in with `credentials`, else the switch's credentials name looked up in `secrets` (default: the
+    environment and $COLO_CREDENTIALS_FILE)."""
     from netmiko import ConnectHandler
 
     platform = platform_for(switch.platform)
     pin = pinned_key(register, switch)
-    creds = credentials or switch_credentials(switch.credentials)
+    creds = credentials or (secrets or CredentialSource()).switch_credentials(switch.credentials)
     host_entry = switch.host if switch.port == 22 else f"[{switch.host}]:{switch.port}"
     with tempfile.TemporaryDirectory(prefix="colo-known-hosts-") as tmp:
         known_hosts = os.path.join(tmp, "known_hosts")
@@ -217,17 +219,21 @@ class SessionPool:
     """Sessions reused within one run, one per switch; closed when the run ends."""
 
     def __init__(self, register: Register, holder: str | None = None,
-                 credentials: SwitchCredentials | None = None) -> None:
+                 credentials: SwitchCredentials | None = None,
+                 secrets: CredentialSource | None = None) -> None:
         self.register = register
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         self.credentials = credentials
         """Used for every switch instead of resolving each switch's credentials name."""
+        self.secrets = secrets
+        """Where each switch's credentials name is looked up (the site's source)."""
         self._sessions: dict[str, SwitchSession] = {}
 
     def get(self, switch: SwitchTarget) -> SwitchSession:
         session = self._sessions.get(switch.name)
         if session is None:
-            session = self._sessions[switch.name] = open_session(switch, self.register, self.credentials)
+            session = open_session(switch, self.register, self.credentials, self.secrets)
+            self._sessions[switch.name] = session
         return session
 
     def open_all(self, switches: Sequence[SwitchTarget]) -> None:
@@ -239,7 +245,8 @@ class SessionPool:
         if len(missing) < 2:
             return
         with ThreadPoolExecutor(max_workers=len(missing)) as logins:
-            done = [logins.submit(open_session, s, self.register, self.credentials) for s in missing]
+            done = [logins.submit(open_session, s, self.register, self.credentials, self.secrets)
+                    for s in missing]
         failures: list[BaseException] = []
         for switch, future in zip(missing, done, strict=True):
             if (failure := future.exception()) is None:

@@ -53,13 +53,15 @@ class NetworkStage:
     def converged(self, ctx: StageContext) -> bool:
         """Every switch of the path still holds the intents and the server answers on its address."""
         plan = ctx.result(Placement)
-        in_place = all(p.empty for p in path_plans(ctx.register, self._changes(ctx)))
+        plans = path_plans(ctx.register, self._changes(ctx), ctx.facility.credential_source())
+        in_place = all(p.empty for p in plans)
         return in_place and answers_ssh(plan.address, PROBE_S)
 
     def run(self, ctx: StageContext) -> NetworkConfigured:
         plan = ctx.result(Placement)
         address = plan.address
-        change = apply_path(ctx.register, self._changes(ctx), holder=ctx.request_id)
+        secrets = ctx.facility.credential_source()
+        change = apply_path(ctx.register, self._changes(ctx), ctx.request_id, secrets)
         if not answers_ssh(address, NEW_ADDRESS_WAIT_S):
             raise InfrastructureError(
                 f"{ctx.request_id}: the server does not answer on {address} after the switch change "
@@ -75,7 +77,7 @@ class NetworkStage:
 
     def preview(self, ctx: StageContext) -> StagePreview:
         plan = ctx.result(Placement)
-        plans = path_plans(ctx.register, self._changes(ctx))
+        plans = path_plans(ctx.register, self._changes(ctx), ctx.facility.credential_source())
         return StagePreview(
             "\n".join(p.diff() for p in plans)
             + f"\nthen, once the server answers on {plan.address}, its staging address "

@@ -122,7 +122,7 @@ def run(
     if held is not None:
         placement = held.model_dump(mode="json")
         removal = decommission_changes(facility, held, others)
-        change = apply_path(register, removal.changes, holder=record.id)
+        change = apply_path(register, removal.changes, record.id, facility.credential_source())
         sent = {s.switch: len(s.lines_sent) for s in change.switches}
         actions.append(f"{held.switch} {held.switch_port}: back on staging VLAN {facility.vlans.staging}")
         actions += _removed(held.vlan_id, removal.changes, sent, bool(others))

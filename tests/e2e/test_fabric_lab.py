@@ -162,7 +162,8 @@ def test_a_server_in_r02_answers_over_the_trunk_and_leaves_both_switches_as_they
     assert lab.reachable_from_noc(address, 443)
 
     description = port_description("disdik", server_name("lab-srv3", "disdik"), request_id)
-    plans = path_plans(site.register, provision_changes(site.facility, held, description))
+    plans = path_plans(site.register, provision_changes(site.facility, held, description),
+                       site.facility.credential_source())
     assert [p.switch for p in plans] == ["sw-lab-01", "sw-lab-02"] and all(p.empty for p in plans)
 
     colo(env, "decommission", request_id)
@@ -239,7 +240,7 @@ def test_a_switch_that_fails_mid_change_leaves_both_switches_as_before(site: Sit
         address=ipaddress.IPv4Address("10.231.1.229"), watts=100, mbps=10)
     changes = provision_changes(site.facility, bad, "fault:test:REQ-2026-0099")
     with pytest.raises(SwitchChangeError) as failed:
-        apply_path(site.register, changes, holder="REQ-2026-0099")
+        apply_path(site.register, changes, "REQ-2026-0099", site.facility.credential_source())
     assert failed.value.restored, failed.value.message
     assert "sw-lab-02: the switch refused" in failed.value.message
     assert "sw-lab-01 restored" in failed.value.message

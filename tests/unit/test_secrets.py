@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from provisioner.errors import BadInput
 from provisioner.facility import load_facility
-from provisioner.secrets import CredentialSource, ssh_identity, switch_credentials, use_site_file
+from provisioner.secrets import CredentialSource, ssh_identity, switch_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,11 +17,9 @@ ENV = ("COLO_CRED_SW_LAB_USERNAME", "COLO_CRED_SW_LAB_PASSWORD", "COLO_CRED_SW_L
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in ENV:
         monkeypatch.delenv(key, raising=False)
-    yield
-    use_site_file(None)
 
 
 def dotenv(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
