@@ -67,7 +67,9 @@ SIMULATORS = {"cisco_ios": "provisioner.lab.switch_sim",
 
 LAB_SWITCHES = (
     SwitchSlot(SWITCH_NAME, SWITCH_SSH_PORT, SWITCH_CREDENTIALS, BRIDGE, True, "clab-trunk1", "switch"),
-    SwitchSlot("sw-lab-02", 2202, "sw-lab-02", "colo-lab-02", False, "clab-trunk2", "switch-02"),
+    SwitchSlot("sw-lab-02", 2202, "sw-lab-02", "colo-lab-02", False, "clab-trunk2", "switch-02",
+               platform="mikrotik_routeros", server_ports=tuple(f"ether{n}" for n in range(1, 25)),
+               trunk_port="sfp-sfpplus1"),
 )
 
 
