@@ -5,7 +5,6 @@ removes exactly what was only its own; a switch failing mid-change leaves both a
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,8 +15,7 @@ import yaml
 
 from provisioner.allocate import Allocation, find_allocation
 from provisioner.facility import Facility
-from provisioner.lab.api import Lab
-from provisioner.lab.layout import TRUNK_PORT
+from provisioner.lab.api import Lab, SwitchInfo
 from provisioner.network.intents import path_plans, port_description, provision_changes
 from provisioner.register.db import Register, open_register
 from tests.e2e.conftest import LAB_TECHNICIAN, ROOT, SITE, cli_env, colo, colo_json
@@ -29,25 +27,22 @@ HEAD = "Drs. Asep Hidayat"
 SWITCHES = ("sw-lab-01", "sw-lab-02")
 
 
-def block(config: str, header: str) -> str:
-    """One block of a running configuration (header and its indented lines); empty when absent."""
-    found = re.search(rf"^{re.escape(header)}\n((?: .*\n)*)", config, re.MULTILINE)
-    return found.group(0) if found else ""
+def switches(lab: Lab) -> dict[str, SwitchInfo]:
+    """Each lab switch as its simulator tells the fabric (the same on either platform): VLANs, SVIs and its
+    trunk end's allowed VLANs."""
+    return {info.name: info for info in lab.switches()}
 
 
-def trunk_vlans(config: str) -> set[int]:
-    """The VLANs the trunk port's allowed list names."""
-    found = re.search(r"switchport trunk allowed vlan (\S+)", block(config, f"interface {TRUNK_PORT}"))
-    assert found is not None
-    ids: set[int] = set()
-    for part in found.group(1).split(","):
-        low, _, high = part.partition("-")
-        ids.update(range(int(low), int(high or low) + 1))
-    return ids
+def trunk_vlans(info: SwitchInfo) -> set[int]:
+    """The VLANs the switch's trunk end carries."""
+    [end] = info.trunks
+    assert end.allowed_vlans is not None, end
+    return set(end.allowed_vlans)
 
 
-def has_vlan(config: str, vlan: int) -> bool:
-    return bool(block(config, f"vlan {vlan}"))
+def port_vlan(lab: Lab, switch: str, port: str) -> int:
+    """The access VLAN (RouterOS: pvid) of a switch's port."""
+    return lab.fabric.snapshot().switch(switch).port(port).vlan
 
 
 def server_name(host: str, agency: str) -> str:
@@ -153,12 +148,11 @@ def test_a_server_in_r02_answers_over_the_trunk_and_leaves_both_switches_as_they
     assert [s["switch"] for s in network["switches"]] == ["sw-lab-01", "sw-lab-02"]
     assert all(s["lines_sent"] and s["saved"] for s in network["switches"])
     assert network["switch"]["switch"] == "sw-lab-02" and network["left_alone"] == []
-    core, access = lab.switch_config("sw-lab-01"), lab.switch_config("sw-lab-02")
-    assert f"ip address {held.gateway} 255.255.255.224" in block(core, f"interface Vlan{vlan}")
-    assert not block(access, f"interface Vlan{vlan}")
-    assert has_vlan(core, vlan) and has_vlan(access, vlan)
+    core, access = switches(lab).values()
+    assert core.svis[vlan] == f"{held.gateway}/27" and vlan not in access.svis
+    assert vlan in core.vlans and vlan in access.vlans
     assert vlan in trunk_vlans(core) and vlan in trunk_vlans(access)
-    assert f"switchport access vlan {vlan}" in block(access, f"interface {held.switch_port}")
+    assert port_vlan(lab, "sw-lab-02", held.switch_port) == vlan
     assert lab.reachable_from_noc(address, 443)
 
     description = port_description("disdik", server_name("lab-srv3", "disdik"), request_id)
@@ -198,22 +192,22 @@ def test_four_servers_on_both_switches_at_once_each_leaving_takes_only_its_own(s
     dinkes, bappeda_r02, dukcapil, bappeda_r01 = helds
 
     colo(site.env, "decommission", placed[0][0])  # dinkes' only server: its VLAN leaves both switches
-    core, access = lab.switch_config("sw-lab-01"), lab.switch_config("sw-lab-02")
-    for config in (core, access):
-        assert not has_vlan(config, dinkes.vlan_id) and dinkes.vlan_id not in trunk_vlans(config)
-        assert has_vlan(config, bappeda_r02.vlan_id) and bappeda_r02.vlan_id in trunk_vlans(config)
-    assert not block(core, f"interface Vlan{dinkes.vlan_id}")
-    assert all(block(core, f"interface Vlan{h.vlan_id}") for h in (bappeda_r01, dukcapil))
-    assert not has_vlan(access, dukcapil.vlan_id) and dukcapil.vlan_id not in trunk_vlans(core)
-    assert "switchport access vlan 999" in block(access, f"interface {dinkes.switch_port}")
+    core, access = switches(lab).values()
+    for info in (core, access):
+        assert dinkes.vlan_id not in info.vlans and dinkes.vlan_id not in trunk_vlans(info)
+        assert bappeda_r02.vlan_id in info.vlans and bappeda_r02.vlan_id in trunk_vlans(info)
+    assert dinkes.vlan_id not in core.svis
+    assert all(h.vlan_id in core.svis for h in (bappeda_r01, dukcapil))
+    assert dukcapil.vlan_id not in access.vlans and dukcapil.vlan_id not in trunk_vlans(core)
+    assert port_vlan(lab, "sw-lab-02", dinkes.switch_port) == 999
     assert wait_for(lambda: not lab.reachable_from_noc(str(dinkes.address), 443))
     assert all(lab.reachable_from_noc(str(h.address), 443) for h in (bappeda_r02, dukcapil, bappeda_r01))
 
     colo(site.env, "decommission", placed[1][0])  # bappeda keeps a server on sw-lab-01: the core keeps it
-    core, access = lab.switch_config("sw-lab-01"), lab.switch_config("sw-lab-02")
+    core, access = switches(lab).values()
     vlan = bappeda_r01.vlan_id
-    assert not has_vlan(access, vlan) and vlan not in trunk_vlans(access) and vlan not in trunk_vlans(core)
-    assert has_vlan(core, vlan) and block(core, f"interface Vlan{vlan}")
+    assert vlan not in access.vlans and vlan not in trunk_vlans(access) and vlan not in trunk_vlans(core)
+    assert vlan in core.vlans and vlan in core.svis
     assert all(lab.reachable_from_noc(str(h.address), 443) for h in (dukcapil, bappeda_r01))
 
     for rid, _ in placed[2:]:
@@ -222,8 +216,8 @@ def test_four_servers_on_both_switches_at_once_each_leaving_takes_only_its_own(s
 
 
 def test_a_switch_that_fails_mid_change_leaves_both_switches_as_before(site: Site) -> None:
-    """sw-lab-01 takes the VLAN, its trunk end and the SVI, sw-lab-02 the VLAN and its trunk end, then refuses
-    the access port (a port it does not have): both are restored, and their locks released."""
+    """sw-lab-01 takes the VLAN, its trunk end and the SVI, sw-lab-02 the VLAN and its trunk end, then fails
+    on the access port (a port it does not have): both are restored, and their locks released."""
     import ipaddress
 
     from provisioner.network import SwitchChangeError
@@ -234,7 +228,7 @@ def test_a_switch_that_fails_mid_change_leaves_both_switches_as_before(site: Sit
     before = configs(lab)
     bad = Allocation(
         request_id="REQ-2026-0099", site="dc-lab", kind="allocated", rack="R02", units=(7,), ups="UPS-B",
-        uplink="ISP-A", switch="sw-lab-02", switch_port="GigabitEthernet1/0/30", vlan_id=177,
+        uplink="ISP-A", switch="sw-lab-02", switch_port="ether30", vlan_id=177,
         vlan_name="OPD-fault", subnet=ipaddress.IPv4Network("10.231.1.224/27"),
         gateway=ipaddress.IPv4Address("10.231.1.225"), prefix_len=27,
         address=ipaddress.IPv4Address("10.231.1.229"), watts=100, mbps=10)
