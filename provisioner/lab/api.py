@@ -409,11 +409,13 @@ class Lab:
             time.sleep(0.1)
 
     def switch_config(self, switch: str = SWITCH_NAME) -> str:
-        """A switch's whole running configuration, read over its CLI."""
+        """A switch's whole running configuration, read over its CLI, without the comment lines a RouterOS
+        export starts with (they carry the time of reading): two readings of one configuration are equal."""
         require_root()
         slot = switch_slot(switch)
         with self._switch_pool(slot) as pool:
-            return pool.get(LabSwitch.of(slot)).read_config()
+            text = pool.get(LabSwitch.of(slot)).read_config()
+        return "\n".join(line for line in text.splitlines() if not line.startswith("# "))
 
     @contextmanager
     def _switch_pool(self, slot: SwitchSlot) -> Iterator[SessionPool]:

@@ -190,7 +190,8 @@ def _undo(pool: SessionPool, changes: Sequence[SwitchChange], done: list[ChangeR
     if isinstance(exc, SwitchChangeError):
         message, restored, cause = exc.message, exc.restored, exc.cause
     else:
-        what = f"{failed.switch.name}: {exc.args[0] if exc.args else exc}"
+        told = str(exc.args[0] if exc.args else exc)
+        what = told if told.startswith(f"{failed.switch.name}: ") else f"{failed.switch.name}: {told}"
         message, restored, cause = f"{what}; nothing was sent to {failed.switch.name}", True, exc
     told = ", ".join(f"{name} {'restored' if ok else 'NOT restored: check it by hand'}"
                      for name, ok in states.items())

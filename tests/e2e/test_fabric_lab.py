@@ -216,8 +216,9 @@ def test_four_servers_on_both_switches_at_once_each_leaving_takes_only_its_own(s
 
 
 def test_a_switch_that_fails_mid_change_leaves_both_switches_as_before(site: Site) -> None:
-    """sw-lab-01 takes the VLAN, its trunk end and the SVI, sw-lab-02 the VLAN and its trunk end, then fails
-    on the access port (a port it does not have): both are restored, and their locks released."""
+    """sw-lab-01 takes the VLAN, its trunk end and the SVI; sw-lab-02 then fails on the access port (a port it
+    does not have, which RouterOS's change finds before it sends anything): sw-lab-01 is restored, both
+    switches end as before, and their locks are released."""
     import ipaddress
 
     from provisioner.network import SwitchChangeError
@@ -236,7 +237,7 @@ def test_a_switch_that_fails_mid_change_leaves_both_switches_as_before(site: Sit
     with pytest.raises(SwitchChangeError) as failed:
         apply_path(site.register, changes, "REQ-2026-0099", site.facility.credential_source())
     assert failed.value.restored, failed.value.message
-    assert "sw-lab-02: the switch refused" in failed.value.message
+    assert "sw-lab-02: /interface bridge port has no item interface=ether30" in failed.value.message
     assert "sw-lab-01 restored" in failed.value.message
     assert configs(lab) == before
     with site.register.session() as session:

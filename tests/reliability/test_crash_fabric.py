@@ -22,14 +22,11 @@ POINTS = ["switch:between", pytest.param("switch:half", marks=pytest.mark.soak),
           pytest.param("switch:unsaved", marks=pytest.mark.soak)]
 
 
-def configs(register: Register, site: Path) -> dict[str, str]:
+def configs() -> dict[str, str]:
     """Both switches' running configurations, read over their CLIs."""
-    from provisioner.facility import load_facility
-    from provisioner.network import SessionPool
+    from provisioner.lab.api import Lab
 
-    facility = load_facility(site)
-    with SessionPool(register) as pool:
-        return {name: pool.get(facility.switch(name)).read_config() for name in SWITCHES}
+    return {name: Lab().switch_config(name) for name in SWITCHES}
 
 
 def end_state(register: Register, lab: LabHandle, site: Path, request_id: str) -> dict[str, Any]:
@@ -39,7 +36,7 @@ def end_state(register: Register, lab: LabHandle, site: Path, request_id: str) -
         state = str(state_of(get_request(session, request_id)))
     held = {name: [tuple(c for c in row if not hasattr(c, "tzinfo")) for row in rows]
             for name, rows in claims(register).items()}
-    return {"state": state, "claims": _strip(held), "switches": configs(register, site),
+    return {"state": state, "claims": _strip(held), "switches": configs(),
             "server": server_state(lab.lab, HOST), "target": target_file(site, request_id).read_text()}
 
 
@@ -67,12 +64,12 @@ def test_a_crash_inside_the_two_switch_change_then_rerun_ends_as_uninterrupted(
     register = open_register(url)
     request_id = approved(register, lab.lab, site, HOST, AGENCY, YEAR, rack="R02")
     try:
-        before = configs(register, site)
+        before = configs()
         crashed = _crash_run(url, request_id, site, point)
         assert crashed.returncode == -9, f"the crash point {point} was not reached:\n{crashed.stderr[-3000:]}"
         assert _events(register, request_id)[-1] == ("network", "started")
         if point == "switch:between":
-            now = configs(register, site)
+            now = configs()
             assert now["sw-lab-01"] != before["sw-lab-01"] and now["sw-lab-02"] == before["sw-lab-02"]
         rerun = colo(["provision", request_id, "--yes"], url, site, lab.lab)
         assert rerun.code == 0, rerun.out[-2000:] + rerun.err[-2000:]
