@@ -1,7 +1,8 @@
 """Load: eight `colo provision` processes at once, for the eight lab servers of eight agencies, on one
-register and one switch. All succeed, no port, address, VLAN, subnet or rack unit is given twice, and the
-switch ends holding every server's port and gateway as planned (the per-switch lock let one configuration
-session in at a time: the lock table never showed two holders for a switch, and it was taken).
+register, half in R01 on sw-lab-01 (Cisco IOS, layer 3) and half in R02 behind sw-lab-02 (RouterOS, with its
+trunk to sw-lab-01 in every path). All succeed, no port, address, VLAN, subnet or rack unit is given twice,
+each access switch ends holding its servers' ports, the core every gateway, and every server answers from the
+NOC (the per-switch locks let one configuration session in at a time, and they were taken).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from tests.integration.conftest import LabHandle
 pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.soak]
 
 HOSTS = [f"lab-srv{n}" for n in range(1, 9)]
+RACKS = ("R02", "R01")
+"""By the host's number: even in R01, odd in R02."""
+R02_SWITCH = "sw-lab-02"
 YEAR = 2031
 
 
@@ -63,7 +67,7 @@ def test_eight_at_once(lab: LabHandle, tmp_path: Path, figures: Figures) -> None
     try:
         for n, host in enumerate(HOSTS, 1):
             back_to_staging(lab.lab, host)  # as delivered: earlier tests may have left it provisioned
-            ids[host] = approved(register, lab.lab, site, host, f"load{n}", YEAR)
+            ids[host] = approved(register, lab.lab, site, host, f"load{n}", YEAR, rack=RACKS[n % 2])
         watcher.start()
         with ThreadPoolExecutor(len(HOSTS)) as pool:
             runs = dict(zip(HOSTS, pool.map(
@@ -89,13 +93,22 @@ def test_eight_at_once(lab: LabHandle, tmp_path: Path, figures: Figures) -> None
         assert len({r[_column(url, 'agency_networks', 'subnet')] for r in networks}) == len(HOSTS)
         assert len(held["claimed_units"]) == len(set(held["claimed_units"]))
         assert seen, "no switch lock was ever seen taken"
+        access = lab.lab.switch_config(R02_SWITCH)
+        fabric = lab.lab.fabric.snapshot()
         for host, request_id in ids.items():
             placement = placement_of(register, request_id)
-            config = port_config(register, site, placement["port"])
-            assert f"switchport access vlan {placement['vlan']}" in config
-            assert request_id in config, (host, config)
+            if placement["switch"] == R02_SWITCH:
+                assert fabric.switch(R02_SWITCH).port(placement["port"]).vlan == placement["vlan"], host
+                assert "comment=load" in access and request_id in access, (host, access)
+            else:
+                config = port_config(register, site, placement["port"])
+                assert f"switchport access vlan {placement['vlan']}" in config
+                assert request_id in config, (host, config)
             gateway = str(next(ipaddress.ip_network(placement["subnet"]).hosts()))  # the first host
             assert gateway in port_config(register, site, f"Vlan{placement['vlan']}")
+            assert lab.lab.reachable_from_noc(str(placement["address"]), 443), host
+        assert Counter(placement_of(register, r)["switch"] for r in ids.values()) == {
+            "sw-lab-01": 4, R02_SWITCH: 4}
         figures.fault(len(HOSTS))
     finally:
         stop.set()
