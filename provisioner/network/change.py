@@ -83,6 +83,13 @@ class SwitchChangeError(InfrastructureError):
         self.restored = restored
         self.cause = cause
 
+    @classmethod
+    def after(cls, exc: Exception, restored: bool) -> SwitchChangeError:
+        """The error for a change that raised `exc`, saying whether the switch was restored."""
+        state = "restored to what it was before" if restored else "NOT restored: check it by hand"
+        return cls(f"{exc.args[0] if exc.args else exc}; the switch was {state}", restored=restored,
+                   cause=exc)
+
 
 def ordered(intents: Sequence[SwitchIntent]) -> list[SwitchIntent]:
     """VLANs first, then SVIs and trunks, ports, and removals last (SVIs and trunks before VLANs)."""
@@ -165,10 +172,7 @@ def _apply_locked(pool: SessionPool, change: SwitchChange) -> ChangeResult:
     try:
         _push(pool.get(switch), plan, groups)
     except Exception as exc:
-        restored = _restore(pool, switch, plan)
-        state = "restored to what it was before" if restored else "NOT restored: check it by hand"
-        raise SwitchChangeError(f"{exc.args[0] if exc.args else exc}; the switch was {state}",
-                                 restored=restored, cause=exc) from exc
+        raise SwitchChangeError.after(exc, _restore(pool, switch, plan)) from exc
     return ChangeResult(switch.name, plan.lines, True, plan)
 
 

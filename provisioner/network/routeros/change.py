@@ -121,10 +121,7 @@ def apply_locked(switch: SwitchTarget, intents: Sequence[SwitchIntent], pool: Se
                                       + "; ".join(left))
         _key(session, SAFE_MODE_KEY, SAFE_RELEASED)
     except Exception as exc:
-        restored = restore_change(pool, switch, change)
-        state = "restored to what it was before" if restored else "NOT restored: check it by hand"
-        raise SwitchChangeError(f"{exc.args[0] if exc.args else exc}; the switch was {state}",
-                                restored=restored, cause=exc) from exc
+        raise SwitchChangeError.after(exc, restore_change(pool, switch, change)) from exc
     return ChangeResult(switch.name, change.lines, True, change)
 
 
