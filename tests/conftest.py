@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: the example request and the register on SQLite and on PostgreSQL.
+"""Fixtures shared by every test: the example request, the register on SQLite and on PostgreSQL, and the lab's
+clean slate.
 
 PostgreSQL: $COLO_TEST_PG_URL (an SQLAlchemy URL whose user may CREATE DATABASE) if set; otherwise a
 throwaway cluster started with the Debian binaries on 127.0.0.1 for the test session.
@@ -17,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from provisioner.lab.api import Lab
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_REQUEST = ROOT / "examples" / "request-simpeg.yaml"
@@ -93,6 +96,17 @@ def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'register' / 'register.db'}"
     return str(request.getfixturevalue("postgres_db"))
+
+
+@pytest.fixture(scope="session")
+def clean_lab() -> None:
+    """Before the session's first lab test, whatever an earlier run left of the lab is taken down (a run that
+    was killed leaves servers cabled, ports on agency VLANs, monitoring targets, stale pid files), so every
+    session starts on a lab built afresh (about 5 s). $COLO_TEST_REUSE_LAB set: a running lab is reused."""
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root")
+    if not os.environ.get("COLO_TEST_REUSE_LAB"):
+        Lab().down()
 
 
 @pytest.fixture

@@ -341,10 +341,11 @@ class Lab:
         ours = {ns for ns in netns_list() if ns.startswith(NETNS_PREFIX)}
         for ns in ours:
             procs.kill(procs.netns_pids(ns))
+        started = ovs.installed() and ovs.ensure_ovs()  # a stopped OVS keeps the bridges in its database
         if ovs.ovs_running():
             ovs.remove_bridges()
         network.remove_namespaces(ours)
-        if self._meta().get("ovs_started"):
+        if started or self._meta().get("ovs_started"):
             ovs.stop_ovs()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -39,6 +39,10 @@ def ovs_running() -> bool:
     )
 
 
+def installed() -> bool:
+    return Path(OVS_CTL).exists()
+
+
 def ensure_ovs() -> bool:
     """Start Open vSwitch (no systemd needed) unless it runs; True if this call started it."""
     if ovs_running():

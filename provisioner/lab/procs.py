@@ -53,6 +53,16 @@ def pid_of(pid_file: Path) -> int | None:
     return pid
 
 
+def daemon_pid(pid_file: Path) -> int | None:
+    """The pid a daemon wrote first in its own `pid_file` if that process runs (not a zombie)."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    fields = _stat_fields(pid)
+    return None if fields is None or fields[0] == "Z" else pid
+
+
 def netns_pids(netns: str) -> list[int]:
     """Pids of all processes inside network namespace `netns`."""
     out = run(["ip", "netns", "pids", netns], check=False).stdout

@@ -8,6 +8,7 @@ that long for a new server's agent to be seen.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import secrets
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provisioner.errors import InfrastructureError
+from provisioner.lab import procs
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SCHEMA_DIR = Path("/usr/share/zabbix-server-pgsql")
@@ -296,15 +298,8 @@ def _first_login(root: Path, url: str, wanted: str | None) -> str:
 
 def running(root: Path) -> bool:
     """Whether the server, php-fpm and nginx started from `root` all run."""
-    names = ("zabbix_server.pid", "php-fpm.pid", "nginx.pid")
-    for name in names:
-        try:
-            pid = int((root / name).read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return False
-        if not Path(f"/proc/{pid}").exists():
-            return False
-    return True
+    return all(procs.daemon_pid(root / name) is not None
+               for name in ("zabbix_server.pid", "php-fpm.pid", "nginx.pid"))
 
 
 def start(
@@ -332,22 +327,22 @@ def start(
 
 
 def stop(root: Path) -> None:
-    """Stop every daemon started from `root` (by its pid file), then PostgreSQL."""
-    pids: list[int] = []
-    for pid_file in sorted(root.glob("*.pid")):
-        try:
-            pid = int(pid_file.read_text().split()[0])
+    """Stop every daemon started from `root` (by its pid file), then PostgreSQL; a daemon already gone (a
+    machine restarted, a killed run) leaves only its stale pid file, which is removed."""
+    pids = [pid for pid in map(procs.daemon_pid, sorted(root.glob("*.pid"))) if pid is not None]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-            pids.append(pid)
-        except (ValueError, ProcessLookupError, IndexError):
-            pass
     deadline = time.monotonic() + 20
     while pids and time.monotonic() < deadline:
         pids = [p for p in pids if Path(f"/proc/{p}").exists()]
         time.sleep(0.1)
-    data = root / "pg"
-    if (data / "postmaster.pid").exists():
-        _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-m", "fast", "stop"], user="postgres")
+    postmaster = root / "pg" / "postmaster.pid"
+    if procs.daemon_pid(postmaster) is not None:
+        pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(postmaster.parent), "-w", "-m", "fast", "stop"]
+        _run(pg_ctl, user="postgres")
+    else:
+        postmaster.unlink(missing_ok=True)
 
 
 LAB_PORTS = ZabbixPorts(address="10.231.253.2", http=8080, server=10051, postgres=5433)

@@ -22,7 +22,7 @@ LAB_TECHNICIAN = "Rina Marlina, A.Md."
 
 
 @pytest.fixture(scope="session")
-def lab() -> Lab:
+def lab(clean_lab: None) -> Lab:
     """The running lab with at least three servers (lab-srv3 is the small one)."""
     if os.geteuid() != 0:
         pytest.skip("the lab needs root")

@@ -34,7 +34,7 @@ class LabHandle:
 
 
 @pytest.fixture(scope="session")
-def lab() -> Iterator[LabHandle]:
+def lab(clean_lab: None) -> Iterator[LabHandle]:
     """The running lab with all eight servers (the reliability suite uses lab-srv4..8)."""
     if os.geteuid() != 0:
         pytest.skip("the lab needs root")
