@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.lab.layout import BRIDGE, LAB_SUPERNET, NETNS_PREFIX
+from provisioner.lab import ovs
+from provisioner.lab.layout import BRIDGE, LAB_SUPERNET, LAB_SWITCHES, NETNS_PREFIX
 from tests.integration.conftest import LabHandle
 
 pytestmark = pytest.mark.lab
@@ -84,3 +85,21 @@ def test_up_rebuilds_a_lab_whose_processes_were_ended(lab: LabHandle) -> None:
     assert result.returncode == 0, result.stderr
     assert lab.lab.status().healthy
     assert all(lab.lab.reachable_from_noc(h.staging_address, 22) for h in lab.hosts)
+
+
+def test_down_after_open_vswitch_was_stopped_leaves_no_bridge_in_its_database(lab: LabHandle) -> None:
+    """A stopped Open vSwitch still holds the lab's bridges in its database: `down` removes them, so the next
+    `up` does not meet a server port left on the other switch's bridge."""
+    ovs.stop_ovs()
+    result = colo("lab", "down")
+    assert result.returncode == 0, result.stderr
+    try:
+        assert not ovs.ovs_running()
+        ovs.ensure_ovs()
+        bridges = subprocess.run(["ovs-vsctl", "list-br"], capture_output=True, text=True, check=True).stdout
+        assert not {s.bridge for s in LAB_SWITCHES} & set(bridges.split())
+        ovs.stop_ovs()
+    finally:
+        result = colo("lab", "up", "--hosts", str(len(lab.hosts)))
+        assert result.returncode == 0, result.stderr
+    assert lab.lab.status().healthy
