@@ -4,14 +4,17 @@ A step's documents are rendered before the step is recorded, into a staging fold
 <output>/<REQ-ID>/, so the register is never held while a PDF is made. The step's transaction records them
 (paths where they will be, and the PDF's SHA-256) and, just before it commits, renames them into
 <output>/<REQ-ID>/ (a real folder, never a link); a run that fails or loses to another run leaves nothing
-behind and changes no document in place.
+behind and changes no document in place. A staging folder's name carries its machine and process, so the
+next run of that request removes the folder of one that was killed on this machine.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import secrets
 import shutil
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +118,33 @@ def not_own_folder(folder: Path, why: str) -> BadInput:
     return BadInput(f"--output: {folder} is not a folder of its own (a link?): {why}; nothing was recorded")
 
 
+def _staging_prefix(request_id: str) -> str:
+    return f".staging-{request_id}-{socket.gethostname()}-"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_abandoned(output_root: Path, request_id: str) -> list[Path]:
+    """Remove (and return) the staging folders of ``request_id`` in ``output_root`` whose run, on this
+    machine, no longer runs; another machine's (a shared folder) and a running one's are left alone."""
+    prefix = _staging_prefix(request_id)
+    removed = []
+    for path in output_root.glob(glob.escape(prefix) + "*"):
+        pid = path.name[len(prefix):].split("-")[0]
+        if pid.isdigit() and not _running(int(pid)) and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def stage_documents(
     record: RequestRecord,
     event: EventRecord | None,
@@ -131,7 +161,8 @@ def stage_documents(
     folder = (output_root / record.id).absolute()
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):  # before any number is issued
         raise not_own_folder(folder, "a link or a file")
-    staging = folder.with_name(f".staging-{record.id}-{secrets.token_hex(8)}")
+    sweep_abandoned(folder.parent, record.id)
+    staging = folder.with_name(f"{_staging_prefix(record.id)}{os.getpid()}-{secrets.token_hex(4)}")
     digests: dict[str, str] = {}
     actor = signed_by if signed_by is not None else event.actor if event is not None else None
     signer = signer_for(site.organisation, actor, site.secrets) if actor is not None else None

@@ -6,6 +6,7 @@ import email
 import email.policy
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -179,3 +180,30 @@ def test_step7_from_another_folder_attaches_the_handover_and_replaces_a_planted_
     assert isinstance(message, EmailMessage)
     names = [part.get_filename() for part in message.iter_attachments()]
     assert names == ["final_report.pdf", "disposition.pdf"]
+
+
+def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(
+    tmp_path: Path, approved: tuple[str, str]
+) -> None:
+    """A run killed while rendering leaves its staging folder; the request's next document run on this
+    machine removes it, and leaves a running one's and another machine's alone."""
+    url, request_id = approved
+    out = tmp_path / "out"
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    here = socket.gethostname()
+    killed = out / f".staging-{request_id}-{here}-{ended.pid}-0a1b2c3d"
+    running = out / f".staging-{request_id}-{here}-{os.getpid()}-0a1b2c3d"
+    elsewhere = out / f".staging-{request_id}-noc-teknisi-2-{ended.pid}-0a1b2c3d"
+    other_request = out / f".staging-{request_id}9-{here}-{ended.pid}-0a1b2c3d"
+    for folder in (killed, running, elsewhere, other_request):
+        folder.mkdir(parents=True)
+        (folder / "disposition.pdf").write_bytes(b"%PDF-1.7 half")
+    register = open_register(url)
+    with register.session() as session:
+        record = get_request(session, request_id)
+        event = next(e for e in record.events if e.step == Step.DISPOSE)
+        write_step_document(session, record, "disposition", SITE, out, event=event)
+    register.close()
+    left = {p.name for p in out.iterdir()}
+    assert left == {request_id, running.name, elsewhere.name, other_request.name}
