@@ -10,6 +10,12 @@ A trunk's allowed VLANs are one list on IOS (``switchport trunk allowed vlan 1,1
 ``... add`` lines when long): it is read as a set and kept as one line in its canonical form, an ``add N``
 holds when N is in it, a ``remove N`` when N is not, and both hold on a trunk without a list (it carries every
 VLAN, and is left alone); a restore sets the list back whole.
+
+hier_config 3.7 was measured against these rules and not adopted: from the running configuration and an
+intent it sends ``no shutdown`` to a port that is already up and rolls back with ``shutdown``; it rolls back
+``switchport trunk allowed vlan add N`` with ``no switchport trunk allowed vlan add N``, which on IOS clears
+the list so the trunk carries every VLAN; and its predicted configuration keeps the port's old access VLAN
+beside the new one, so its rollback never sets the old one back.
 """
 
 from __future__ import annotations
