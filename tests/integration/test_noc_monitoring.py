@@ -8,7 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import LabHandle
 
 from provisioner.errors import InfrastructureError
 from provisioner.facility import load_facility
@@ -17,6 +16,7 @@ from provisioner.monitoring.files import SshFiles
 from provisioner.monitoring.prometheus import ProbeFileSD, Prometheus, PrometheusAPI, PrometheusFileSD
 from provisioner.register.db import Register, open_register
 from provisioner.register.network_models import SwitchHostKeyRecord
+from tests.integration.conftest import LabHandle
 
 SITE = Path(__file__).resolve().parents[2] / "inventories" / "lab"
 BLACKBOX_METRICS_PORT = 9115
