@@ -31,7 +31,7 @@ def register(tmp_path: Path) -> Register:
 def _backend(register: Register, port: int = 22) -> Prometheus:
     facility = load_facility(SITE)
     settings = facility.monitoring
-    assert settings.host is not None and settings.probes is not None
+    assert settings.host is not None and settings.probes is not None and settings.file_sd_dir is not None
     files = SshFiles(settings.host.model_copy(update={"port": port}), facility.credential_source(), register)
     return Prometheus(
         PrometheusFileSD(Path(settings.file_sd_dir), port=BLACKBOX_METRICS_PORT, files=files),
