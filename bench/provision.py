@@ -37,7 +37,7 @@ from provisioner.workflow import Step, perform_step  # noqa: E402
 
 SITE = ROOT / "inventories" / "lab"
 AGENCIES = ["disdik", "dinkes", "bappeda", "dukcapil", "dishub", "bpbd", "dpmptsp", "kominfo"]
-TARGET_ONE_S, TARGET_RATIO, TARGET_MB = 30.0, 3.0, 200.0
+TARGET_ONE_S, TARGET_RATIO, TARGET_MB = 25.0, 3.0, 200.0
 TECHNICIAN = "Rina Marlina, A.Md."
 """A technician of the lab site (step 3 and decommission are done by one)."""
 PROVISIONER = "Yusuf Maulana, S.T."
