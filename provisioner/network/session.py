@@ -187,6 +187,8 @@ def open_session(switch: SwitchTarget, register: Register, credentials: SwitchCr
     environment and $COLO_CREDENTIALS_FILE)."""
     from netmiko import ConnectHandler
 
+    from provisioner.network.channel import notice_closing
+
     platform = platform_for(switch.platform)
     pin = pinned_key(register, switch)
     creds = credentials or (secrets or CredentialSource()).switch_credentials(switch.credentials)
@@ -210,6 +212,7 @@ def open_session(switch: SwitchTarget, register: Register, credentials: SwitchCr
                                        f"{type(exc).__name__}: {exc}") from None
             shown = HostKey(bad_key.key.get_name(), bad_key.key.get_base64())
             raise _key_changed(switch, pin, shown) from None
+    notice_closing(connection)
     session = SwitchSession(switch, platform, connection)
     session._guard(lambda: str(connection.enable()))
     return session

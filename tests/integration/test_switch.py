@@ -190,6 +190,8 @@ def test_session_dropped_mid_change_is_restored_and_rerun_converges(
         with pytest.raises(SwitchChangeError) as failed:
             apply_change(sim.switch, AGENCY, pool)
         assert failed.value.restored
+        # Told as a closed connection, not as a read timeout waited out on a connection already gone.
+        assert "the switch closed the connection" in failed.value.message, failed.value.message
         assert show(sim, register, f"show running-config interface {PORT}") == before
         result = apply_change(sim.switch, AGENCY, pool)
         assert result.saved

@@ -47,8 +47,9 @@ def statements(platform: type[Platform], intents: Sequence[SwitchIntent]) -> lis
 
 
 def _exchange(session: SwitchSession, text: str, answer: str) -> str:
-    """Write `text`, then read until `answer` (a pattern) ends the output; a closed channel or no answer
-    within READ_TIMEOUT: SessionLostError (the echo is not waited for: v7 wraps it)."""
+    """Write `text`, then read until `answer` (a pattern) ends the output; a closed channel (the session's
+    channel notices it) or no answer within READ_TIMEOUT: SessionLostError (the echo is not waited for: v7
+    wraps it)."""
     connection = session.connection
 
     def run() -> str:
@@ -57,8 +58,6 @@ def _exchange(session: SwitchSession, text: str, answer: str) -> str:
         while not re.search(answer, out):
             chunk = str(connection.read_channel())
             if not chunk:
-                if connection.remote_conn.closed:
-                    raise SessionLostError("the switch closed the connection")
                 if time.monotonic() > deadline:
                     raise SessionLostError(f"no answer within {READ_TIMEOUT:.0f} s")
                 time.sleep(0.002)
