@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from provisioner.secrets import CredentialSource
 
 NODE_EXPORTER_PORT = 9100
+ANSWER_GRACE_S = 10.0
+"""How long a wait goes on while Prometheus has not answered at all (a restart answers within seconds)."""
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _HEALTH: dict[str, Health] = {"up": "up", "down": "down", "unknown": "unknown"}
 
@@ -168,26 +170,9 @@ class PrometheusAPI:
         return self.wait_target(target, timeout_s, lambda s: s.health in ("up", "down"))
 
     def wait_target(self, target: str, timeout_s: float, done: Callable[[TargetState], bool]) -> TargetState:
-        """Poll the target's state until `done` holds or the timeout passes; return the last state.
-
-        InfrastructureError when Prometheus never answered during the wait.
-        """
-        deadline = time.monotonic() + timeout_s
-        last: TargetState | None = None
-        error: InfrastructureError | None = None
-        while True:
-            try:
-                last = self.target_state(target)
-                if done(last):
-                    return last
-            except InfrastructureError as exc:
-                error = exc
-            if time.monotonic() + self.poll_s > deadline:
-                if last is None and error is not None:
-                    raise error
-                assert last is not None
-                return last
-            time.sleep(self.poll_s)
+        """Poll the target's state until `done` holds or the timeout passes; return the last state
+        (InfrastructureError as `_poll` says)."""
+        return _poll(timeout_s, self.poll_s, lambda: self.target_state(target), done)
 
 
 def _probed_url(target: dict[str, Any]) -> str | None:
@@ -203,22 +188,21 @@ def _escape(value: str) -> str:
 
 def _poll(timeout_s: float, poll_s: float, look: Callable[[], TargetState],
           done: Callable[[TargetState], bool]) -> TargetState:
-    """`look` until `done` holds or the timeout passes; the last state (InfrastructureError when Prometheus
-    never answered)."""
-    deadline = time.monotonic() + timeout_s
+    """`look` until `done` holds or the timeout passes; the last state. InfrastructureError when Prometheus
+    has not answered once within ANSWER_GRACE_S (or the timeout, if shorter): a Prometheus that restarts
+    answers within seconds, one that is down is told at once rather than after the whole wait."""
+    start = time.monotonic()
     last: TargetState | None = None
-    error: InfrastructureError | None = None
     while True:
         try:
             last = look()
             if done(last):
                 return last
-        except InfrastructureError as exc:
-            error = exc
-        if time.monotonic() + poll_s > deadline:
-            if last is None and error is not None:
-                raise error
-            assert last is not None
+        except InfrastructureError:
+            if last is None and time.monotonic() - start + poll_s > min(timeout_s, ANSWER_GRACE_S):
+                raise
+        if time.monotonic() - start + poll_s > timeout_s:
+            assert last is not None  # a wait that never had an answer has raised above
             return last
         time.sleep(poll_s)
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import typing
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from provisioner.errors import InfrastructureError
 from provisioner.facility import Monitoring
-from provisioner.monitoring import BACKENDS, MonitoredHost, open_backend
+from provisioner.monitoring import BACKENDS, MonitoredHost, open_backend, prometheus
+from provisioner.monitoring.base import TargetState
 from provisioner.monitoring.prometheus import Prometheus
 from provisioner.monitoring.zabbix import ZabbixBackend, desired
 from provisioner.secrets import CredentialSource
@@ -99,3 +102,51 @@ def test_probe_urls_use_the_zone_name_where_dns_has_it() -> None:
     for app, (name, url) in zip(named, urls, strict=True):
         assert name == app.name
         assert (f"{app.subdomain}.lab.ciamiskab.go.id" if app.subdomain else "10.231.0.5") in url
+
+
+class _Clock:
+    """Time for `_poll` alone: sleeping moves it on, nothing waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture()
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    fake = _Clock()
+    monkeypatch.setattr(time, "monotonic", fake.monotonic)
+    monkeypatch.setattr(time, "sleep", fake.sleep)
+    return fake
+
+
+def _never_answers() -> TargetState:
+    raise InfrastructureError("Prometheus at http://10.231.253.2:9 did not answer: connection refused")
+
+
+def test_a_wait_on_a_prometheus_that_never_answers_fails_after_the_grace(clock: _Clock) -> None:
+    with pytest.raises(InfrastructureError, match="did not answer"):
+        prometheus._poll(60.0, 1.0, _never_answers, lambda state: state.up)
+    assert clock.now <= prometheus.ANSWER_GRACE_S
+
+
+def test_a_wait_that_had_an_answer_rides_out_a_restart_until_the_timeout(clock: _Clock) -> None:
+    answers = iter([TargetState("10.231.120.10:9100", "unknown")])
+
+    def look() -> TargetState:
+        return next(answers, None) or _never_answers()
+
+    state = prometheus._poll(60.0, 1.0, look, lambda s: s.up)
+    assert state.health == "unknown" and clock.now >= 59.0
+
+
+def test_a_wait_returns_as_soon_as_the_target_is_up(clock: _Clock) -> None:
+    answers = iter(["unknown", "unknown", "up"])
+    state = prometheus._poll(
+        60.0, 1.0, lambda: TargetState("10.231.120.10:9100", next(answers)), lambda s: s.up)  # type: ignore[arg-type]
+    assert state.up and clock.now == 2.0
