@@ -33,17 +33,20 @@ def probe_sd_dir(lab_dir: Path) -> Path:
 
 
 def prometheus_config(lab_dir: Path) -> str:
-    """Prometheus' configuration: scrape every 5 s, itself and every file_sd target; probe every URL of the
-    probe folder through blackbox_exporter (the module each target's `__param_module` names)."""
+    """Prometheus' configuration: scrape every 2 s, itself and every file_sd target; probe every URL of the
+    probe folder through blackbox_exporter (the module each target's `__param_module` names). The lab's
+    interval is short so that step 6's wait for a first scrape and a first probe is short; on a real site
+    step 6 waits up to one of its own intervals for them. The target folders are read every second: they
+    are written through the NOC's overlay, and inotify on this side of it does not see those writes."""
     sd, probes = file_sd_dir(lab_dir), probe_sd_dir(lab_dir)
     config = {
-        "global": {"scrape_interval": "5s", "scrape_timeout": "4s", "evaluation_interval": "5s"},
+        "global": {"scrape_interval": "2s", "scrape_timeout": "2s", "evaluation_interval": "5s"},
         "scrape_configs": [
             {"job_name": "prometheus", "static_configs": [{"targets": [PROMETHEUS_LISTEN]}]},
             {"job_name": "node", "file_sd_configs": [
-                {"files": [f"{sd}/*.json", f"{sd}/*.yml", f"{sd}/*.yaml"], "refresh_interval": "5s"}]},
+                {"files": [f"{sd}/*.json", f"{sd}/*.yml", f"{sd}/*.yaml"], "refresh_interval": "1s"}]},
             {"job_name": "blackbox", "metrics_path": "/probe", "params": {"module": ["http_2xx"]},
-             "file_sd_configs": [{"files": [f"{probes}/*.json"], "refresh_interval": "5s"}],
+             "file_sd_configs": [{"files": [f"{probes}/*.json"], "refresh_interval": "1s"}],
              "relabel_configs": [
                  {"source_labels": ["__address__"], "target_label": "__param_target"},
                  {"source_labels": ["__param_target"], "target_label": "instance"},
