@@ -11,7 +11,10 @@ from provisioner.request import ColoRequest
 from provisioner.stages.base import StageContext, StageFailedError, StagePreview, StageResult
 from provisioner.stages.plan import Placement
 
-UP_TIMEOUT_S = 60.0
+UP_TIMEOUT_S = 180.0
+"""How long step 6 waits for monitoring to see the server up. A site running the defaults, Prometheus
+scraping every minute or Zabbix refreshing its configuration cache every 60 s, sees a new server up only
+after up to a minute and a few seconds; the wait leaves room for that twice over."""
 
 
 def probe_urls(request: ColoRequest, facility: Facility, address: str) -> tuple[tuple[str, str], ...]:
