@@ -181,7 +181,7 @@ class Lab:
 
     @property
     def file_sd_dir(self) -> Path:
-        """Where Prometheus in the NOC reads its targets (*.json, *.yml) every 5 s: the NOC's
+        """Where Prometheus in the NOC reads its targets (*.json, *.yml) every second: the NOC's
         /etc/prometheus/file_sd/colo as this machine sees it."""
         return services.file_sd_dir(self.dir)
 
